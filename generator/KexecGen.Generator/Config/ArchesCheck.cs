@@ -1,0 +1,45 @@
+using System.Collections.Generic;
+using System.Linq;
+
+namespace KexecGen.Config;
+
+/// <summary>Checks the hand-kept facts of arches.yaml against what the scanner read for the same ABI.</summary>
+public static class ArchesCheck
+{
+    /// <summary>Every disagreement between <paramref name="abi"/> and <paramref name="scanned"/>, for <paramref name="bindings"/>.</summary>
+    public static IEnumerable<DiagnosticInfo> Compare(AbiSpec abi, BindingsSpec bindings, ScannedAbi scanned)
+    {
+        var at = LocationInfo.FileStart(scanned.Path);
+        if (scanned.Triple != abi.Triple) yield return Diagnose.StaleHeaders(at, abi.Name, $"scanned for '{scanned.Triple}', arches.yaml says '{abi.Triple}'");
+        if (!scanned.Include.SequenceEqual(abi.Include)) yield return Diagnose.StaleHeaders(at, abi.Name, "scanned from other include directories than arches.yaml names");
+        if (!scanned.Scanned.SequenceEqual(bindings.Headers)) yield return Diagnose.StaleHeaders(at, abi.Name, "scanned from other headers than bindings.headers names");
+
+        foreach (var call in bindings.Syscalls)
+        {
+            var stated = abi.Syscalls.FirstOrDefault(s => s.Name == call.Name);
+            var found = scanned.Syscalls.FirstOrDefault(s => s.Name == call.Name);
+            if (stated is null)
+            {
+                yield return Diagnose.Schema(abi.Location, $"ABI '{abi.Name}' states no number for syscall '{call.Name}' (write null if it lacks it)");
+            }
+            else if (found is null)
+            {
+                yield return Diagnose.StaleHeaders(at, abi.Name, $"it has no entry for syscall '{call.Name}'");
+            }
+            else if (stated.Number != found.Number)
+            {
+                yield return Diagnose.NumberMismatch(stated.Location, abi.Name, $"the number of {call.Name}", Show(stated.Number), Show(found.Number));
+            }
+        }
+        foreach (var extra in abi.Syscalls.Where(s => bindings.Syscalls.All(c => c.Name != s.Name)))
+        {
+            yield return Diagnose.Schema(extra.Location, $"ABI '{abi.Name}' numbers syscall '{extra.Name}', which bindings.syscalls does not bind");
+        }
+        if (scanned.Constants.All(c => c.Name != abi.KexecArch))
+        {
+            yield return Diagnose.NotScanned(abi.Location, abi.Name, $"kexec_arch '{abi.KexecArch}'");
+        }
+    }
+
+    private static string Show(long? number) => number?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "absent (null)";
+}

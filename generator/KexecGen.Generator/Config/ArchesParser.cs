@@ -1,0 +1,197 @@
+using System.Collections.Generic;
+using System.Linq;
+using YamlDotNet.RepresentationModel;
+
+namespace KexecGen.Config;
+
+/// <summary>Parses arches.yaml into an <see cref="ArchesSpec"/>, reporting every schema problem with its place.</summary>
+public static class ArchesParser
+{
+    /// <summary>The file name the generator and the scanner look for.</summary>
+    public const string FileName = "arches.yaml";
+
+    /// <summary>Parses <paramref name="text"/>, read from <paramref name="path"/>.</summary>
+    public static Parsed<ArchesSpec> Parse(string path, string text)
+    {
+        var reader = new YamlReader(path);
+        var root = reader.AsMap(reader.Load(text), "the document");
+        ArchesSpec? spec = null;
+        if (root is not null)
+        {
+            reader.OnlyKeys(root, "arches.yaml", "abis", "bindings");
+            var abis = reader.Sequence(root, "abis", "arches.yaml").Select(n => ParseAbi(reader, n)).Where(a => a is not null).Select(a => a!).ToList();
+            CheckUniqueNames(reader, root, abis);
+            var bindings = ParseBindings(reader, reader.AsMap(reader.Get(root, "bindings"), "'bindings'"), root);
+            if (bindings is not null) spec = new ArchesSpec(path, abis.ToEquatableArray(), bindings);
+        }
+        return new Parsed<ArchesSpec>(Diagnose.HasErrors(reader.Diagnostics) ? null : spec, reader.Diagnostics.ToEquatableArray());
+    }
+
+    private static AbiSpec? ParseAbi(YamlReader reader, YamlNode node)
+    {
+        var map = reader.AsMap(node, "an ABI entry");
+        if (map is null) return null;
+        reader.OnlyKeys(map, "an ABI entry", "name", "triple", "dotnet", "kexec_arch", "headers", "syscalls");
+        var name = reader.String(map, "name", "an ABI entry");
+        var what = $"ABI '{name}'";
+        var triple = reader.String(map, "triple", what);
+        var dotnet = reader.String(map, "dotnet", what, required: false);
+        if (dotnet is not null && System.Array.IndexOf(KnownArchitectures, dotnet) < 0)
+        {
+            reader.Error(reader.Get(map, "dotnet")!, $"'{dotnet}' is not a .NET Architecture (one of: {string.Join(", ", KnownArchitectures)}; omit the key when .NET does not run on the ABI)");
+        }
+        var kexecArch = reader.String(map, "kexec_arch", what);
+        var headers = reader.AsMap(reader.Get(map, "headers"), $"'headers' of {what}");
+        string? package = null;
+        List<string> include = new();
+        if (headers is null) reader.Error(map, $"{what} has no 'headers'");
+        else
+        {
+            reader.OnlyKeys(headers, $"'headers' of {what}", "package", "include");
+            package = reader.String(headers, "package", $"'headers' of {what}");
+            include = reader.Strings(headers, "include", $"'headers' of {what}", required: true);
+        }
+        var syscalls = new List<SyscallNumberSpec>();
+        foreach (var (key, value) in reader.Pairs(map, "syscalls", what))
+        {
+            var number = reader.Integer(value, $"syscall number of '{key.Value}' for {what}", out bool ok);
+            if (ok) syscalls.Add(new SyscallNumberSpec(key.Value!, number, reader.At(value)));
+        }
+        if (name is null || triple is null || kexecArch is null || package is null) return null;
+        return new AbiSpec(name, triple, dotnet, kexecArch, package, include.ToEquatableArray(),
+            syscalls.OrderBy(s => s.Name, System.StringComparer.Ordinal).ToEquatableArray(), reader.At(map));
+    }
+
+    /// <summary>The values of .NET's <c>Architecture</c> enum that a Linux ABI can run as.</summary>
+    public static readonly string[] KnownArchitectures =
+        { "X86", "X64", "Arm", "Arm64", "Armv6", "S390x", "LoongArch64", "Ppc64le", "RiscV64" };
+
+    private static void CheckUniqueNames(YamlReader reader, YamlMappingNode root, List<AbiSpec> abis)
+    {
+        var seen = new HashSet<string>();
+        foreach (var abi in abis)
+        {
+            if (!seen.Add(abi.Name))
+            {
+                reader.Diagnostics.Add(Diagnose.Schema(abi.Location, $"ABI '{abi.Name}' is listed twice"));
+            }
+        }
+        if (abis.Count == 0) reader.Error(root, "arches.yaml lists no ABI");
+    }
+
+    private static BindingsSpec? ParseBindings(YamlReader reader, YamlMappingNode? map, YamlMappingNode root)
+    {
+        if (map is null)
+        {
+            reader.Error(root, "arches.yaml has no 'bindings'");
+            return null;
+        }
+        const string what = "'bindings'";
+        reader.OnlyKeys(map, what, "namespace", "visibility", "headers", "constants", "types", "structs", "enums", "classes", "syscalls", "docs");
+        var ns = reader.String(map, "namespace", what) ?? "";
+        var visibility = reader.String(map, "visibility", what, required: false) ?? "internal";
+        if (visibility is not ("public" or "internal"))
+        {
+            reader.Error(reader.Get(map, "visibility")!, $"visibility must be public or internal, not '{visibility}'");
+        }
+        var headers = reader.Strings(map, "headers", what, required: true);
+        var constants = reader.Sequence(map, "constants", what).Select(n => ParseConstantRule(reader, n)).Where(r => r is not null).Select(r => r!);
+        var types = reader.Pairs(map, "types", what).Select(p => new TypeMapping(p.Key.Value!, (p.Value as YamlScalarNode)?.Value ?? ""));
+        var structs = reader.Sequence(map, "structs", what, required: false).Select(n => ParseStruct(reader, n)).Where(s => s is not null).Select(s => s!);
+        var enums = reader.Sequence(map, "enums", what, required: false).Select(n => ParseEnum(reader, n)).Where(e => e is not null).Select(e => e!);
+        var classes = reader.Sequence(map, "classes", what, required: false).Select(n => ParseClass(reader, n)).Where(c => c is not null).Select(c => c!);
+        var syscalls = reader.Sequence(map, "syscalls", what).Select(n => ParseSyscall(reader, n)).Where(s => s is not null).Select(s => s!);
+        var docs = reader.Pairs(map, "docs", what, required: false).Select(p => new DocEntry(p.Key.Value!, (p.Value as YamlScalarNode)?.Value ?? ""));
+        return new BindingsSpec(ns, visibility, headers.ToEquatableArray(), constants.ToEquatableArray(), types.ToEquatableArray(),
+            structs.ToEquatableArray(), enums.ToEquatableArray(), classes.ToEquatableArray(), syscalls.ToEquatableArray(), docs.ToEquatableArray());
+    }
+
+    private static ConstantRule? ParseConstantRule(YamlReader reader, YamlNode node)
+    {
+        var map = reader.AsMap(node, "a constants rule");
+        if (map is null) return null;
+        reader.OnlyKeys(map, "a constants rule", "prefix", "defined_in");
+        var prefix = reader.String(map, "prefix", "a constants rule");
+        return prefix is null ? null : new ConstantRule(prefix, reader.String(map, "defined_in", "a constants rule", required: false));
+    }
+
+    private static StructSpec? ParseStruct(YamlReader reader, YamlNode node)
+    {
+        var map = reader.AsMap(node, "a struct");
+        if (map is null) return null;
+        reader.OnlyKeys(map, "a struct", "c", "name", "doc", "fields");
+        var c = reader.String(map, "c", "a struct");
+        var what = $"struct '{c}'";
+        var name = reader.String(map, "name", what);
+        var doc = reader.String(map, "doc", what, required: false) ?? "";
+        var fields = new List<FieldSpec>();
+        foreach (var (key, value) in reader.Pairs(map, "fields", what))
+        {
+            var field = reader.AsMap(value, $"field '{key.Value}' of {what}");
+            if (field is null) continue;
+            reader.OnlyKeys(field, $"field '{key.Value}' of {what}", "name", "doc");
+            var fieldName = reader.String(field, "name", $"field '{key.Value}' of {what}");
+            if (fieldName is not null) fields.Add(new FieldSpec(key.Value!, fieldName, reader.String(field, "doc", "a field", required: false) ?? ""));
+        }
+        return c is null || name is null ? null : new StructSpec(c, name, doc, fields.ToEquatableArray(), reader.At(map));
+    }
+
+    private static EnumSpec? ParseEnum(YamlReader reader, YamlNode node)
+    {
+        var map = reader.AsMap(node, "an enum");
+        if (map is null) return null;
+        reader.OnlyKeys(map, "an enum", "name", "type", "flags", "prefix", "strip", "members", "exclude", "doc");
+        var name = reader.String(map, "name", "an enum");
+        var what = $"enum '{name}'";
+        var type = reader.String(map, "type", what, required: false) ?? "int";
+        if (System.Array.IndexOf(EnumTypes, type) < 0)
+        {
+            reader.Error(reader.Get(map, "type")!, $"'{type}' is not an enum type (one of: {string.Join(", ", EnumTypes)})");
+        }
+        var prefix = reader.String(map, "prefix", what, required: false);
+        var members = reader.Strings(map, "members", what);
+        if (prefix is null && members.Count == 0) reader.Error(map, $"{what} needs 'prefix' or 'members'");
+        var strip = reader.String(map, "strip", what, required: false) ?? prefix;
+        return name is null ? null : new EnumSpec(name, type, reader.Bool(map, "flags", what), prefix, strip, members.ToEquatableArray(),
+            reader.Strings(map, "exclude", what).ToEquatableArray(), reader.String(map, "doc", what, required: false) ?? "", reader.At(map));
+    }
+
+    /// <summary>The C# types an enum may have.</summary>
+    public static readonly string[] EnumTypes = { "byte", "sbyte", "short", "ushort", "int", "uint", "long", "ulong" };
+
+    private static ClassSpec? ParseClass(YamlReader reader, YamlNode node)
+    {
+        var map = reader.AsMap(node, "a class");
+        if (map is null) return null;
+        reader.OnlyKeys(map, "a class", "name", "prefix", "defined_in", "members", "doc");
+        var name = reader.String(map, "name", "a class");
+        var what = $"class '{name}'";
+        var prefix = reader.String(map, "prefix", what, required: false);
+        var members = reader.Strings(map, "members", what);
+        if (prefix is null && members.Count == 0) reader.Error(map, $"{what} needs 'prefix' or 'members'");
+        return name is null ? null : new ClassSpec(name, prefix, reader.String(map, "defined_in", what, required: false), members.ToEquatableArray(),
+            reader.String(map, "doc", what, required: false) ?? "", reader.At(map));
+    }
+
+    private static SyscallSpec? ParseSyscall(YamlReader reader, YamlNode node)
+    {
+        var map = reader.AsMap(node, "a syscall");
+        if (map is null) return null;
+        reader.OnlyKeys(map, "a syscall", "name", "method", "doc", "args");
+        var name = reader.String(map, "name", "a syscall");
+        var what = $"syscall '{name}'";
+        var method = reader.String(map, "method", what);
+        var args = new List<ArgSpec>();
+        foreach (var argNode in reader.Sequence(map, "args", what))
+        {
+            var arg = reader.AsMap(argNode, $"an argument of {what}");
+            if (arg is null) continue;
+            reader.OnlyKeys(arg, $"an argument of {what}", "name", "type", "doc");
+            var argName = reader.String(arg, "name", $"an argument of {what}");
+            var argType = reader.String(arg, "type", $"argument '{argName}' of {what}");
+            if (argName is not null && argType is not null) args.Add(new ArgSpec(argName, argType, reader.String(arg, "doc", "an argument", required: false) ?? ""));
+        }
+        if (args.Count > 6) reader.Error(map, $"{what} has {args.Count} arguments; Linux syscalls take at most 6");
+        return name is null || method is null ? null : new SyscallSpec(name, method, reader.String(map, "doc", what, required: false) ?? "", args.ToEquatableArray(), reader.At(map));
+    }
+}

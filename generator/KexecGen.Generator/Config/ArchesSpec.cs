@@ -1,0 +1,81 @@
+namespace KexecGen.Config;
+
+/// <summary>arches.yaml: the ABIs and the bindings generated for each of them.</summary>
+public sealed record ArchesSpec(string Path, EquatableArray<AbiSpec> Abis, BindingsSpec Bindings);
+
+/// <summary>One Linux ABI: how to scan its headers and how it runs under .NET.</summary>
+/// <param name="Name">Short unique name, also the name of its file under headers/.</param>
+/// <param name="Triple">The clang target triple its headers are parsed for.</param>
+/// <param name="DotNet">The <c>System.Runtime.InteropServices.Architecture</c> it runs as, or null when .NET does not run there.</param>
+/// <param name="KexecArch">The KEXEC_ARCH_* macro naming this ABI's images.</param>
+/// <param name="Package">The Debian package its headers come from.</param>
+/// <param name="Include">Include directories, searched in order.</param>
+/// <param name="Syscalls">The hand-kept syscall numbers, checked against the headers.</param>
+/// <param name="Location">Where the entry starts in arches.yaml.</param>
+public sealed record AbiSpec(
+    string Name,
+    string Triple,
+    string? DotNet,
+    string KexecArch,
+    string Package,
+    EquatableArray<string> Include,
+    EquatableArray<SyscallNumberSpec> Syscalls,
+    LocationInfo Location);
+
+/// <summary>A syscall number as arches.yaml states it; null when the ABI lacks the syscall.</summary>
+public sealed record SyscallNumberSpec(string Name, long? Number, LocationInfo Location);
+
+/// <summary>What to scan and what to generate: the same for every ABI.</summary>
+public sealed record BindingsSpec(
+    string Namespace,
+    string Visibility,
+    EquatableArray<string> Headers,
+    EquatableArray<ConstantRule> Constants,
+    EquatableArray<TypeMapping> Types,
+    EquatableArray<StructSpec> Structs,
+    EquatableArray<EnumSpec> Enums,
+    EquatableArray<ClassSpec> Classes,
+    EquatableArray<SyscallSpec> Syscalls,
+    EquatableArray<DocEntry> Docs);
+
+/// <summary>Scan every object-like macro starting with <paramref name="Prefix"/>, defined in a file whose path contains <paramref name="DefinedIn"/> if given.</summary>
+public sealed record ConstantRule(string Prefix, string? DefinedIn)
+{
+    /// <summary>Whether a macro named <paramref name="name"/> defined in <paramref name="file"/> falls under this rule.</summary>
+    public bool Matches(string name, string file) =>
+        name.StartsWith(Prefix, System.StringComparison.Ordinal)
+        && (DefinedIn is null || file.IndexOf(DefinedIn, System.StringComparison.Ordinal) >= 0);
+}
+
+/// <summary>A C type, as written in a header, and the C# type standing for it.</summary>
+public sealed record TypeMapping(string CType, string CSharpType);
+
+/// <summary>A C struct to emit as a blittable C# struct.</summary>
+public sealed record StructSpec(string CName, string Name, string Doc, EquatableArray<FieldSpec> Fields, LocationInfo Location);
+
+/// <summary>A field of a struct: its C name, its C# name and what it means.</summary>
+public sealed record FieldSpec(string CName, string Name, string Doc);
+
+/// <summary>A C# enum made of scanned constants: named <paramref name="Members"/>, or every constant starting with <paramref name="Prefix"/> but the excluded.</summary>
+public sealed record EnumSpec(
+    string Name,
+    string Type,
+    bool Flags,
+    string? Prefix,
+    string? Strip,
+    EquatableArray<string> Members,
+    EquatableArray<string> Exclude,
+    string Doc,
+    LocationInfo Location);
+
+/// <summary>A static class of constants, chosen like an enum's members; a value that differs per ABI becomes a run-time property.</summary>
+public sealed record ClassSpec(string Name, string? Prefix, string? DefinedIn, EquatableArray<string> Members, string Doc, LocationInfo Location);
+
+/// <summary>A syscall to bind: its kernel name, the C# method name and typed arguments.</summary>
+public sealed record SyscallSpec(string Name, string Method, string Doc, EquatableArray<ArgSpec> Args, LocationInfo Location);
+
+/// <summary>One syscall argument, passed to the kernel widened to a full register.</summary>
+public sealed record ArgSpec(string Name, string Type, string Doc);
+
+/// <summary>What a constant means, for its XML doc comment.</summary>
+public sealed record DocEntry(string Name, string Text);

@@ -1,0 +1,43 @@
+namespace KexecGen.Config;
+
+/// <summary>headers/&lt;abi&gt;.yaml: what the scanner read from one ABI's kernel headers.</summary>
+/// <param name="Path">The file it was read from.</param>
+/// <param name="Abi">The ABI's name in arches.yaml.</param>
+/// <param name="Triple">The clang target triple it was parsed for.</param>
+/// <param name="Kernel">The kernel version of the headers (linux/version.h).</param>
+/// <param name="Libclang">The libclang version that parsed them.</param>
+/// <param name="PointerSize">sizeof(void *) on the ABI.</param>
+/// <param name="Scanned">The headers parsed, as arches.yaml listed them.</param>
+/// <param name="Include">The include directories they were found in.</param>
+/// <param name="Inputs">Every header file read, with its SHA-256.</param>
+/// <param name="Syscalls">Each bound syscall's number; null when the ABI lacks it.</param>
+/// <param name="Structs">Layouts of the bound structs.</param>
+/// <param name="Constants">Every macro the constants rules selected, evaluated.</param>
+public sealed record ScannedAbi(
+    string Path,
+    string Abi,
+    string Triple,
+    string Kernel,
+    string Libclang,
+    int PointerSize,
+    EquatableArray<string> Scanned,
+    EquatableArray<string> Include,
+    EquatableArray<InputFile> Inputs,
+    EquatableArray<ScannedSyscall> Syscalls,
+    EquatableArray<ScannedStruct> Structs,
+    EquatableArray<ScannedConstant> Constants);
+
+/// <summary>A header file the scan read: its path below an include directory and its SHA-256.</summary>
+public sealed record InputFile(string Path, string Sha256);
+
+/// <summary>A syscall's number from __NR_&lt;name&gt;, or null when the headers don't define it.</summary>
+public sealed record ScannedSyscall(string Name, long? Number, LocationInfo Location);
+
+/// <summary>A struct's size, alignment and fields, as the C compiler lays it out for the ABI.</summary>
+public sealed record ScannedStruct(string Name, int Size, int Align, EquatableArray<ScannedField> Fields, LocationInfo Location);
+
+/// <summary>A field: its C type as written, its byte offset and size.</summary>
+public sealed record ScannedField(string Name, string Type, int Offset, int Size);
+
+/// <summary>An evaluated macro and the header that defines it.</summary>
+public sealed record ScannedConstant(string Name, long Value, string File, LocationInfo Location);
