@@ -140,7 +140,7 @@ public static class ArchesParser
     {
         var map = reader.AsMap(node, "an enum");
         if (map is null) return null;
-        reader.OnlyKeys(map, "an enum", "name", "type", "flags", "prefix", "strip", "members", "exclude", "doc");
+        reader.OnlyKeys(map, "an enum", "name", "type", "flags", "prefix", "strip", "members", "exclude", "names", "doc");
         var name = reader.String(map, "name", "an enum");
         var what = $"enum '{name}'";
         var type = reader.String(map, "type", what, required: false) ?? "int";
@@ -153,7 +153,9 @@ public static class ArchesParser
         if (prefix is null && members.Count == 0) reader.Error(map, $"{what} needs 'prefix' or 'members'");
         var strip = reader.String(map, "strip", what, required: false) ?? prefix;
         return name is null ? null : new EnumSpec(name, type, reader.Bool(map, "flags", what), prefix, strip, members.ToEquatableArray(),
-            reader.Strings(map, "exclude", what).ToEquatableArray(), reader.String(map, "doc", what, required: false) ?? "", reader.At(map));
+            reader.Strings(map, "exclude", what).ToEquatableArray(),
+            reader.Pairs(map, "names", what, required: false).Select(p => new Rename(p.Key.Value!, (p.Value as YamlScalarNode)?.Value ?? "")).ToEquatableArray(),
+            reader.String(map, "doc", what, required: false) ?? "", reader.At(map));
     }
 
     /// <summary>The C# types an enum may have.</summary>

@@ -65,8 +65,12 @@ public sealed record EnumSpec(
     string? Strip,
     EquatableArray<string> Members,
     EquatableArray<string> Exclude,
+    EquatableArray<Rename> Names,
     string Doc,
     LocationInfo Location);
+
+/// <summary>A C# name given by hand where the one derived from the C name would not do (KEXEC_ARCH_386 → I386).</summary>
+public sealed record Rename(string CName, string Name);
 
 /// <summary>A static class of constants, chosen like an enum's members; a value that differs per ABI becomes a run-time property.</summary>
 public sealed record ClassSpec(string Name, string? Prefix, string? DefinedIn, EquatableArray<string> Members, string Doc, LocationInfo Location);

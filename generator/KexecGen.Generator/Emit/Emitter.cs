@@ -1,0 +1,104 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using KexecGen.Config;
+using KexecGen.Generator.Model;
+using Scriban;
+using Scriban.Runtime;
+
+namespace KexecGen.Generator.Emit;
+
+/// <summary>Formats a <see cref="BindingModel"/> through the Scriban templates; it decides nothing.</summary>
+public static class Emitter
+{
+    /// <summary>The templates, each giving one generated file named after it.</summary>
+    private static readonly string[] TemplateNames = { "Enums", "Constants", "Structs", "Syscalls", "AbiTable" };
+
+    private static readonly Lazy<IReadOnlyList<(string Name, Template Template)>> Templates = new(LoadTemplates);
+
+    /// <summary>The generated files for <paramref name="model"/>, in a fixed order.</summary>
+    public static EquatableArray<GeneratedFile> Render(BindingModel model)
+    {
+        var files = new List<GeneratedFile>();
+        foreach (var (name, template) in Templates.Value)
+        {
+            var globals = new ScriptObject();
+            globals.Import(typeof(EmitFunctions), renamer: member => SnakeCase(member.Name));
+            globals["model"] = model;
+            var context = new TemplateContext { StrictVariables = true, LoopLimit = 0, MemberRenamer = member => SnakeCase(member.Name) };
+            context.PushCulture(CultureInfo.InvariantCulture);
+            context.PushGlobal(globals);
+            files.Add(new GeneratedFile($"KexecGen.{name}.g.cs", template.Render(context).Replace("\r\n", "\n")));
+        }
+        return files.ToEquatableArray();
+    }
+
+    /// <summary>The name a template uses for a model member: CName → c_name, KexecArchValue → kexec_arch_value.</summary>
+    public static string SnakeCase(string name)
+    {
+        var s = new System.Text.StringBuilder();
+        for (int i = 0; i < name.Length; i++)
+        {
+            char c = name[i];
+            bool boundary = i > 0 && char.IsUpper(c)
+                && (char.IsLower(name[i - 1]) || char.IsDigit(name[i - 1]) || (i + 1 < name.Length && char.IsLower(name[i + 1])));
+            if (boundary) s.Append('_');
+            s.Append(char.ToLowerInvariant(c));
+        }
+        return s.ToString();
+    }
+
+    private static IReadOnlyList<(string, Template)> LoadTemplates()
+    {
+        var assembly = typeof(Emitter).Assembly;
+        var list = new List<(string, Template)>();
+        foreach (var name in TemplateNames)
+        {
+            using var stream = assembly.GetManifestResourceStream($"KexecGen.Templates.{name}.sbn")
+                ?? throw new InvalidOperationException($"template {name}.sbn is not embedded");
+            using var reader = new StreamReader(stream);
+            var template = Template.Parse(reader.ReadToEnd(), $"{name}.sbn");
+            if (template.HasErrors) throw new InvalidOperationException($"template {name}.sbn: {string.Join("; ", template.Messages)}");
+            list.Add((name, template));
+        }
+        return list;
+    }
+}
+
+/// <summary>The formatting functions the templates call (snake_case there: <c>literal</c>, <c>xml</c>, …).</summary>
+public static class EmitFunctions
+{
+    /// <summary>A C# integer literal: hex for flags and large values, decimal otherwise.</summary>
+    public static string Literal(long value, bool hex) =>
+        (hex || value >= 0x10000) && value >= 0
+            ? "0x" + value.ToString("X", CultureInfo.InvariantCulture)
+            : value.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>A value, or <c>null</c>.</summary>
+    public static string Nullable(long? value) => value?.ToString(CultureInfo.InvariantCulture) ?? "null";
+
+    /// <summary>A syscall number, or -1 for a syscall the ABI lacks.</summary>
+    public static string Number(long? value) => value?.ToString(CultureInfo.InvariantCulture) ?? "-1";
+
+    /// <summary>Text made safe for an XML doc comment.</summary>
+    public static string Xml(string? text) =>
+        (text ?? "").Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
+
+    /// <summary>The fully qualified <c>Architecture</c> member.</summary>
+    public static string Arch(string dotnet) => "global::System.Runtime.InteropServices.Architecture." + dotnet;
+
+    /// <summary>The ABIs .NET runs on, for messages: "x86_64 as X64, arm64 as Arm64".</summary>
+    public static string DotnetAbis(BindingModel model) =>
+        string.Join(", ", model.Abis.Where(a => a.DotNet is not null).Select(a => $"{a.Name} as {a.DotNet}"));
+
+    /// <summary>A string literal.</summary>
+    public static string Str(string text) => "\"" + text.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+
+    /// <summary>An argument widened to a full register, as the variadic libc <c>syscall()</c> needs (enums through their integer type).</summary>
+    public static string Widen(ArgModel arg) =>
+        arg.Underlying is not null ? $"(nint)({arg.Underlying}){arg.Name}"
+        : arg.Type == "nint" ? arg.Name
+        : $"(nint){arg.Name}";
+}

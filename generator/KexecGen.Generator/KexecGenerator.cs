@@ -1,0 +1,105 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.IO;
+using System.Linq;
+using System.Text;
+using KexecGen.Config;
+using KexecGen.Generator.Emit;
+using KexecGen.Generator.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Text;
+
+namespace KexecGen.Generator;
+
+/// <summary>
+/// Reads arches.yaml and headers/*.yaml (AdditionalFiles) and emits structs, enums, constants and syscall stubs.
+/// The source goes in through the pre-compilation output, so that .NET's LibraryImport generator implements our
+/// <c>[LibraryImport]</c> methods; diagnostics go through an ordinary source output, which can report them.
+/// </summary>
+[Generator(LanguageNames.CSharp)]
+public sealed class KexecGenerator : IIncrementalGenerator
+{
+    /// <inheritdoc/>
+    public void Initialize(IncrementalGeneratorInitializationContext context)
+    {
+        var arches = context.AdditionalTextsProvider
+            .Where(text => Path.GetFileName(text.Path) == ArchesParser.FileName)
+            .Select((text, ct) => ArchesParser.Parse(text.Path, text.GetText(ct)?.ToString() ?? ""))
+            .WithTrackingName(StepNames.Arches)
+            .Collect();
+
+        var headers = context.AdditionalTextsProvider
+            .Where(text => ScannedAbiFormat.IsScannedFile(text.Path))
+            .Select((text, ct) => ScannedAbiFormat.Parse(text.Path, text.GetText(ct)?.ToString() ?? ""))
+            .WithTrackingName(StepNames.Headers)
+            .Collect()
+            .Select((all, _) => all.OrderBy(p => p.Value?.Path ?? p.Diagnostics.FirstOrDefault()?.Location.Path, StringComparer.Ordinal).ToEquatableArray())
+            .WithTrackingName(StepNames.HeadersCollected);
+
+        var model = arches.Combine(headers)
+            .Select((pair, _) => BuildModel(pair.Left, pair.Right))
+            .WithTrackingName(StepNames.Model);
+
+        var files = model
+            .Select((result, _) => result.Model is null ? EquatableArray<GeneratedFile>.Empty : RenderOrReport(result.Model))
+            .WithTrackingName(StepNames.Render);
+
+        context.RegisterPreCompilationSourceOutput(files, static (output, generated) =>
+        {
+            foreach (var file in generated) output.AddSource(file.HintName, SourceText.From(file.Text, Encoding.UTF8));
+        });
+
+        var diagnostics = model.Select((result, _) => result.Diagnostics).WithTrackingName(StepNames.Diagnostics);
+        context.RegisterSourceOutput(diagnostics, static (output, found) =>
+        {
+            foreach (var info in found) output.ReportDiagnostic(DiagnosticDescriptors.ToDiagnostic(info));
+        });
+    }
+
+    // A template failure must not throw out of the generator (CS8785 would drop everything silently): it becomes a compile error.
+    private static EquatableArray<GeneratedFile> RenderOrReport(BindingModel model)
+    {
+        try
+        {
+            return Emitter.Render(model);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            var message = (e.GetType().Name + ": " + e.Message).Replace('\r', ' ').Replace('\n', ' ');
+            return new[] { new GeneratedFile("KexecGen.Error.g.cs", "#error KXG999 internal error rendering KexecGen templates: " + message + "\n") }.ToEquatableArray();
+        }
+    }
+
+    // Every stage's diagnostics travel with the model; the generator itself never throws.
+    private static ModelResult BuildModel(ImmutableArray<Parsed<ArchesSpec>> arches, EquatableArray<Parsed<ScannedAbi>> headers)
+    {
+        var diagnostics = new List<DiagnosticInfo>(arches.SelectMany(a => a.Diagnostics).Concat(headers.SelectMany(h => h.Diagnostics)));
+        if (arches.Length == 0)
+        {
+            if (headers.Count > 0)
+            {
+                diagnostics.Add(Diagnose.Schema(headers[0].Diagnostics.FirstOrDefault()?.Location ?? LocationInfo.FileStart(headers[0].Value?.Path ?? ""),
+                    "headers files are given but no arches.yaml (add it as an AdditionalFiles item)"));
+            }
+            return new ModelResult(null, diagnostics.ToEquatableArray());
+        }
+        if (arches.Length > 1)
+        {
+            diagnostics.Add(Diagnose.Schema(LocationInfo.FileStart(arches[1].Value?.Path ?? ArchesParser.FileName), "more than one arches.yaml is given; pass exactly one"));
+            return new ModelResult(null, diagnostics.ToEquatableArray());
+        }
+        if (arches[0].Value is not { } spec || Diagnose.HasErrors(diagnostics)) return new ModelResult(null, diagnostics.ToEquatableArray());
+        try
+        {
+            var built = ModelBuilder.Build(spec, headers.Where(h => h.Value is not null).Select(h => h.Value!).ToList());
+            diagnostics.AddRange(built.Diagnostics);
+            return new ModelResult(built.Model, diagnostics.ToEquatableArray());
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            diagnostics.Add(DiagnosticDescriptors.Internal(spec.Path, e));
+            return new ModelResult(null, diagnostics.ToEquatableArray());
+        }
+    }
+}

@@ -1,0 +1,74 @@
+using KexecGen.Config;
+
+namespace KexecGen.Generator.Model;
+
+/// <summary>Everything the emitter formats: value-equal, holding no Roslyn object.</summary>
+public sealed record BindingModel(
+    string Namespace,
+    string Visibility,
+    string Provenance,
+    EquatableArray<AbiModel> Abis,
+    EquatableArray<EnumModel> Enums,
+    EquatableArray<ConstantClassModel> Classes,
+    EquatableArray<StructModel> Structs,
+    EquatableArray<SyscallModel> Syscalls,
+    EquatableArray<int> Arities,
+    string ErrnoClass);
+
+/// <summary>One ABI as the table describes it; <paramref name="DotNet"/> is null where .NET does not run.</summary>
+public sealed record AbiModel(
+    string Name,
+    string Triple,
+    string? DotNet,
+    string Kernel,
+    int PointerSize,
+    string KexecArch,
+    long KexecArchValue,
+    EquatableArray<AbiSyscallModel> Syscalls,
+    EquatableArray<AbiStructModel> Structs);
+
+/// <summary>A syscall's number on one ABI, null when the ABI lacks it.</summary>
+public sealed record AbiSyscallModel(string Name, long? Number);
+
+/// <summary>A struct's C layout on one ABI.</summary>
+public sealed record AbiStructModel(string Name, string CName, int Size, int Align, EquatableArray<AbiFieldModel> Fields);
+
+/// <summary>A field's C offset and size on one ABI.</summary>
+public sealed record AbiFieldModel(string Name, string CName, int Offset, int Size);
+
+/// <summary>A C# enum of constants that are equal on every ABI.</summary>
+public sealed record EnumModel(string Name, string Type, bool Flags, string Doc, EquatableArray<EnumMemberModel> Members);
+
+/// <summary>An enum member and the macro it comes from.</summary>
+public sealed record EnumMemberModel(string Name, string CName, long Value, string Doc);
+
+/// <summary>A static class of constants.</summary>
+public sealed record ConstantClassModel(string Name, string Doc, EquatableArray<ConstantModel> Members);
+
+/// <summary>A constant: one value on every ABI (<paramref name="Common"/>), or a value per .NET architecture.</summary>
+public sealed record ConstantModel(string Name, string Type, long? Common, EquatableArray<ArchValueModel> PerArch, string Doc);
+
+/// <summary>A value on the ABI that runs as .NET architecture <paramref name="DotNet"/>; null where absent.</summary>
+public sealed record ArchValueModel(string DotNet, long? Value);
+
+/// <summary>A blittable struct whose layout was checked on every ABI .NET runs on.</summary>
+public sealed record StructModel(string Name, string CName, string Doc, EquatableArray<FieldModel> Fields);
+
+/// <summary>A struct field with its C# type.</summary>
+public sealed record FieldModel(string Name, string CName, string Type, string Doc);
+
+/// <summary>A syscall: typed wrapper, its number per .NET architecture.</summary>
+public sealed record SyscallModel(string Name, string Method, string Doc, EquatableArray<ArgModel> Args, EquatableArray<ArchValueModel> Numbers)
+{
+    /// <summary>How many arguments the kernel takes.</summary>
+    public int Arity => Args.Count;
+}
+
+/// <summary>An argument; <paramref name="Underlying"/> is the integer type of an enum argument, widened through it.</summary>
+public sealed record ArgModel(string Name, string CName, string Type, string? Underlying, string Doc);
+
+/// <summary>One generated source file.</summary>
+public sealed record GeneratedFile(string HintName, string Text);
+
+/// <summary>The model, or none, and the diagnostics found building it.</summary>
+public sealed record ModelResult(BindingModel? Model, EquatableArray<DiagnosticInfo> Diagnostics);

@@ -1,0 +1,315 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Text;
+using KexecGen.Config;
+
+namespace KexecGen.Generator.Model;
+
+/// <summary>Joins arches.yaml with the scanned headers into a <see cref="BindingModel"/>, checking every fact it relies on.</summary>
+public static class ModelBuilder
+{
+    /// <summary>Builds the model; any error leaves it null.</summary>
+    public static ModelResult Build(ArchesSpec arches, IReadOnlyList<ScannedAbi> scannedFiles)
+    {
+        var diagnostics = new List<DiagnosticInfo>();
+        var abis = Join(arches, scannedFiles, diagnostics);
+        if (Diagnose.HasErrors(diagnostics)) return new ModelResult(null, diagnostics.ToEquatableArray());
+
+        var bindings = arches.Bindings;
+        var dotnetAbis = abis.Where(a => a.Spec.DotNet is not null).ToList();
+        var enums = bindings.Enums.Select(e => BuildEnum(e, bindings, abis, diagnostics)).ToList();
+        var classes = bindings.Classes.Select(c => BuildClass(c, bindings, abis, dotnetAbis, diagnostics)).ToList();
+        var structs = bindings.Structs.Select(s => BuildStruct(s, bindings, abis, dotnetAbis, diagnostics)).ToList();
+        var known = new HashSet<string>(enums.Select(e => e.Name).Concat(structs.Select(s => s.Name)), StringComparer.Ordinal);
+        var syscalls = bindings.Syscalls.Select(s => BuildSyscall(s, enums, known, dotnetAbis, diagnostics)).ToList();
+        var abiModels = abis.Select(a => BuildAbi(a, bindings, structs)).ToList();
+        // A stub for a syscall the ABI lacks answers ENOSYS, in the ABI's own numbering.
+        var errnoClass = classes.FirstOrDefault(c => c.Members.Any(m => m.Name == "ENOSYS"))?.Name;
+        if (errnoClass is null && syscalls.Count > 0)
+        {
+            diagnostics.Add(Diagnose.Schema(LocationInfo.FileStart(arches.Path), "bindings.classes must hold ENOSYS (for example a class with prefix E, defined_in errno): stubs answer it where an ABI lacks a syscall"));
+        }
+
+        var model = new BindingModel(
+            bindings.Namespace,
+            bindings.Visibility,
+            Provenance(abis),
+            abiModels.ToEquatableArray(),
+            enums.ToEquatableArray(),
+            classes.ToEquatableArray(),
+            structs.ToEquatableArray(),
+            syscalls.ToEquatableArray(),
+            syscalls.Select(s => s.Args.Count).Distinct().OrderBy(n => n).ToEquatableArray(),
+            errnoClass ?? "");
+        return new ModelResult(Diagnose.HasErrors(diagnostics) ? null : model, diagnostics.ToEquatableArray());
+    }
+
+    /// <summary>An ABI of arches.yaml with its scanned headers.</summary>
+    private sealed record Abi(AbiSpec Spec, ScannedAbi Scanned)
+    {
+        public ScannedConstant? Constant(string name) => Scanned.Constants.FirstOrDefault(c => c.Name == name);
+    }
+
+    // Pairs each ABI with its headers file and checks the hand-kept numbers against them.
+    private static List<Abi> Join(ArchesSpec arches, IReadOnlyList<ScannedAbi> scannedFiles, List<DiagnosticInfo> diagnostics)
+    {
+        var result = new List<Abi>();
+        foreach (var abi in arches.Abis)
+        {
+            var scanned = scannedFiles.FirstOrDefault(s => s.Abi == abi.Name);
+            if (scanned is null)
+            {
+                diagnostics.Add(Diagnose.MissingHeaders(abi.Location, abi.Name));
+                continue;
+            }
+            diagnostics.AddRange(ArchesCheck.Compare(abi, arches.Bindings, scanned));
+            result.Add(new Abi(abi, scanned));
+        }
+        foreach (var extra in scannedFiles.Where(s => arches.Abis.All(a => a.Name != s.Abi)))
+        {
+            diagnostics.Add(Diagnose.UnknownAbi(LocationInfo.FileStart(extra.Path), extra.Abi));
+        }
+        foreach (var group in arches.Abis.Where(a => a.DotNet is not null).GroupBy(a => a.DotNet).Where(g => g.Count() > 1))
+        {
+            var pair = group.Take(2).ToList();
+            diagnostics.Add(Diagnose.AmbiguousArchitecture(pair[1].Location, group.Key!, pair[0].Name, pair[1].Name));
+        }
+        return result;
+    }
+
+    private static EnumModel BuildEnum(EnumSpec spec, BindingsSpec bindings, List<Abi> abis, List<DiagnosticInfo> diagnostics)
+    {
+        var names = Select(spec.Members, spec.Prefix, null, spec.Exclude, abis);
+        var members = new List<EnumMemberModel>();
+        foreach (var cName in names)
+        {
+            var value = CommonValue(cName, $"enum {spec.Name}", spec.Location, abis, diagnostics);
+            if (value is null) continue;
+            if (!Fits(value.Value, spec.Type)) diagnostics.Add(Diagnose.DoesNotFit(spec.Location, cName, value.Value, spec.Type));
+            var name = spec.Names.FirstOrDefault(r => r.CName == cName)?.Name ?? MemberName(cName, spec.Strip);
+            if (!IsIdentifier(name))
+            {
+                diagnostics.Add(Diagnose.Schema(spec.Location, $"enum {spec.Name}: '{name}', made from {cName}, is not a C# identifier; name it under 'names'"));
+            }
+            members.Add(new EnumMemberModel(name, cName, value.Value, Doc(bindings, cName)));
+        }
+        return new EnumModel(spec.Name, spec.Type, spec.Flags, spec.Doc, members.OrderBy(m => m.Value).ThenBy(m => m.Name, StringComparer.Ordinal).ToEquatableArray());
+    }
+
+    private static ConstantClassModel BuildClass(ClassSpec spec, BindingsSpec bindings, List<Abi> abis, List<Abi> dotnetAbis, List<DiagnosticInfo> diagnostics)
+    {
+        var names = Select(spec.Members, spec.Prefix, spec.DefinedIn, EquatableArray<string>.Empty, abis);
+        var members = new List<ConstantModel>();
+        foreach (var cName in names)
+        {
+            var values = abis.Select(a => a.Constant(cName)?.Value).ToList();
+            var present = values.Where(v => v.HasValue).Select(v => v!.Value).ToList();
+            if (present.Count == 0)
+            {
+                diagnostics.Add(Diagnose.NotScanned(spec.Location, abis.FirstOrDefault()?.Spec.Name ?? "?", $"constant {cName} of class {spec.Name}"));
+                continue;
+            }
+            bool common = present.Count == abis.Count && present.Distinct().Count() == 1;
+            var perArch = common
+                ? EquatableArray<ArchValueModel>.Empty
+                : dotnetAbis.Select(a => new ArchValueModel(a.Spec.DotNet!, a.Constant(cName)?.Value)).ToEquatableArray();
+            members.Add(new ConstantModel(cName, IntegerType(present), common ? present[0] : null, perArch, Doc(bindings, cName)));
+        }
+        return new ConstantClassModel(spec.Name, spec.Doc, members.ToEquatableArray());
+    }
+
+    private static StructModel BuildStruct(StructSpec spec, BindingsSpec bindings, List<Abi> abis, List<Abi> dotnetAbis, List<DiagnosticInfo> diagnostics)
+    {
+        var fields = new List<FieldModel>();
+        var first = abis.Select(a => a.Scanned.Structs.FirstOrDefault(s => s.Name == spec.CName)).FirstOrDefault(s => s is not null);
+        foreach (var abi in abis.Where(a => a.Scanned.Structs.All(s => s.Name != spec.CName)))
+        {
+            diagnostics.Add(Diagnose.NotScanned(spec.Location, abi.Spec.Name, $"struct {spec.CName}"));
+        }
+        if (first is null) return new StructModel(spec.Name, spec.CName, spec.Doc, EquatableArray<FieldModel>.Empty);
+
+        foreach (var field in first.Fields)
+        {
+            var config = spec.Fields.FirstOrDefault(f => f.CName == field.Name);
+            var type = bindings.Types.FirstOrDefault(t => t.CType == field.Type)?.CSharpType;
+            if (type is null)
+            {
+                diagnostics.Add(Diagnose.Schema(spec.Location, $"struct {spec.CName}: no C# type for field {field.Name}'s C type '{field.Type}' (add it to bindings.types)"));
+                type = "?";
+            }
+            fields.Add(new FieldModel(config?.Name ?? MemberName(field.Name, null), field.Name, type, config?.Doc ?? ""));
+        }
+        foreach (var extra in spec.Fields.Where(f => first.Fields.All(s => s.Name != f.CName)))
+        {
+            diagnostics.Add(Diagnose.Schema(spec.Location, $"struct {spec.CName} has no field '{extra.CName}'"));
+        }
+        // The C# struct is laid out by .NET, the C one by the ABI's compiler: they must agree wherever it runs.
+        foreach (var abi in dotnetAbis)
+        {
+            var scanned = abi.Scanned.Structs.FirstOrDefault(s => s.Name == spec.CName);
+            if (scanned is null || fields.Any(f => f.Type == "?")) continue;
+            var problem = CompareLayout(scanned, fields, abi.Scanned.PointerSize);
+            if (problem is not null) diagnostics.Add(Diagnose.LayoutMismatch(spec.Location, abi.Spec.Name, $"struct {spec.CName}: {problem}; the C# struct would be wrong there"));
+        }
+        return new StructModel(spec.Name, spec.CName, spec.Doc, fields.ToEquatableArray());
+    }
+
+    // The layout .NET gives a sequential struct of these field types, against the C compiler's.
+    private static string? CompareLayout(ScannedStruct scanned, List<FieldModel> fields, int pointerSize)
+    {
+        if (scanned.Fields.Count != fields.Count) return $"{scanned.Fields.Count} fields in C, {fields.Count} in C#";
+        int offset = 0, maxAlign = 1;
+        for (int i = 0; i < fields.Count; i++)
+        {
+            int size = ManagedSize(fields[i].Type, pointerSize);
+            if (size == 0) return $"field {fields[i].CName}: '{fields[i].Type}' is not a blittable primitive";
+            int align = size;
+            offset = (offset + align - 1) / align * align;
+            maxAlign = Math.Max(maxAlign, align);
+            var c = scanned.Fields[i];
+            if (c.Size != size) return $"field {c.Name} is {c.Size} bytes in C, {size} as {fields[i].Type}";
+            if (c.Offset != offset) return $"field {c.Name} is at offset {c.Offset} in C, {offset} in C#";
+            offset += size;
+        }
+        int total = (offset + maxAlign - 1) / maxAlign * maxAlign;
+        if (total != scanned.Size) return $"size {scanned.Size} in C, {total} in C#";
+        if (maxAlign != scanned.Align) return $"alignment {scanned.Align} in C, {maxAlign} in C#";
+        return null;
+    }
+
+    private static int ManagedSize(string type, int pointerSize) => type switch
+    {
+        "byte" or "sbyte" => 1,
+        "short" or "ushort" => 2,
+        "int" or "uint" => 4,
+        "long" or "ulong" => 8,
+        "nint" or "nuint" => pointerSize,
+        _ => type.EndsWith("*", StringComparison.Ordinal) ? pointerSize : 0,
+    };
+
+    private static SyscallModel BuildSyscall(SyscallSpec spec, List<EnumModel> enums, HashSet<string> known, List<Abi> dotnetAbis, List<DiagnosticInfo> diagnostics)
+    {
+        var args = new List<ArgModel>();
+        foreach (var arg in spec.Args)
+        {
+            var underlying = enums.FirstOrDefault(e => e.Name == arg.Type)?.Type;
+            var element = arg.Type.TrimEnd('*');
+            if (underlying is null && ManagedSize(element, 8) == 0 && !known.Contains(element))
+            {
+                diagnostics.Add(Diagnose.Schema(spec.Location, $"syscall {spec.Name}: argument {arg.Name} has type '{arg.Type}', which is neither a primitive nor a generated enum or struct"));
+            }
+            args.Add(new ArgModel(Identifier(CamelCase(arg.Name)), arg.Name, arg.Type, underlying, arg.Doc));
+        }
+        var numbers = dotnetAbis.Select(a => new ArchValueModel(a.Spec.DotNet!, a.Scanned.Syscalls.FirstOrDefault(s => s.Name == spec.Name)?.Number)).ToEquatableArray();
+        return new SyscallModel(spec.Name, spec.Method, spec.Doc, args.ToEquatableArray(), numbers);
+    }
+
+    private static AbiModel BuildAbi(Abi abi, BindingsSpec bindings, List<StructModel> structs)
+    {
+        var syscalls = bindings.Syscalls.Select(s => new AbiSyscallModel(s.Name, abi.Scanned.Syscalls.FirstOrDefault(x => x.Name == s.Name)?.Number));
+        var layouts = new List<AbiStructModel>();
+        foreach (var model in structs)
+        {
+            var scanned = abi.Scanned.Structs.FirstOrDefault(s => s.Name == model.CName);
+            if (scanned is null) continue;
+            var fields = scanned.Fields.Select(f => new AbiFieldModel(model.Fields.FirstOrDefault(m => m.CName == f.Name)?.Name ?? f.Name, f.Name, f.Offset, f.Size));
+            layouts.Add(new AbiStructModel(model.Name, model.CName, scanned.Size, scanned.Align, fields.ToEquatableArray()));
+        }
+        return new AbiModel(abi.Spec.Name, abi.Spec.Triple, abi.Spec.DotNet, abi.Scanned.Kernel, abi.Scanned.PointerSize,
+            abi.Spec.KexecArch, abi.Constant(abi.Spec.KexecArch)?.Value ?? 0, syscalls.ToEquatableArray(), layouts.ToEquatableArray());
+    }
+
+    // Constant names chosen by an explicit list, or by prefix (and defining file) over every ABI, sorted.
+    private static List<string> Select(EquatableArray<string> members, string? prefix, string? definedIn, EquatableArray<string> exclude, List<Abi> abis)
+    {
+        if (members.Count > 0) return members.ToList();
+        var rule = new ConstantRule(prefix ?? "", definedIn);
+        return abis.SelectMany(a => a.Scanned.Constants).Where(c => rule.Matches(c.Name, c.File)).Select(c => c.Name)
+            .Where(n => !exclude.Contains(n)).Distinct().OrderBy(n => n, StringComparer.Ordinal).ToList();
+    }
+
+    // The value of a constant that must be the same on every ABI, or null after a diagnostic.
+    private static long? CommonValue(string cName, string user, LocationInfo at, List<Abi> abis, List<DiagnosticInfo> diagnostics)
+    {
+        long? common = null;
+        string? firstAbi = null;
+        foreach (var abi in abis)
+        {
+            var c = abi.Constant(cName);
+            if (c is null)
+            {
+                diagnostics.Add(Diagnose.NotScanned(at, abi.Spec.Name, $"constant {cName} (used by {user})"));
+                return null;
+            }
+            if (common is null)
+            {
+                common = c.Value;
+                firstAbi = abi.Spec.Name;
+            }
+            else if (common != c.Value)
+            {
+                diagnostics.Add(Diagnose.DiffersPerAbi(at, $"{cName} (used by {user})", $"{common} on {firstAbi}, {c.Value} on {abi.Spec.Name}"));
+                return null;
+            }
+        }
+        return common;
+    }
+
+    private static bool Fits(long value, string type) => type switch
+    {
+        "byte" => value is >= byte.MinValue and <= byte.MaxValue,
+        "sbyte" => value is >= sbyte.MinValue and <= sbyte.MaxValue,
+        "short" => value is >= short.MinValue and <= short.MaxValue,
+        "ushort" => value is >= ushort.MinValue and <= ushort.MaxValue,
+        "int" => value is >= int.MinValue and <= int.MaxValue,
+        "uint" => value is >= uint.MinValue and <= uint.MaxValue,
+        "ulong" => value >= 0,
+        _ => true,
+    };
+
+    private static string IntegerType(List<long> values) =>
+        values.All(v => Fits(v, "int")) ? "int" : values.All(v => Fits(v, "uint")) ? "uint" : "long";
+
+    private static string Doc(BindingsSpec bindings, string cName) => bindings.Docs.FirstOrDefault(d => d.Name == cName)?.Text ?? "";
+
+    /// <summary>KEXEC_ARCH_X86_64 less "KEXEC_ARCH_" is X86_64; CAD_ON is CadOn: words capitalised, an underscore kept only between digits.</summary>
+    public static string MemberName(string cName, string? strip)
+    {
+        var rest = strip is not null && cName.StartsWith(strip, StringComparison.Ordinal) ? cName.Substring(strip.Length) : cName;
+        var s = new StringBuilder();
+        foreach (var part in rest.Split(new[] { '_' }, StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (s.Length > 0 && char.IsDigit(s[s.Length - 1]) && char.IsDigit(part[0])) s.Append('_');
+            s.Append(char.ToUpperInvariant(part[0])).Append(part.Substring(1).ToLowerInvariant());
+        }
+        return s.ToString();
+    }
+
+    private static string CamelCase(string cName)
+    {
+        var pascal = MemberName(cName, null);
+        return pascal.Length == 0 ? pascal : char.ToLowerInvariant(pascal[0]) + pascal.Substring(1);
+    }
+
+    private static readonly HashSet<string> Keywords = new(StringComparer.Ordinal)
+    {
+        "abstract", "as", "base", "bool", "break", "byte", "case", "catch", "char", "checked", "class", "const", "continue",
+        "decimal", "default", "delegate", "do", "double", "else", "enum", "event", "explicit", "extern", "false", "finally",
+        "fixed", "float", "for", "foreach", "goto", "if", "implicit", "in", "int", "interface", "internal", "is", "lock",
+        "long", "namespace", "new", "null", "object", "operator", "out", "override", "params", "private", "protected",
+        "public", "readonly", "ref", "return", "sbyte", "sealed", "short", "sizeof", "stackalloc", "static", "string",
+        "struct", "switch", "this", "throw", "true", "try", "typeof", "uint", "ulong", "unchecked", "unsafe", "ushort",
+        "using", "virtual", "void", "volatile", "while",
+    };
+
+    // A C name that is a C# keyword (an argument called "new", say) is escaped, not renamed.
+    private static string Identifier(string name) => Keywords.Contains(name) ? "@" + name : name;
+
+    private static bool IsIdentifier(string name) =>
+        name.Length > 0 && (char.IsLetter(name[0]) || name[0] == '_') && name.All(c => char.IsLetterOrDigit(c) || c == '_');
+
+    private static string Provenance(List<Abi> abis) =>
+        string.Join(", ", abis.Select(a => string.Format(CultureInfo.InvariantCulture, "{0} (kernel {1})", a.Spec.Name, a.Scanned.Kernel)));
+}

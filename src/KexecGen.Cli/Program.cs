@@ -1,0 +1,52 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using KexecGen.Interop;
+
+namespace KexecGen.Cli;
+
+/// <summary>The <c>kexec</c> command-line tool.</summary>
+public static class Program
+{
+    private const string Usage = """
+        usage: kexec table [--json] [--abi NAME]...
+          table     each ABI's syscall numbers, kexec constants and struct kexec_segment layout,
+                    from the bindings compiled into this tool (no kernel headers, no root needed)
+          --json    print {"abis":[{"name":…,"syscalls":{…},"kexec_segment":{…}},…],"constants":{…}}
+          --abi     only the named ABI (repeatable)
+        """;
+
+    /// <summary>Runs the tool; returns the process exit code (0 success, 2 bad usage).</summary>
+    public static int Main(string[] args)
+    {
+        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        {
+            Console.Out.WriteLine(Usage);
+            return args.Length == 0 ? 2 : 0;
+        }
+        if (args[0] != "table") return Fail($"unknown command '{args[0]}'");
+        bool json = false;
+        var only = new List<string>();
+        for (int i = 1; i < args.Length; i++)
+        {
+            if (args[i] == "--json") json = true;
+            else if (args[i] == "--abi" && i + 1 < args.Length) only.Add(args[++i]);
+            else return Fail($"unknown argument '{args[i]}'");
+        }
+        var unknown = only.Where(n => AbiTable.All.All(a => a.Name != n)).ToList();
+        if (unknown.Count > 0)
+        {
+            return Fail($"no ABI named {string.Join(", ", unknown)} (known: {string.Join(", ", AbiTable.All.Select(a => a.Name))})");
+        }
+        var abis = AbiTable.All.Where(a => only.Count == 0 || only.Contains(a.Name)).ToList();
+        TableCommand.Write(Console.Out, abis, json);
+        return 0;
+    }
+
+    private static int Fail(string message)
+    {
+        Console.Error.WriteLine($"kexec: {message}");
+        Console.Error.WriteLine(Usage);
+        return 2;
+    }
+}
