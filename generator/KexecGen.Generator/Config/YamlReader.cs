@@ -17,9 +17,10 @@ internal sealed class YamlReader
 
     public List<DiagnosticInfo> Diagnostics { get; } = new();
 
-    /// <summary>The root node of <paramref name="text"/>, or null after a KXG001 diagnostic.</summary>
+    /// <summary>The root node of <paramref name="text"/>, or null after a KXG001 diagnostic. Never throws.</summary>
     public YamlNode? Load(string text)
     {
+        if (!WellFormed(text)) return null;
         try
         {
             var stream = new YamlStream();
@@ -31,13 +32,36 @@ internal sealed class YamlReader
             }
             return stream.Documents[0].RootNode;
         }
+        catch (Exception e)
+        {
+            Diagnostics.Add(Diagnose.YamlSyntax(LocationInfo.FileStart(_path), e.Message));
+            return null;
+        }
+    }
+
+    // Walks the parse events first, so that a syntax error is placed even when YamlDotNet fails without a position
+    // (it throws InvalidOperationException on some unclosed flow collections): then the last good event marks the spot.
+    private bool WellFormed(string text)
+    {
+        var parser = new Parser(new StringReader(text));
+        Mark last = Mark.Empty;
+        try
+        {
+            while (parser.MoveNext()) last = parser.Current!.Start;
+            return true;
+        }
         catch (YamlException e)
         {
             // YamlDotNet's messages repeat the position; the location carries it.
             var message = e.InnerException?.Message ?? e.Message;
-            var at = new LocationInfo(_path, (int)Math.Max(1, e.Start.Line), (int)Math.Max(1, e.Start.Column));
-            Diagnostics.Add(Diagnose.YamlSyntax(at, message));
-            return null;
+            Diagnostics.Add(Diagnose.YamlSyntax(new LocationInfo(_path, (int)Math.Max(1, e.Start.Line), (int)Math.Max(1, e.Start.Column)), message));
+            return false;
+        }
+        catch (Exception e)
+        {
+            var at = new LocationInfo(_path, (int)Math.Max(1, last.Line), (int)Math.Max(1, last.Column));
+            Diagnostics.Add(Diagnose.YamlSyntax(at, $"the YAML does not parse after this point ({e.Message})"));
+            return false;
         }
     }
 

@@ -1,0 +1,205 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.IO;
+using System.Linq;
+using KexecGen.Generator;
+using KexecGen.Generator.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Xunit;
+
+namespace KexecGen.Tests;
+
+/// <summary>The generator on the real inputs and on broken copies, run with .NET's LibraryImport generator.</summary>
+public class GeneratorTests
+{
+    private const string Consumer = """
+        using KexecGen.Interop;
+        internal static class Use
+        {
+            public static unsafe nint Load(KexecSegment* segments) =>
+                Syscalls.KexecLoad(0x100000, 1, segments, KexecLoadFlags.OnCrash | (KexecLoadFlags)KexecArch.X86_64);
+            public static int Max => KexecConstants.KEXEC_SEGMENT_MAX;
+        }
+        """;
+
+    [Fact]
+    public void RealInputs_CompileWithZeroWarnings_AndLibraryImportImplementsTheStubs()
+    {
+        var (output, generatorDiagnostics, driver) = GeneratorHarness.Run(GeneratorHarness.RepoInputs(), GeneratorHarness.Compilation(Consumer));
+
+        Assert.Empty(generatorDiagnostics);
+        Assert.Empty(GeneratorHarness.Problems(output));
+        var trees = driver.GetRunResult().GeneratedTrees;
+        Assert.Contains(trees, t => t.FilePath.EndsWith("KexecGen.Syscalls.g.cs", StringComparison.Ordinal));
+        // .NET's generator saw our [LibraryImport]s: it wrote their bodies (without it they would be CS8795 errors).
+        var interop = trees.Single(t => t.FilePath.Contains("LibraryImportGenerator", StringComparison.Ordinal)).ToString();
+        Assert.Contains("partial nint Syscall4(", interop, StringComparison.Ordinal);
+        Assert.Contains("partial nint Syscall5(", interop, StringComparison.Ordinal);
+        Assert.Contains("SetLastPInvokeError", interop, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void UserLibraryImport_TakingGeneratedEnums_CompilesWithZeroWarnings()
+    {
+        const string userCode = """
+            using System.Runtime.InteropServices;
+            using KexecGen.Interop;
+            internal static partial class MyCalls
+            {
+                [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
+                public static partial nint Reboot(nint number, RebootMagic magic1, RebootMagic magic2, RebootCommand cmd, nint arg);
+            }
+            """;
+        var (output, _, driver) = GeneratorHarness.Run(GeneratorHarness.RepoInputs(), GeneratorHarness.Compilation(userCode));
+
+        Assert.Empty(GeneratorHarness.Problems(output));
+        var interop = driver.GetRunResult().GeneratedTrees.Single(t => t.FilePath.Contains("LibraryImportGenerator", StringComparison.Ordinal)).ToString();
+        Assert.Contains("MyCalls", interop, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void UnrelatedEdit_LeavesEveryStepCachedOrUnchanged()
+    {
+        var compilation = GeneratorHarness.Compilation(Consumer);
+        var driver = GeneratorHarness.Driver(GeneratorHarness.RepoInputs()).RunGenerators(compilation);
+        var edited = compilation.AddSyntaxTrees(CSharpSyntaxTree.ParseText("public class Unrelated { }", GeneratorHarness.ParseOptions));
+        var result = driver.RunGenerators(edited).GetRunResult().Results.Single(r => r.Generator.GetGeneratorType() == typeof(KexecGenerator));
+
+        var tracked = StepNames.All.Where(result.TrackedSteps.ContainsKey).ToList();
+        Assert.Equal(StepNames.All.OrderBy(s => s), tracked.OrderBy(s => s));
+        foreach (var step in tracked)
+        {
+            foreach (var run in result.TrackedSteps[step])
+            {
+                foreach (var (_, reason) in run.Outputs)
+                {
+                    Assert.True(reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"{step} was {reason}");
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void EditingArches_ModifiesTheModel_SoTheCachingTestCanFail()
+    {
+        var compilation = GeneratorHarness.Compilation(Consumer);
+        var inputs = GeneratorHarness.RepoInputs();
+        var driver = GeneratorHarness.Driver(inputs).RunGenerators(compilation);
+        var original = inputs[0];
+        var changed = new MemoryAdditionalText(original.Path, original.GetText()!.ToString().Replace("Loads a new kernel from segments", "Loads a kernel from segments", StringComparison.Ordinal));
+        driver = driver.ReplaceAdditionalText(original, changed).RunGenerators(compilation);
+        var steps = driver.GetRunResult().Results.Single(r => r.Generator.GetGeneratorType() == typeof(KexecGenerator)).TrackedSteps;
+
+        Assert.Contains(steps[StepNames.Model].SelectMany(r => r.Outputs), o => o.Reason == IncrementalStepRunReason.Modified);
+        Assert.All(steps[StepNames.Headers].SelectMany(r => r.Outputs), o => Assert.Equal(IncrementalStepRunReason.Cached, o.Reason));
+    }
+
+    [Fact]
+    public void BrokenYaml_GivesKXG001_AtTheBrokenLine()
+    {
+        var line = Repo.LineOf(Repo.ArchesText, "- name: arm64");
+        var diagnostics = GeneratorDiagnostics(("arches.yaml", "- name: arm64", "- name: [arm64"));
+
+        var d = Assert.Single(diagnostics, x => x.Id == "KXG001");
+        Assert.Equal(DiagnosticSeverity.Error, d.Severity);
+        Assert.EndsWith("arches.yaml", d.Location.GetLineSpan().Path, StringComparison.Ordinal);
+        Assert.Equal(line, d.Location.GetLineSpan().StartLinePosition.Line + 1);
+    }
+
+    [Fact]
+    public void MisspeltKey_GivesKXG002_AtItsLine()
+    {
+        var text = Repo.ArchesText;
+        var line = Repo.LineOf(text, "triple: aarch64-linux-gnu");
+        var d = Assert.Single(GeneratorDiagnostics(("arches.yaml", "triple: aarch64-linux-gnu", "tripel: aarch64-linux-gnu")), x => x.Id == "KXG002" && x.GetMessage().Contains("tripel", StringComparison.Ordinal));
+        Assert.Equal(line, d.Location.GetLineSpan().StartLinePosition.Line + 1);
+    }
+
+    [Fact]
+    public void WrongSyscallNumber_GivesKXG004_AtTheNumber_AndEmitsNoBindings()
+    {
+        var line = Repo.LineOf(Repo.ArchesText, "kexec_load: 104");
+        var (output, _, driver) = GeneratorHarness.Run(
+            GeneratorHarness.RepoInputs((name, text) => name == "arches.yaml" ? text.Replace("kexec_load: 104", "kexec_load: 105", StringComparison.Ordinal) : text),
+            GeneratorHarness.Compilation());
+
+        var d = Assert.Single(GeneratorHarness.KexecDiagnostics(driver), x => x.Id == "KXG004");
+        Assert.Equal(line, d.Location.GetLineSpan().StartLinePosition.Line + 1);
+        Assert.Contains("105", d.GetMessage(), StringComparison.Ordinal);
+        Assert.Contains("104", d.GetMessage(), StringComparison.Ordinal);
+        Assert.Null(output.GetTypeByMetadataName("KexecGen.Interop.Syscalls"));
+    }
+
+    [Fact]
+    public void TypeMappingThatBreaksTheLayout_GivesKXG007()
+    {
+        var diagnostics = GeneratorDiagnostics(("arches.yaml", "__kernel_size_t: nuint", "__kernel_size_t: uint"));
+
+        Assert.Contains(diagnostics, d => d.Id == "KXG007" && d.GetMessage().Contains("bufsz", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void BrokenHeadersFile_GivesKXG002_AtItsLine()
+    {
+        var text = File.ReadAllText(Path.Combine(Repo.Root, "headers", "x86_64.yaml"));
+        var line = Repo.LineOf(text, "pointer_size:");
+        var d = Assert.Single(GeneratorDiagnostics(("x86_64.yaml", "pointer_size: 8", "pointer_size: eight")), x => x.Id == "KXG002");
+        Assert.EndsWith(Path.Combine("headers", "x86_64.yaml"), d.Location.GetLineSpan().Path, StringComparison.Ordinal);
+        Assert.Equal(line, d.Location.GetLineSpan().StartLinePosition.Line + 1);
+    }
+
+    [Fact]
+    public void MissingHeadersFile_GivesKXG003()
+    {
+        var inputs = GeneratorHarness.RepoInputs().Where(t => !t.Path.EndsWith("arm64.yaml", StringComparison.Ordinal)).ToImmutableArray();
+        var (_, _, driver) = GeneratorHarness.Run(inputs, GeneratorHarness.Compilation());
+
+        Assert.Contains(GeneratorHarness.KexecDiagnostics(driver), d => d.Id == "KXG003" && d.GetMessage().Contains("arm64", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Generation_IsDeterministic()
+    {
+        string Render() => string.Join("\n", GeneratorHarness.Driver(GeneratorHarness.RepoInputs()).RunGenerators(GeneratorHarness.Compilation())
+            .GetRunResult().GeneratedTrees.Select(t => t.FilePath + "\n" + t));
+
+        Assert.Equal(Render(), Render());
+    }
+
+    [Fact]
+    public void Model_HoldsNoRoslynObjects()
+    {
+        var seen = new HashSet<Type>();
+        var pending = new Stack<Type>();
+        pending.Push(typeof(ModelResult));
+        while (pending.Count > 0)
+        {
+            var type = pending.Pop();
+            if (!seen.Add(type)) continue;
+            Assert.False(type.Assembly == typeof(Compilation).Assembly || type.Assembly == typeof(CSharpCompilation).Assembly, $"{type} is a Roslyn type");
+            foreach (var inner in type.GetProperties().Select(p => p.PropertyType).Concat(type.IsGenericType ? type.GetGenericArguments() : Type.EmptyTypes))
+            {
+                var t = Nullable.GetUnderlyingType(inner) ?? inner;
+                if (t.Namespace?.StartsWith("KexecGen", StringComparison.Ordinal) == true || t.IsGenericType) pending.Push(t);
+            }
+        }
+        Assert.Contains(typeof(StructModel), seen);
+    }
+
+    private static System.Collections.Immutable.ImmutableArray<Diagnostic> GeneratorDiagnostics(params (string File, string From, string To)[] edits)
+    {
+        var inputs = GeneratorHarness.RepoInputs((name, text) =>
+        {
+            foreach (var (file, from, to) in edits.Where(e => e.File == name))
+            {
+                Assert.Contains(from, text, StringComparison.Ordinal);
+                text = text.Replace(from, to, StringComparison.Ordinal);
+            }
+            return text;
+        });
+        var (_, _, driver) = GeneratorHarness.Run(inputs, GeneratorHarness.Compilation());
+        return GeneratorHarness.KexecDiagnostics(driver);
+    }
+}
