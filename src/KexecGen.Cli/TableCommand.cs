@@ -27,7 +27,7 @@ public static class TableCommand
         var rows = new List<List<string>> { header };
         foreach (var abi in abis)
         {
-            var row = new List<string> { abi.Name, abi.Triple, abi.Architecture?.ToString() ?? "-", abi.KernelHeaders, $"{abi.KexecArch}" };
+            var row = new List<string> { abi.Name, abi.Triple, abi.Architectures.Count == 0 ? "-" : string.Join(",", abi.Architectures), abi.KernelHeaders, $"{abi.KexecArch}" };
             row.AddRange(SyscallNames.Select(n => abi.Syscalls.FirstOrDefault(s => s.Name == n)?.Number?.ToString() ?? "-"));
             row.Add(Segment(abi) is { } seg ? $"{seg.Size}/{seg.Alignment}: " + string.Join(" ", seg.Fields.Select(f => $"{f.CName}@{f.Offset}")) : "-");
             rows.Add(row);
@@ -71,8 +71,9 @@ public static class TableCommand
                 json.WriteStartObject();
                 json.WriteString("name", abi.Name);
                 json.WriteString("triple", abi.Triple);
-                if (abi.Architecture is { } arch) json.WriteString("dotnet", arch.ToString());
-                else json.WriteNull("dotnet");
+                json.WriteStartArray("dotnet");
+                foreach (var arch in abi.Architectures) json.WriteStringValue(arch.ToString());
+                json.WriteEndArray();
                 json.WriteString("kernel_headers", abi.KernelHeaders);
                 json.WriteNumber("pointer_size", abi.PointerSize);
                 json.WriteString("kexec_arch", abi.KexecArch);

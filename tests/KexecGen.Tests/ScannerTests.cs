@@ -90,7 +90,7 @@ public class ScannerTests
     public void HostAbi_ScannedValues_EqualWhatGccComputes()
     {
         var spec = Repo.Arches;
-        var host = spec.Abis.SingleOrDefault(a => a.DotNet == System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture.ToString());
+        var host = spec.Abis.SingleOrDefault(a => a.RunsAs(System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture.ToString()));
         Assert.True(host is not null, "the host's architecture has no ABI in arches.yaml");
         var scanned = Repo.Scanned(host!.Name);
 

@@ -77,7 +77,7 @@ public class StubExecutionTests
         return (answer[0], answer[1], answer[2]);
     }
 
-    private static string RunningAbi => Repo.Arches.Abis.Single(a => a.DotNet == RuntimeInformation.ProcessArchitecture.ToString()).Name;
+    private static string RunningAbi => Repo.Arches.Abis.Single(a => a.RunsAs(RuntimeInformation.ProcessArchitecture.ToString())).Name;
 
     // Scans a copy of the inputs that also binds getppid, then generates, compiles and loads the bindings.
     private static Type CompileWithGetppid(bool lackOnRunningAbi)

@@ -31,25 +31,35 @@ public static class ArchesParser
     {
         var map = reader.AsMap(node, "an ABI entry");
         if (map is null) return null;
-        reader.OnlyKeys(map, "an ABI entry", "name", "triple", "dotnet", "kexec_arch", "headers", "syscalls");
+        reader.OnlyKeys(map, "an ABI entry", "name", "triple", "dotnet", "kexec_arch", "headers", "gcc", "syscalls");
         var name = reader.String(map, "name", "an ABI entry");
         var what = $"ABI '{name}'";
         var triple = reader.String(map, "triple", what);
-        var dotnet = reader.String(map, "dotnet", what, required: false);
-        if (dotnet is not null && System.Array.IndexOf(KnownArchitectures, dotnet) < 0)
+        var dotnet = reader.OneOrMany(map, "dotnet", what);
+        foreach (var arch in dotnet.Where(d => System.Array.IndexOf(KnownArchitectures, d) < 0))
         {
-            reader.Error(reader.Get(map, "dotnet")!, $"'{dotnet}' is not a .NET Architecture (one of: {string.Join(", ", KnownArchitectures)}; omit the key when .NET does not run on the ABI)");
+            reader.Error(reader.Get(map, "dotnet")!, $"'{arch}' is not a .NET Architecture (one of: {string.Join(", ", KnownArchitectures)}; omit the key when .NET does not run on the ABI)");
         }
         var kexecArch = reader.String(map, "kexec_arch", what);
         var headers = reader.AsMap(reader.Get(map, "headers"), $"'headers' of {what}");
-        string? package = null;
+        string? package = null, kernelArch = null;
         List<string> include = new();
         if (headers is null) reader.Error(map, $"{what} has no 'headers'");
         else
         {
-            reader.OnlyKeys(headers, $"'headers' of {what}", "package", "include");
+            reader.OnlyKeys(headers, $"'headers' of {what}", "package", "kernel_arch", "include");
             package = reader.String(headers, "package", $"'headers' of {what}");
+            kernelArch = reader.String(headers, "kernel_arch", $"'headers' of {what}", required: false);
             include = reader.Strings(headers, "include", $"'headers' of {what}", required: true);
+        }
+        GccSpec? gcc = null;
+        var gccMap = reader.AsMap(reader.Get(map, "gcc"), $"'gcc' of {what}");
+        if (gccMap is not null)
+        {
+            reader.OnlyKeys(gccMap, $"'gcc' of {what}", "command", "package", "scans");
+            var command = reader.String(gccMap, "command", $"'gcc' of {what}");
+            var gccPackage = reader.String(gccMap, "package", $"'gcc' of {what}");
+            if (command is not null && gccPackage is not null) gcc = new GccSpec(command, gccPackage, reader.Bool(gccMap, "scans", $"'gcc' of {what}"));
         }
         var syscalls = new List<SyscallNumberSpec>();
         foreach (var (key, value) in reader.Pairs(map, "syscalls", what))
@@ -58,7 +68,7 @@ public static class ArchesParser
             if (ok) syscalls.Add(new SyscallNumberSpec(key.Value!, number, reader.At(value)));
         }
         if (name is null || triple is null || kexecArch is null || package is null) return null;
-        return new AbiSpec(name, triple, dotnet, kexecArch, package, include.ToEquatableArray(),
+        return new AbiSpec(name, triple, dotnet.ToEquatableArray(), kexecArch, package, kernelArch, include.ToEquatableArray(), gcc,
             syscalls.OrderBy(s => s.Name, System.StringComparer.Ordinal).ToEquatableArray(), reader.At(map));
     }
 

@@ -6,21 +6,32 @@ public sealed record ArchesSpec(string Path, EquatableArray<AbiSpec> Abis, Bindi
 /// <summary>One Linux ABI: how to scan its headers and how it runs under .NET.</summary>
 /// <param name="Name">Short unique name, also the name of its file under headers/.</param>
 /// <param name="Triple">The clang target triple its headers are parsed for.</param>
-/// <param name="DotNet">The <c>System.Runtime.InteropServices.Architecture</c> it runs as, or null when .NET does not run there.</param>
+/// <param name="DotNet">The <c>System.Runtime.InteropServices.Architecture</c> values it runs as; empty where .NET does not run.</param>
 /// <param name="KexecArch">The KEXEC_ARCH_* macro naming this ABI's images.</param>
 /// <param name="Package">The Debian package its headers come from.</param>
+/// <param name="KernelArch">For headers made by the kernel's <c>make ARCH=… headers_install</c>, that ARCH; else null.</param>
 /// <param name="Include">Include directories, searched in order.</param>
 /// <param name="Syscalls">The hand-kept syscall numbers, checked against the headers.</param>
+/// <param name="Gcc">A cross gcc for the triple, when there is one: it cross-checks the scan, or does it where libclang has no backend.</param>
 /// <param name="Location">Where the entry starts in arches.yaml.</param>
 public sealed record AbiSpec(
     string Name,
     string Triple,
-    string? DotNet,
+    EquatableArray<string> DotNet,
     string KexecArch,
     string Package,
+    string? KernelArch,
     EquatableArray<string> Include,
+    GccSpec? Gcc,
     EquatableArray<SyscallNumberSpec> Syscalls,
-    LocationInfo Location);
+    LocationInfo Location)
+{
+    /// <summary>Whether .NET runs as <paramref name="architecture"/> on this ABI.</summary>
+    public bool RunsAs(string architecture) => System.Linq.Enumerable.Contains(DotNet, architecture);
+}
+
+/// <summary>A cross C compiler: its command, its Debian package, and whether it, not libclang, scans the ABI.</summary>
+public sealed record GccSpec(string Command, string Package, bool Scans);
 
 /// <summary>A syscall number as arches.yaml states it; null when the ABI lacks the syscall.</summary>
 public sealed record SyscallNumberSpec(string Name, long? Number, LocationInfo Location);

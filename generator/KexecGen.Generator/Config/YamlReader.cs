@@ -153,6 +153,14 @@ internal sealed class YamlReader
         return inner.Children.Select(p => ((YamlScalarNode)p.Key, p.Value));
     }
 
+    /// <summary>A single value or a list of values; empty when the key is absent.</summary>
+    public List<string> OneOrMany(YamlMappingNode map, string key, string what)
+    {
+        var node = Get(map, key);
+        if (node is YamlScalarNode scalar) return IsNull(scalar) ? new List<string>() : new List<string> { scalar.Value! };
+        return Strings(map, key, what);
+    }
+
     public List<string> Strings(YamlMappingNode map, string key, string what, bool required = false)
     {
         var list = new List<string>();

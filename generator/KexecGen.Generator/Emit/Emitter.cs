@@ -91,7 +91,7 @@ public static class EmitFunctions
 
     /// <summary>The ABIs .NET runs on, for messages: "x86_64 as X64, arm64 as Arm64".</summary>
     public static string DotnetAbis(BindingModel model) =>
-        string.Join(", ", model.Abis.Where(a => a.DotNet is not null).Select(a => $"{a.Name} as {a.DotNet}"));
+        string.Join(", ", model.Abis.Where(a => a.DotNet.Count > 0).Select(a => $"{a.Name} as {string.Join(" or ", a.DotNet)}"));
 
     /// <summary>A string literal.</summary>
     public static string Str(string text) => "\"" + text.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";

@@ -15,11 +15,11 @@ public sealed record BindingModel(
     EquatableArray<int> Arities,
     string ErrnoClass);
 
-/// <summary>One ABI as the table describes it; <paramref name="DotNet"/> is null where .NET does not run.</summary>
+/// <summary>One ABI as the table describes it; <paramref name="DotNet"/> is empty where .NET does not run.</summary>
 public sealed record AbiModel(
     string Name,
     string Triple,
-    string? DotNet,
+    EquatableArray<string> DotNet,
     string Kernel,
     int PointerSize,
     string KexecArch,

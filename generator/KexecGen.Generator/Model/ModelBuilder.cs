@@ -18,7 +18,8 @@ public static class ModelBuilder
         if (Diagnose.HasErrors(diagnostics)) return new ModelResult(null, diagnostics.ToEquatableArray());
 
         var bindings = arches.Bindings;
-        var dotnetAbis = abis.Where(a => a.Spec.DotNet is not null).ToList();
+        // One entry per .NET architecture: an ABI may run as several (arm as Arm and Armv6).
+        var dotnetAbis = abis.SelectMany(a => a.Spec.DotNet.Select(arch => new DotNetAbi(arch, a))).ToList();
         var enums = bindings.Enums.Select(e => BuildEnum(e, bindings, abis, diagnostics)).ToList();
         var classes = bindings.Classes.Select(c => BuildClass(c, bindings, abis, dotnetAbis, diagnostics)).ToList();
         var structs = bindings.Structs.Select(s => BuildStruct(s, bindings, abis, dotnetAbis, diagnostics)).ToList();
@@ -46,6 +47,16 @@ public static class ModelBuilder
         return new ModelResult(Diagnose.HasErrors(diagnostics) ? null : model, diagnostics.ToEquatableArray());
     }
 
+    /// <summary>An ABI as one .NET architecture runs it.</summary>
+    private sealed record DotNetAbi(string Architecture, Abi Abi)
+    {
+        public AbiSpec Spec => Abi.Spec;
+
+        public ScannedAbi Scanned => Abi.Scanned;
+
+        public ScannedConstant? Constant(string name) => Abi.Constant(name);
+    }
+
     /// <summary>An ABI of arches.yaml with its scanned headers.</summary>
     private sealed record Abi(AbiSpec Spec, ScannedAbi Scanned)
     {
@@ -71,10 +82,10 @@ public static class ModelBuilder
         {
             diagnostics.Add(Diagnose.UnknownAbi(LocationInfo.FileStart(extra.Path), extra.Abi));
         }
-        foreach (var group in arches.Abis.Where(a => a.DotNet is not null).GroupBy(a => a.DotNet).Where(g => g.Count() > 1))
+        foreach (var group in arches.Abis.SelectMany(a => a.DotNet.Select(arch => (Arch: arch, Abi: a))).GroupBy(p => p.Arch).Where(g => g.Count() > 1))
         {
             var pair = group.Take(2).ToList();
-            diagnostics.Add(Diagnose.AmbiguousArchitecture(pair[1].Location, group.Key!, pair[0].Name, pair[1].Name));
+            diagnostics.Add(Diagnose.AmbiguousArchitecture(pair[1].Abi.Location, group.Key, pair[0].Abi.Name, pair[1].Abi.Name));
         }
         return result;
     }
@@ -98,7 +109,7 @@ public static class ModelBuilder
         return new EnumModel(spec.Name, spec.Type, spec.Flags, spec.Doc, members.OrderBy(m => m.Value).ThenBy(m => m.Name, StringComparer.Ordinal).ToEquatableArray());
     }
 
-    private static ConstantClassModel BuildClass(ClassSpec spec, BindingsSpec bindings, List<Abi> abis, List<Abi> dotnetAbis, List<DiagnosticInfo> diagnostics)
+    private static ConstantClassModel BuildClass(ClassSpec spec, BindingsSpec bindings, List<Abi> abis, List<DotNetAbi> dotnetAbis, List<DiagnosticInfo> diagnostics)
     {
         var names = Select(spec.Members, spec.Prefix, spec.DefinedIn, EquatableArray<string>.Empty, abis);
         var members = new List<ConstantModel>();
@@ -114,13 +125,13 @@ public static class ModelBuilder
             bool common = present.Count == abis.Count && present.Distinct().Count() == 1;
             var perArch = common
                 ? EquatableArray<ArchValueModel>.Empty
-                : dotnetAbis.Select(a => new ArchValueModel(a.Spec.DotNet!, a.Constant(cName)?.Value)).ToEquatableArray();
+                : dotnetAbis.Select(a => new ArchValueModel(a.Architecture, a.Constant(cName)?.Value)).ToEquatableArray();
             members.Add(new ConstantModel(cName, IntegerType(present), common ? present[0] : null, perArch, Doc(bindings, cName)));
         }
         return new ConstantClassModel(spec.Name, spec.Doc, members.ToEquatableArray());
     }
 
-    private static StructModel BuildStruct(StructSpec spec, BindingsSpec bindings, List<Abi> abis, List<Abi> dotnetAbis, List<DiagnosticInfo> diagnostics)
+    private static StructModel BuildStruct(StructSpec spec, BindingsSpec bindings, List<Abi> abis, List<DotNetAbi> dotnetAbis, List<DiagnosticInfo> diagnostics)
     {
         var fields = new List<FieldModel>();
         var first = abis.Select(a => a.Scanned.Structs.FirstOrDefault(s => s.Name == spec.CName)).FirstOrDefault(s => s is not null);
@@ -146,7 +157,7 @@ public static class ModelBuilder
             diagnostics.Add(Diagnose.Schema(spec.Location, $"struct {spec.CName} has no field '{extra.CName}'"));
         }
         // The C# struct is laid out by .NET, the C one by the ABI's compiler: they must agree wherever it runs.
-        foreach (var abi in dotnetAbis)
+        foreach (var abi in dotnetAbis.Select(d => d.Abi).Distinct())
         {
             var scanned = abi.Scanned.Structs.FirstOrDefault(s => s.Name == spec.CName);
             if (scanned is null || fields.Any(f => f.Type == "?")) continue;
@@ -189,7 +200,7 @@ public static class ModelBuilder
         _ => type.EndsWith("*", StringComparison.Ordinal) ? pointerSize : 0,
     };
 
-    private static SyscallModel BuildSyscall(SyscallSpec spec, List<EnumModel> enums, HashSet<string> known, List<Abi> dotnetAbis, List<DiagnosticInfo> diagnostics)
+    private static SyscallModel BuildSyscall(SyscallSpec spec, List<EnumModel> enums, HashSet<string> known, List<DotNetAbi> dotnetAbis, List<DiagnosticInfo> diagnostics)
     {
         var args = new List<ArgModel>();
         foreach (var arg in spec.Args)
@@ -202,7 +213,7 @@ public static class ModelBuilder
             }
             args.Add(new ArgModel(Identifier(CamelCase(arg.Name)), arg.Name, arg.Type, underlying, arg.Doc));
         }
-        var numbers = dotnetAbis.Select(a => new ArchValueModel(a.Spec.DotNet!, a.Scanned.Syscalls.FirstOrDefault(s => s.Name == spec.Name)?.Number)).ToEquatableArray();
+        var numbers = dotnetAbis.Select(a => new ArchValueModel(a.Architecture, a.Scanned.Syscalls.FirstOrDefault(s => s.Name == spec.Name)?.Number)).ToEquatableArray();
         return new SyscallModel(spec.Name, spec.Method, spec.Doc, args.ToEquatableArray(), numbers);
     }
 
