@@ -13,13 +13,15 @@ public static class Program
     private const string Usage = """
         usage: kexecgen-scan scan  [--root DIR] [--abi NAME]...   re-scan the kernel headers into DIR/headers/
                kexecgen-scan check [--root DIR] [--abi NAME]...   re-scan and fail on any drift or wrong number
+               kexecgen-scan requirements [--root DIR]             what the scan needs installed: "apt PACKAGE" and
+                                                                   "uapi ARCH INSTALL_HDR_PATH" lines (.ci/run reads them)
         DIR defaults to the nearest folder above the current one that holds arches.yaml.
         """;
 
     /// <summary>Runs the command; returns 0 on success, 1 on drift or a bad number, 2 on bad usage or input.</summary>
     public static int Main(string[] args)
     {
-        if (args.Length == 0 || args[0] is not ("scan" or "check"))
+        if (args.Length == 0 || args[0] is not ("scan" or "check" or "requirements"))
         {
             Console.Error.WriteLine(Usage);
             return 2;
@@ -44,6 +46,7 @@ public static class Program
         }
         try
         {
+            if (args[0] == "requirements") return Requirements(root);
             var result = HeaderScan.Run(root, only, write: args[0] == "scan");
             foreach (var line in result.Report) Console.WriteLine(line);
             foreach (var d in result.Diagnostics) Console.Error.WriteLine(d);
@@ -54,6 +57,22 @@ public static class Program
             Console.Error.WriteLine($"kexecgen-scan: {e.Message}");
             return 2;
         }
+    }
+
+    // Every Debian package the ABIs' headers and compilers come from, and the headers made from kernel sources.
+    private static int Requirements(string root)
+    {
+        var path = Path.Combine(root, ArchesParser.FileName);
+        var parsed = ArchesParser.Parse(path, File.ReadAllText(path));
+        foreach (var d in parsed.Diagnostics) Console.Error.WriteLine(d);
+        if (parsed.Value is not { } arches) return 2;
+        var packages = arches.Abis.Select(a => a.Package).Concat(arches.Abis.Where(a => a.Gcc is not null).Select(a => a.Gcc!.Package));
+        foreach (var package in packages.Distinct().OrderBy(p => p, StringComparer.Ordinal)) Console.WriteLine($"apt {package}");
+        foreach (var abi in arches.Abis.Where(a => a.KernelArch is not null))
+        {
+            foreach (var include in abi.Include) Console.WriteLine($"uapi {abi.KernelArch} {Path.GetDirectoryName(include.TrimEnd('/'))}");
+        }
+        return 0;
     }
 
     private static string? FindRoot(string dir)

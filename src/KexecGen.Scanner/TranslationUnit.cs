@@ -24,9 +24,10 @@ internal sealed unsafe class TranslationUnit : IDisposable
     /// Parses <paramref name="source"/> for <paramref name="triple"/> against only <paramref name="include"/>
     /// (-nostdinc: the ABI's own headers, never the host's). Error diagnostics are returned, not thrown.
     /// </summary>
-    public static TranslationUnit Parse(string triple, IReadOnlyList<string> include, string source, out List<(uint Line, string Text)> errors)
+    public static TranslationUnit Parse(string triple, IReadOnlyList<string> flags, IReadOnlyList<string> include, string source, out List<(uint Line, string Text)> errors)
     {
         var args = new List<string> { "-x", "c", "-std=gnu11", "-target", triple, "-nostdinc", "-ferror-limit=0" };
+        args.AddRange(flags);
         foreach (var dir in include) args.Add("-I" + dir);
 
         var native = new List<nint>();
@@ -149,22 +150,17 @@ internal sealed unsafe class TranslationUnit : IDisposable
 
     public static string Spelling(CXCursor cursor) => LibClang.Take(LibClang.clang_getCursorSpelling(cursor));
 
-    /// <summary>The integer value of an initialised variable, or null when clang cannot evaluate it to one.</summary>
-    public static long? EvaluateInteger(CXCursor cursor, out bool overflow)
+    /// <summary>The bits of an initialised integer variable, or null when clang cannot evaluate it.</summary>
+    public static ulong? EvaluateBits(CXCursor cursor)
     {
-        overflow = false;
         var result = LibClang.clang_Cursor_Evaluate(cursor);
         if (result == 0) return null;
         try
         {
             if (LibClang.clang_EvalResult_getKind(result) != LibClang.EvalInt) return null;
-            if (LibClang.clang_EvalResult_isUnsignedInt(result) != 0)
-            {
-                ulong u = LibClang.clang_EvalResult_getAsUnsigned(result);
-                overflow = u > long.MaxValue;
-                return overflow ? null : (long)u;
-            }
-            return LibClang.clang_EvalResult_getAsLongLong(result);
+            return LibClang.clang_EvalResult_isUnsignedInt(result) != 0
+                ? LibClang.clang_EvalResult_getAsUnsigned(result)
+                : unchecked((ulong)LibClang.clang_EvalResult_getAsLongLong(result));
         }
         finally
         {

@@ -120,15 +120,15 @@ public class GeneratorTests
     [Fact]
     public void WrongSyscallNumber_GivesKXG004_AtTheNumber_AndEmitsNoBindings()
     {
-        var line = Repo.LineOf(Repo.ArchesText, "kexec_load: 104");
+        var line = Repo.LineOf(Repo.ArchesText, "kexec_load: 246");
         var (output, _, driver) = GeneratorHarness.Run(
-            GeneratorHarness.RepoInputs((name, text) => name == "arches.yaml" ? text.Replace("kexec_load: 104", "kexec_load: 105", StringComparison.Ordinal) : text),
+            GeneratorHarness.RepoInputs((name, text) => name == "arches.yaml" ? text.Replace("kexec_load: 246", "kexec_load: 247", StringComparison.Ordinal) : text),
             GeneratorHarness.Compilation());
 
         var d = Assert.Single(GeneratorHarness.KexecDiagnostics(driver), x => x.Id == "KXG004");
         Assert.Equal(line, d.Location.GetLineSpan().StartLinePosition.Line + 1);
-        Assert.Contains("105", d.GetMessage(), StringComparison.Ordinal);
-        Assert.Contains("104", d.GetMessage(), StringComparison.Ordinal);
+        Assert.Contains("247", d.GetMessage(), StringComparison.Ordinal);
+        Assert.Contains("246", d.GetMessage(), StringComparison.Ordinal);
         Assert.Null(output.GetTypeByMetadataName("KexecGen.Interop.Syscalls"));
     }
 

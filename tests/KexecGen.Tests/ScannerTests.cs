@@ -36,7 +36,7 @@ public class ScannerTests
 
         Assert.Equal(ScannedAbiFormat.Write(first), ScannedAbiFormat.Write(second));
         Assert.Empty(ArchesCheck.Compare(entry, spec.Bindings, first));
-        Assert.All(first.Syscalls, s => Assert.NotNull(s.Number)); // the slice's ABIs have all three
+        Assert.NotNull(first.Syscalls.Single(s => s.Name == "kexec_load").Number); // every ABI listed defines it
         Assert.True(first.Inputs.Count > 5, "the scan should record every header it read");
     }
 

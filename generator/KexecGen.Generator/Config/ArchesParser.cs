@@ -31,7 +31,7 @@ public static class ArchesParser
     {
         var map = reader.AsMap(node, "an ABI entry");
         if (map is null) return null;
-        reader.OnlyKeys(map, "an ABI entry", "name", "triple", "dotnet", "kexec_arch", "headers", "gcc", "syscalls");
+        reader.OnlyKeys(map, "an ABI entry", "name", "triple", "flags", "dotnet", "kexec_arch", "headers", "gcc", "syscalls");
         var name = reader.String(map, "name", "an ABI entry");
         var what = $"ABI '{name}'";
         var triple = reader.String(map, "triple", what);
@@ -56,10 +56,13 @@ public static class ArchesParser
         var gccMap = reader.AsMap(reader.Get(map, "gcc"), $"'gcc' of {what}");
         if (gccMap is not null)
         {
-            reader.OnlyKeys(gccMap, $"'gcc' of {what}", "command", "package", "scans");
+            reader.OnlyKeys(gccMap, $"'gcc' of {what}", "command", "package", "flags", "scans");
             var command = reader.String(gccMap, "command", $"'gcc' of {what}");
             var gccPackage = reader.String(gccMap, "package", $"'gcc' of {what}");
-            if (command is not null && gccPackage is not null) gcc = new GccSpec(command, gccPackage, reader.Bool(gccMap, "scans", $"'gcc' of {what}"));
+            if (command is not null && gccPackage is not null)
+            {
+                gcc = new GccSpec(command, gccPackage, reader.Strings(gccMap, "flags", $"'gcc' of {what}").ToEquatableArray(), reader.Bool(gccMap, "scans", $"'gcc' of {what}"));
+            }
         }
         var syscalls = new List<SyscallNumberSpec>();
         foreach (var (key, value) in reader.Pairs(map, "syscalls", what))
@@ -68,7 +71,7 @@ public static class ArchesParser
             if (ok) syscalls.Add(new SyscallNumberSpec(key.Value!, number, reader.At(value)));
         }
         if (name is null || triple is null || kexecArch is null || package is null) return null;
-        return new AbiSpec(name, triple, dotnet.ToEquatableArray(), kexecArch, package, kernelArch, include.ToEquatableArray(), gcc,
+        return new AbiSpec(name, triple, dotnet.ToEquatableArray(), kexecArch, package, kernelArch, include.ToEquatableArray(), reader.Strings(map, "flags", what).ToEquatableArray(), gcc,
             syscalls.OrderBy(s => s.Name, System.StringComparer.Ordinal).ToEquatableArray(), reader.At(map));
     }
 

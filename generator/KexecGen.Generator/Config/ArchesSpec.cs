@@ -12,6 +12,7 @@ public sealed record ArchesSpec(string Path, EquatableArray<AbiSpec> Abis, Bindi
 /// <param name="KernelArch">For headers made by the kernel's <c>make ARCH=… headers_install</c>, that ARCH; else null.</param>
 /// <param name="Include">Include directories, searched in order.</param>
 /// <param name="Syscalls">The hand-kept syscall numbers, checked against the headers.</param>
+/// <param name="Flags">Extra compiler flags that select the ABI within its triple (arm's OABI: -mabi=apcs-gnu).</param>
 /// <param name="Gcc">A cross gcc for the triple, when there is one: it cross-checks the scan, or does it where libclang has no backend.</param>
 /// <param name="Location">Where the entry starts in arches.yaml.</param>
 public sealed record AbiSpec(
@@ -22,6 +23,7 @@ public sealed record AbiSpec(
     string Package,
     string? KernelArch,
     EquatableArray<string> Include,
+    EquatableArray<string> Flags,
     GccSpec? Gcc,
     EquatableArray<SyscallNumberSpec> Syscalls,
     LocationInfo Location)
@@ -30,8 +32,8 @@ public sealed record AbiSpec(
     public bool RunsAs(string architecture) => System.Linq.Enumerable.Contains(DotNet, architecture);
 }
 
-/// <summary>A cross C compiler: its command, its Debian package, and whether it, not libclang, scans the ABI.</summary>
-public sealed record GccSpec(string Command, string Package, bool Scans);
+/// <summary>A cross C compiler: its command, its Debian package, flags selecting the ABI (-mabi=n32), and whether it, not libclang, scans the ABI.</summary>
+public sealed record GccSpec(string Command, string Package, EquatableArray<string> Flags, bool Scans);
 
 /// <summary>A syscall number as arches.yaml states it; null when the ABI lacks the syscall.</summary>
 public sealed record SyscallNumberSpec(string Name, long? Number, LocationInfo Location);

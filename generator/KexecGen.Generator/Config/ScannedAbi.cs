@@ -5,7 +5,7 @@ namespace KexecGen.Config;
 /// <param name="Abi">The ABI's name in arches.yaml.</param>
 /// <param name="Triple">The clang target triple it was parsed for.</param>
 /// <param name="Kernel">The kernel version of the headers (linux/version.h).</param>
-/// <param name="Libclang">The libclang version that parsed them.</param>
+/// <param name="Compiler">The compiler that evaluated them, and its version.</param>
 /// <param name="PointerSize">sizeof(void *) on the ABI.</param>
 /// <param name="Scanned">The headers parsed, as arches.yaml listed them.</param>
 /// <param name="Include">The include directories they were found in.</param>
@@ -18,7 +18,7 @@ public sealed record ScannedAbi(
     string Abi,
     string Triple,
     string Kernel,
-    string Libclang,
+    string Compiler,
     int PointerSize,
     EquatableArray<string> Scanned,
     EquatableArray<string> Include,

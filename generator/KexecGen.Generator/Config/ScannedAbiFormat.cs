@@ -25,7 +25,7 @@ public static class ScannedAbiFormat
         s.Append("abi: ").Append(Quote(abi.Abi)).Append('\n');
         s.Append("triple: ").Append(Quote(abi.Triple)).Append('\n');
         s.Append("kernel: ").Append(Quote(abi.Kernel)).Append('\n');
-        s.Append("libclang: ").Append(Quote(abi.Libclang)).Append('\n');
+        s.Append("compiler: ").Append(Quote(abi.Compiler)).Append('\n');
         s.Append("pointer_size: ").Append(Num(abi.PointerSize)).Append('\n');
         s.Append("scanned: [").Append(string.Join(", ", abi.Scanned.Select(Quote))).Append("]\n");
         s.Append("include: [").Append(string.Join(", ", abi.Include.Select(Quote))).Append("]\n");
@@ -67,11 +67,11 @@ public static class ScannedAbiFormat
         var root = reader.AsMap(reader.Load(text), "the document");
         if (root is null) return new Parsed<ScannedAbi>(null, reader.Diagnostics.ToEquatableArray());
         const string what = "the headers file";
-        reader.OnlyKeys(root, what, "abi", "triple", "kernel", "libclang", "pointer_size", "scanned", "include", "inputs", "syscalls", "structs", "constants");
+        reader.OnlyKeys(root, what, "abi", "triple", "kernel", "compiler", "pointer_size", "scanned", "include", "inputs", "syscalls", "structs", "constants");
         var abi = reader.String(root, "abi", what) ?? "";
         var triple = reader.String(root, "triple", what) ?? "";
         var kernel = reader.String(root, "kernel", what) ?? "";
-        var libclang = reader.String(root, "libclang", what) ?? "";
+        var compiler = reader.String(root, "compiler", what) ?? "";
         var pointerNode = reader.Get(root, "pointer_size");
         int pointerSize = 0;
         if (pointerNode is null) reader.Error(root, $"{what} has no 'pointer_size'");
@@ -111,7 +111,7 @@ public static class ScannedAbiFormat
             var file = reader.String(map, "file", $"constant '{name}'") ?? "";
             if (name is not null && value is long v) constants.Add(new ScannedConstant(name, v, file, reader.At(map)));
         }
-        var spec = new ScannedAbi(path, abi, triple, kernel, libclang, pointerSize,
+        var spec = new ScannedAbi(path, abi, triple, kernel, compiler, pointerSize,
             reader.Strings(root, "scanned", what, required: true).ToEquatableArray(),
             reader.Strings(root, "include", what, required: true).ToEquatableArray(),
             inputs.ToEquatableArray(), syscalls.ToEquatableArray(), structs.ToEquatableArray(), constants.ToEquatableArray());

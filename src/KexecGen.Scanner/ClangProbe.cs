@@ -1,0 +1,90 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using KexecGen.Config;
+
+namespace KexecGen.Scanner;
+
+/// <summary>Asks libclang, parsing for the ABI's own target triple: macros, struct layouts, values.</summary>
+internal static class ClangProbe
+{
+    public static ProbeResult Run(AbiSpec abi, BindingsSpec bindings)
+    {
+        var includes = AbiScanner.Includes(bindings);
+        var macros = new List<(string Name, string File)>();
+        var structs = new List<ScannedStruct>();
+        List<string> inputs;
+        using (var tu = TranslationUnit.Parse(abi.Triple, abi.Flags.ToList(), abi.Include.ToList(), includes, out var errors))
+        {
+            if (errors.Count > 0) throw new ScanException($"ABI '{abi.Name}' ({abi.Triple}): the headers do not parse: {errors[0].Text}");
+            foreach (var cursor in tu.TopLevel())
+            {
+                if (cursor.Kind == CursorKind.MacroDefinition) CollectMacro(cursor, abi, bindings, macros);
+                else if (cursor.Kind == CursorKind.StructDecl) CollectStruct(cursor, bindings, structs);
+            }
+            inputs = tu.IncludedFiles();
+        }
+
+        var probe = new ValueProbe(includes);
+        probe.Ask(PointerSize, "sizeof(void *)");
+        foreach (var (name, _) in macros) probe.Ask(name, name);
+        var values = probe.Answer(abi.Name, source => Evaluate(abi, source));
+        if (!values.Remove(PointerSize, out long pointerSize)) throw new ScanException($"ABI '{abi.Name}': sizeof(void *) could not be evaluated");
+        return new ProbeResult("libclang " + LibClang.Take(LibClang.clang_getClangVersion()), macros, values, (int)pointerSize, structs, inputs);
+    }
+
+    private const string PointerSize = "$pointer_size";
+
+    // Object-like macros the bindings select, and the __NR_ numbers of the bound syscalls.
+    private static void CollectMacro(CXCursor cursor, AbiSpec abi, BindingsSpec bindings, List<(string, string)> macros)
+    {
+        if (LibClang.clang_Cursor_isMacroFunctionLike(cursor) != 0) return;
+        var (file, _) = TranslationUnit.Place(cursor);
+        if (file.Length == 0 || file == TranslationUnit.SourceName) return; // builtin or ours
+        var name = TranslationUnit.Spelling(cursor);
+        var relative = AbiScanner.Relative(abi, file);
+        if (AbiScanner.Wanted(bindings, name, relative) && !macros.Any(m => m.Item1 == name)) macros.Add((name, relative));
+    }
+
+    // The layout clang computes for the target: size, alignment, and each field's offset and size.
+    private static void CollectStruct(CXCursor cursor, BindingsSpec bindings, List<ScannedStruct> structs)
+    {
+        if (LibClang.clang_isCursorDefinition(cursor) == 0) return;
+        var name = TranslationUnit.Spelling(cursor);
+        if (!bindings.Structs.Any(s => s.CName == name) || structs.Any(s => s.Name == name)) return;
+        var type = LibClang.clang_getCursorType(cursor);
+        var fields = new List<ScannedField>();
+        foreach (var child in TranslationUnit.Children(cursor).Where(c => c.Kind == CursorKind.FieldDecl))
+        {
+            var fieldType = LibClang.clang_getCursorType(child);
+            long offsetBits = LibClang.clang_Cursor_getOffsetOfField(child);
+            long size = LibClang.clang_Type_getSizeOf(fieldType);
+            var fieldName = TranslationUnit.Spelling(child);
+            if (offsetBits < 0 || offsetBits % 8 != 0 || size < 0)
+            {
+                throw new ScanException($"struct {name}: field {fieldName} has no byte layout (bit-field or incomplete type)");
+            }
+            fields.Add(new ScannedField(fieldName, LibClang.Take(LibClang.clang_getTypeSpelling(fieldType)), (int)(offsetBits / 8), (int)size));
+        }
+        structs.Add(new ScannedStruct(name, (int)LibClang.clang_Type_getSizeOf(type), (int)LibClang.clang_Type_getAlignOf(type),
+            fields.ToEquatableArray(), LocationInfo.FileStart(name)));
+    }
+
+    private static (List<int>, string?, Dictionary<int, (ulong, bool)>?) Evaluate(AbiSpec abi, string source)
+    {
+        using var tu = TranslationUnit.Parse(abi.Triple, abi.Flags.ToList(), abi.Include.ToList(), source, out var errors);
+        if (errors.Count > 0) return (errors.Select(e => (int)e.Line).ToList(), errors[0].Text, null);
+        var bits = new Dictionary<int, ulong>();
+        var negative = new Dictionary<int, bool>();
+        foreach (var cursor in tu.TopLevel().Where(c => c.Kind == CursorKind.VarDecl))
+        {
+            var name = TranslationUnit.Spelling(cursor);
+            if (Index(name, ValueProbe.ValuePrefix) is int v && TranslationUnit.EvaluateBits(cursor) is ulong b) bits[v] = b;
+            else if (Index(name, ValueProbe.NegativePrefix) is int n) negative[n] = TranslationUnit.EvaluateBits(cursor) is ulong x && x != 0;
+        }
+        return (new List<int>(), null, bits.ToDictionary(p => p.Key, p => (p.Value, negative.GetValueOrDefault(p.Key))));
+    }
+
+    private static int? Index(string name, string prefix) =>
+        name.StartsWith(prefix, StringComparison.Ordinal) && int.TryParse(name.AsSpan(prefix.Length), out int i) ? i : null;
+}

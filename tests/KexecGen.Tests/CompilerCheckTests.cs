@@ -1,0 +1,90 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Text;
+using KexecGen.Config;
+using Xunit;
+
+namespace KexecGen.Tests;
+
+/// <summary>
+/// Every number in headers/ checked by the ABI's own cross gcc, the way the libc crate's ctest does it: a C file of
+/// static assertions (each constant, each syscall number, each struct's size, alignment and field offsets) must
+/// compile for the ABI. It shares nothing with the scan that wrote the file but the headers themselves.
+/// </summary>
+public class CompilerCheckTests
+{
+    public static TheoryData<string> AbisWithGcc => new(Repo.Arches.Abis.Where(a => a.Gcc is not null).Select(a => a.Name));
+
+    [Theory]
+    [MemberData(nameof(AbisWithGcc))]
+    public void HeadersFile_AgreesWithTheAbisCrossGcc(string abi)
+    {
+        var spec = Repo.Arches.Abis.Single(a => a.Name == abi);
+
+        var (ok, errors) = StaticAssertions(spec, Repo.Scanned(abi));
+
+        Assert.True(ok, $"{spec.Gcc!.Command} disagrees with headers/{abi}.yaml:\n{errors}");
+    }
+
+    [Fact]
+    public void WrongOffsetOrNumber_InACopy_FailsTheCheck()
+    {
+        var spec = Repo.Arches.Abis.First(a => a.Gcc is not null);
+        var scanned = Repo.Scanned(spec.Name);
+        var segment = scanned.Structs.Single(s => s.Name == "kexec_segment");
+        var fields = segment.Fields.Select((f, i) => i == 1 ? f with { Offset = f.Offset + 1 } : f).ToEquatableArray();
+        var wrongOffset = scanned with { Structs = new[] { segment with { Fields = fields } }.ToEquatableArray() };
+        var wrongNumber = scanned with { Syscalls = scanned.Syscalls.Select(s => s.Name == "kexec_load" ? s with { Number = s.Number + 1 } : s).ToEquatableArray() };
+
+        var (offsetOk, offsetErrors) = StaticAssertions(spec, wrongOffset);
+        var (numberOk, numberErrors) = StaticAssertions(spec, wrongNumber);
+
+        Assert.False(offsetOk);
+        Assert.Contains("kexec_segment.bufsz", offsetErrors, StringComparison.Ordinal);
+        Assert.False(numberOk);
+        Assert.Contains("__NR_kexec_load", numberErrors, StringComparison.Ordinal);
+    }
+
+    // Compiles (syntax only) a C file asserting every value of 'scanned' with the ABI's gcc.
+    private static (bool Ok, string Errors) StaticAssertions(AbiSpec abi, ScannedAbi scanned)
+    {
+        var c = new StringBuilder();
+        foreach (var h in scanned.Scanned) c.Append("#include <").Append(h).Append(">\n");
+        foreach (var k in scanned.Constants)
+        {
+            c.Append($"_Static_assert((long long)({k.Name}) == {k.Value}LL, \"{k.Name}\");\n");
+        }
+        foreach (var call in scanned.Syscalls)
+        {
+            c.Append(call.Number is long n
+                ? $"_Static_assert(__NR_{call.Name} == {n}LL, \"__NR_{call.Name}\");\n"
+                : $"#ifdef __NR_{call.Name}\n#error \"__NR_{call.Name} is defined\"\n#endif\n");
+        }
+        c.Append($"_Static_assert(sizeof(void *) == {scanned.PointerSize}, \"pointer size\");\n");
+        foreach (var s in scanned.Structs)
+        {
+            c.Append($"_Static_assert(sizeof(struct {s.Name}) == {s.Size}, \"sizeof {s.Name}\");\n");
+            c.Append($"_Static_assert(_Alignof(struct {s.Name}) == {s.Align}, \"alignof {s.Name}\");\n");
+            foreach (var f in s.Fields)
+            {
+                c.Append($"_Static_assert(__builtin_offsetof(struct {s.Name}, {f.Name}) == {f.Offset}, \"{s.Name}.{f.Name}\");\n");
+                c.Append($"_Static_assert(sizeof(((struct {s.Name} *)0)->{f.Name}) == {f.Size}, \"sizeof {s.Name}.{f.Name}\");\n");
+            }
+        }
+
+        var file = Path.Combine(Path.GetTempPath(), $"kexecgen-check-{abi.Name}-{Guid.NewGuid():N}.c");
+        File.WriteAllText(file, c.ToString());
+        var info = new ProcessStartInfo(abi.Gcc!.Command) { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var arg in new[] { "-std=gnu11", "-nostdinc", "-fsyntax-only" }) info.ArgumentList.Add(arg);
+        foreach (var dir in abi.Include) info.ArgumentList.Add("-I" + dir);
+        foreach (var flag in abi.Flags.Concat(abi.Gcc.Flags)) info.ArgumentList.Add(flag);
+        info.ArgumentList.Add(file);
+        using var gcc = Process.Start(info)!;
+        var errors = gcc.StandardError.ReadToEnd();
+        gcc.WaitForExit();
+        File.Delete(file);
+        return (gcc.ExitCode == 0, errors);
+    }
+}
