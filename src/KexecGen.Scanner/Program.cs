@@ -14,7 +14,7 @@ public static class Program
         usage: kexecgen-scan scan  [--root DIR] [--abi NAME]...   re-scan the kernel headers into DIR/headers/
                kexecgen-scan check [--root DIR] [--abi NAME]...   re-scan and fail on any drift or wrong number
                kexecgen-scan requirements [--root DIR]             what the scan needs installed: "apt PACKAGE" and
-                                                                   "uapi ARCH INSTALL_HDR_PATH" lines (.ci/run reads them)
+                                                                   "uapi ARCH INSTALL_HDR_PATH SOURCE-PACKAGE" lines (.ci/run reads them)
         DIR defaults to the nearest folder above the current one that holds arches.yaml.
         """;
 
@@ -66,11 +66,12 @@ public static class Program
         var parsed = ArchesParser.Parse(path, File.ReadAllText(path));
         foreach (var d in parsed.Diagnostics) Console.Error.WriteLine(d);
         if (parsed.Value is not { } arches) return 2;
-        var packages = arches.Abis.Select(a => a.Package).Concat(arches.Abis.Where(a => a.Gcc is not null).Select(a => a.Gcc!.Package));
+        var packages = arches.Abis.Where(a => a.KernelArch is null).Select(a => a.Package)
+            .Concat(arches.Abis.Where(a => a.Gcc is not null).Select(a => a.Gcc!.Package));
         foreach (var package in packages.Distinct().OrderBy(p => p, StringComparer.Ordinal)) Console.WriteLine($"apt {package}");
         foreach (var abi in arches.Abis.Where(a => a.KernelArch is not null))
         {
-            foreach (var include in abi.Include) Console.WriteLine($"uapi {abi.KernelArch} {Path.GetDirectoryName(include.TrimEnd('/'))}");
+            foreach (var include in abi.Include) Console.WriteLine($"uapi {abi.KernelArch} {Path.GetDirectoryName(include.TrimEnd('/'))} {abi.Package}");
         }
         return 0;
     }

@@ -115,7 +115,8 @@ public class ScannerTests
         var dir = Path.Combine(Path.GetTempPath(), "kexecgen-gcc-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dir);
         File.WriteAllText(Path.Combine(dir, "probe.c"), c.ToString());
-        Run("gcc", $"-std=gnu11 -o {dir}/probe {dir}/probe.c", out var gccOutput);
+        // The ABI's kernel headers come first; libc's <stdio.h> from the host.
+        Run("gcc", $"-std=gnu11 {string.Join(" ", host.Include.Select(i => "-I" + i))} -o {dir}/probe {dir}/probe.c", out _);
         Run(Path.Combine(dir, "probe"), "", out var printed);
 
         Assert.Equal(expected, printed.Split('\n', StringSplitOptions.RemoveEmptyEntries));
