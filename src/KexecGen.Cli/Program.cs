@@ -10,10 +10,13 @@ public static class Program
 {
     private const string Usage = """
         usage: kexec table [--json] [--abi NAME]...
+               kexec probe
           table     each ABI's syscall numbers, kexec constants and struct kexec_segment layout,
                     from the bindings compiled into this tool (no kernel headers, no root needed)
-          --json    print {"abis":[{"name":…,"syscalls":{…},"kexec_segment":{…}},…],"constants":{…}}
-          --abi     only the named ABI (repeatable)
+            --json  print {"abis":[{"name":…,"syscalls":{…},"kexec_segment":{…}},…],"constants":{…}}
+            --abi   only the named ABI (repeatable)
+          probe     ask the running kernel whether it implements kexec_load and kexec_file_load
+                    (with arguments no kernel accepts: nothing is loaded)
         """;
 
     /// <summary>Runs the tool; returns the process exit code (0 success, 2 bad usage).</summary>
@@ -24,6 +27,7 @@ public static class Program
             Console.Out.WriteLine(Usage);
             return args.Length == 0 ? 2 : 0;
         }
+        if (args[0] == "probe") return args.Length == 1 ? ProbeCommand.Run(Console.Out) : Fail($"unknown argument '{args[1]}'");
         if (args[0] != "table") return Fail($"unknown command '{args[0]}'");
         bool json = false;
         var only = new List<string>();

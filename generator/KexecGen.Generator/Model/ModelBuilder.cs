@@ -128,8 +128,20 @@ public static class ModelBuilder
                 : dotnetAbis.Select(a => new ArchValueModel(a.Architecture, a.Constant(cName)?.Value)).ToEquatableArray();
             members.Add(new ConstantModel(cName, IntegerType(present), common ? present[0] : null, perArch, Doc(bindings, cName)));
         }
-        return new ConstantClassModel(spec.Name, spec.Doc, members.ToEquatableArray());
+        // NameOf's tables: per .NET architecture, unless they are all the same.
+        var byArch = dotnetAbis.Select(a => new ArchNamesModel(a.Architecture, NameTable(members.Select(m => (m.Name, a.Constant(m.Name)?.Value))))).ToList();
+        bool same = byArch.Count > 0 && byArch.All(t => t.Names == byArch[0].Names);
+        return new ConstantClassModel(spec.Name, spec.Doc, members.ToEquatableArray(),
+            same ? byArch[0].Names : EquatableArray<NamedValueModel>.Empty,
+            same ? EquatableArray<ArchNamesModel>.Empty : byArch.ToEquatableArray());
     }
+
+    // Each value once, named by the first of its names in ordinal order (EAGAIN, not EWOULDBLOCK).
+    private static EquatableArray<NamedValueModel> NameTable(IEnumerable<(string Name, long? Value)> members) =>
+        members.Where(m => m.Value.HasValue).OrderBy(m => m.Name, StringComparer.Ordinal)
+            .GroupBy(m => m.Value!.Value).Select(g => new NamedValueModel(g.Key, g.First().Name))
+            .OrderBy(n => n.Value).ToEquatableArray();
+
 
     private static StructModel BuildStruct(StructSpec spec, BindingsSpec bindings, List<Abi> abis, List<DotNetAbi> dotnetAbis, List<DiagnosticInfo> diagnostics)
     {
