@@ -1,0 +1,85 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using Xunit;
+
+namespace KexecGen.Tests;
+
+/// <summary>The kexec tool published with NativeAOT for linux-arm64, once for the class.</summary>
+public sealed class Arm64Build
+{
+    public string Binary { get; }
+
+    public Arm64Build()
+    {
+        var output = Path.Combine(Path.GetTempPath(), "kexecgen-arm64-" + Guid.NewGuid().ToString("N"));
+        var (code, stdout, stderr) = ForeignArchTests.Run("dotnet", TimeSpan.FromMinutes(10),
+            "publish", Path.Combine(Repo.Root, "src", "KexecGen.Cli", "KexecGen.Cli.csproj"),
+            "-c", "Release", "-r", "linux-arm64", "-o", output, "-nodeReuse:false", "-v", "q", "-nologo");
+        Assert.True(code == 0, $"NativeAOT publish for linux-arm64 failed (needs clang, gcc-aarch64-linux-gnu and libc6-dev-arm64-cross, which .ci/run installs):\n{stdout}\n{stderr}");
+        Binary = Path.Combine(output, "kexec");
+    }
+}
+
+/// <summary>
+/// The generated stubs on a foreign architecture: the arm64 build runs under qemu-aarch64, whose -strace shows which
+/// syscalls the guest makes. One AnyCPU binding picked arm64's numbers (104 and 294), not x86_64's (246 and 320).
+/// </summary>
+public class ForeignArchTests(Arm64Build build) : IClassFixture<Arm64Build>
+{
+    private const string Qemu = "qemu-aarch64-static";
+
+    [Fact]
+    public void Arm64Binary_IssuesArm64Numbers_AndReportsTheAnswer()
+    {
+        var (code, stdout, strace) = Run(Qemu, TimeSpan.FromMinutes(2), "-strace", "-L", "/usr/aarch64-linux-gnu", build.Binary, "probe");
+
+        Assert.Equal(0, code);
+        var lines = strace.Split('\n');
+        // qemu names a syscall it knows in the guest's own table (kexec_load is aarch64's 104) and numbers one it lacks.
+        Assert.Contains(lines, l => l.Contains(" kexec_load(0,17,0,", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("Unknown syscall 294", StringComparison.Ordinal) || l.Contains(" kexec_file_load(", StringComparison.Ordinal));
+        Assert.DoesNotContain(lines, l => l.Contains("syscall 246", StringComparison.Ordinal) || l.Contains("syscall 320", StringComparison.Ordinal));
+
+        Assert.Contains("ABI arm64 (Arm64)", stdout, StringComparison.Ordinal);
+        Assert.Contains("kexec_file_load (syscall 294): -1 ENOSYS", stdout, StringComparison.Ordinal);
+        Assert.Contains("kexec_load (syscall 104): -1 ENOSYS", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Arm64Binary_TableNamesTheRunningAbi()
+    {
+        var (code, stdout, _) = Run(Qemu, TimeSpan.FromMinutes(2), "-L", "/usr/aarch64-linux-gnu", build.Binary, "table", "--abi", "arm64");
+
+        Assert.Equal(0, code);
+        Assert.Contains("This process runs as arm64: kexec_load is syscall 104, kexec_file_load 294.", stdout, StringComparison.Ordinal);
+    }
+
+    /// <summary>Runs a program to completion within <paramref name="timeout"/>; a missing program fails loudly.</summary>
+    internal static (int Code, string Out, string Err) Run(string file, TimeSpan timeout, params string[] args)
+    {
+        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in args) info.ArgumentList.Add(a);
+        Process process;
+        try
+        {
+            process = Process.Start(info)!;
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new InvalidOperationException($"{file} is not installed ({e.Message}); .ci/run installs it", e);
+        }
+        using (process)
+        {
+            var stdout = process.StandardOutput.ReadToEndAsync();
+            var stderr = process.StandardError.ReadToEndAsync();
+            if (!process.WaitForExit(timeout))
+            {
+                process.Kill(entireProcessTree: true);
+                throw new TimeoutException($"{file} {string.Join(' ', args)} did not finish within {timeout}");
+            }
+            return (process.ExitCode, stdout.Result, stderr.Result);
+        }
+    }
+}
