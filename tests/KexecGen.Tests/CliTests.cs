@@ -12,14 +12,7 @@ public class CliTests
 {
     private static (int Code, string Out, string Err) Kexec(params string[] args)
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "kexec.dll"));
-        foreach (var a in args) info.ArgumentList.Add(a);
-        using var p = Process.Start(info)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        p.WaitForExit();
-        return (p.ExitCode, stdout.Result, stderr.Result);
+        return ProcessRunner.Run("dotnet", TimeSpan.FromMinutes(1), new[] { Path.Combine(AppContext.BaseDirectory, "kexec.dll") }.Concat(args).ToArray());
     }
 
     [Fact]

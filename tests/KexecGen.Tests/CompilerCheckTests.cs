@@ -76,15 +76,10 @@ public class CompilerCheckTests
 
         var file = Path.Combine(Path.GetTempPath(), $"kexecgen-check-{abi.Name}-{Guid.NewGuid():N}.c");
         File.WriteAllText(file, c.ToString());
-        var info = new ProcessStartInfo(abi.Gcc!.Command) { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var arg in new[] { "-std=gnu11", "-nostdinc", "-fsyntax-only" }) info.ArgumentList.Add(arg);
-        foreach (var dir in abi.Include) info.ArgumentList.Add("-I" + dir);
-        foreach (var flag in abi.Flags.Concat(abi.Gcc.Flags)) info.ArgumentList.Add(flag);
-        info.ArgumentList.Add(file);
-        using var gcc = Process.Start(info)!;
-        var errors = gcc.StandardError.ReadToEnd();
-        gcc.WaitForExit();
+        var args = new[] { "-std=gnu11", "-nostdinc", "-fsyntax-only" }.Concat(abi.Include.Select(d => "-I" + d))
+            .Concat(abi.Flags).Concat(abi.Gcc!.Flags).Append(file).ToArray();
+        var (code, _, errors) = ProcessRunner.Run(abi.Gcc.Command, TimeSpan.FromMinutes(1), args);
         File.Delete(file);
-        return (gcc.ExitCode == 0, errors);
+        return (code == 0, errors);
     }
 }

@@ -14,7 +14,7 @@ public sealed class Arm64Build
     public Arm64Build()
     {
         var output = Path.Combine(Path.GetTempPath(), "kexecgen-arm64-" + Guid.NewGuid().ToString("N"));
-        var (code, stdout, stderr) = ForeignArchTests.Run("dotnet", TimeSpan.FromMinutes(10),
+        var (code, stdout, stderr) = ProcessRunner.Run("dotnet", TimeSpan.FromMinutes(10),
             "publish", Path.Combine(Repo.Root, "src", "KexecGen.Cli", "KexecGen.Cli.csproj"),
             "-c", "Release", "-r", "linux-arm64", "-o", output, "-nodeReuse:false", "-v", "q", "-nologo");
         Assert.True(code == 0, $"NativeAOT publish for linux-arm64 failed (needs clang, gcc-aarch64-linux-gnu and libc6-dev-arm64-cross, which .ci/run installs):\n{stdout}\n{stderr}");
@@ -33,7 +33,7 @@ public class ForeignArchTests(Arm64Build build) : IClassFixture<Arm64Build>
     [Fact]
     public void Arm64Binary_IssuesArm64Numbers_AndReportsTheAnswer()
     {
-        var (code, stdout, strace) = Run(Qemu, TimeSpan.FromMinutes(2), "-strace", "-L", "/usr/aarch64-linux-gnu", build.Binary, "probe");
+        var (code, stdout, strace) = ProcessRunner.Run(Qemu, TimeSpan.FromMinutes(2), "-strace", "-L", "/usr/aarch64-linux-gnu", build.Binary, "probe");
 
         Assert.Equal(0, code);
         var lines = strace.Split('\n');
@@ -50,36 +50,9 @@ public class ForeignArchTests(Arm64Build build) : IClassFixture<Arm64Build>
     [Fact]
     public void Arm64Binary_TableNamesTheRunningAbi()
     {
-        var (code, stdout, _) = Run(Qemu, TimeSpan.FromMinutes(2), "-L", "/usr/aarch64-linux-gnu", build.Binary, "table", "--abi", "arm64");
+        var (code, stdout, _) = ProcessRunner.Run(Qemu, TimeSpan.FromMinutes(2), "-L", "/usr/aarch64-linux-gnu", build.Binary, "table", "--abi", "arm64");
 
         Assert.Equal(0, code);
         Assert.Contains("This process runs as arm64: kexec_load is syscall 104, kexec_file_load 294.", stdout, StringComparison.Ordinal);
-    }
-
-    /// <summary>Runs a program to completion within <paramref name="timeout"/>; a missing program fails loudly.</summary>
-    internal static (int Code, string Out, string Err) Run(string file, TimeSpan timeout, params string[] args)
-    {
-        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args) info.ArgumentList.Add(a);
-        Process process;
-        try
-        {
-            process = Process.Start(info)!;
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            throw new InvalidOperationException($"{file} is not installed ({e.Message}); .ci/run installs it", e);
-        }
-        using (process)
-        {
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = process.StandardError.ReadToEndAsync();
-            if (!process.WaitForExit(timeout))
-            {
-                process.Kill(entireProcessTree: true);
-                throw new TimeoutException($"{file} {string.Join(' ', args)} did not finish within {timeout}");
-            }
-            return (process.ExitCode, stdout.Result, stderr.Result);
-        }
     }
 }

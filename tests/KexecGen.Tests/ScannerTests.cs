@@ -124,10 +124,8 @@ public class ScannerTests
 
     private static void Run(string file, string args, out string stdout)
     {
-        using var p = Process.Start(new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-        stdout = p.StandardOutput.ReadToEnd();
-        var stderr = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        Assert.True(p.ExitCode == 0, $"{file} {args} failed ({p.ExitCode}): {stderr}");
+        var (code, output, stderr) = ProcessRunner.Run(file, TimeSpan.FromMinutes(1), args.Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        Assert.True(code == 0, $"{file} {args} failed ({code}): {stderr}");
+        stdout = output;
     }
 }
