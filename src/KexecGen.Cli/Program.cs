@@ -9,8 +9,19 @@ namespace KexecGen.Cli;
 public static class Program
 {
     private const string Usage = """
-        usage: kexec table [--json] [--abi NAME]...
+        usage: kexec -l KERNEL [--initrd FILE] [--append TEXT] [--reuse-cmdline] [-s|-c|-a] [--dry-run] [--json]
+               kexec -p KERNEL …         load a crash kernel, as -l
+               kexec -u [-p]             unload the kernel (with -p: the crash kernel)
+               kexec -e                  boot into the loaded kernel now
+               kexec -S [-p]             exit 0 if a kernel (crash kernel) is loaded, 1 if not
+               kexec table [--json] [--abi NAME]...
                kexec probe
+          -s, --kexec-file-syscall   load with kexec_file_load only
+          -c, --kexec-syscall        load with kexec_load only (ELF executables)
+          -a, --kexec-syscall-auto   kexec_file_load, then kexec_load on ENOSYS, EINVAL, ENOEXEC, ENOTSUP (default)
+          --command-line TEXT        same as --append
+          --dry-run                  print the syscalls and their arguments, make none
+          --json                     one JSON object on standard output
           table     each ABI's syscall numbers, kexec constants and struct kexec_segment layout,
                     from the bindings compiled into this tool (no kernel headers, no root needed)
             --json  print {"abis":[{"name":…,"syscalls":{…},"kexec_segment":{…}},…],"constants":{…}}
@@ -28,7 +39,11 @@ public static class Program
             return args.Length == 0 ? 2 : 0;
         }
         if (args[0] == "probe") return args.Length == 1 ? ProbeCommand.Run(Console.Out) : Fail($"unknown argument '{args[1]}'");
-        if (args[0] != "table") return Fail($"unknown command '{args[0]}'");
+        if (args[0] != "table")
+        {
+            var options = LoadOptions.Parse(args, out var error);
+            return options is null ? Fail(error!) : LoadCommand.Run(options, Console.Out);
+        }
         bool json = false;
         var only = new List<string>();
         for (int i = 1; i < args.Length; i++)

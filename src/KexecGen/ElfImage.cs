@@ -1,0 +1,65 @@
+using System;
+using System.Buffers.Binary;
+using System.Collections.Generic;
+
+namespace KexecGen;
+
+/// <summary>
+/// An ELF executable as kexec_load segments: each PT_LOAD placed at its physical address, the entry point from the
+/// header. This is what the kexec_load path loads (bzImage and other formats need kexec_file_load).
+/// </summary>
+public sealed class ElfImage
+{
+    private ElfImage(ulong entry, IReadOnlyList<KexecSegmentSource> segments)
+    {
+        Entry = entry;
+        Segments = segments;
+    }
+
+    /// <summary>The physical entry address.</summary>
+    public ulong Entry { get; }
+
+    /// <summary>The loadable segments, page-aligned.</summary>
+    public IReadOnlyList<KexecSegmentSource> Segments { get; }
+
+    /// <summary>Whether <paramref name="image"/> starts like an ELF file.</summary>
+    public static bool IsElf(ReadOnlySpan<byte> image) =>
+        image.Length >= 4 && image[0] == 0x7f && image[1] == (byte)'E' && image[2] == (byte)'L' && image[3] == (byte)'F';
+
+    /// <summary>Reads an ELF executable's loadable segments, aligning each to <paramref name="pageSize"/>.</summary>
+    /// <exception cref="FormatException">Not an ELF executable with loadable segments.</exception>
+    public static ElfImage Parse(byte[] image, ulong pageSize)
+    {
+        if (!IsElf(image) || image.Length < 52) throw new FormatException("not an ELF file");
+        bool is64 = image[4] == 2, big = image[5] == 2;
+        ulong Word(int at, bool wide) => wide
+            ? (big ? BinaryPrimitives.ReadUInt64BigEndian(image.AsSpan(at)) : BinaryPrimitives.ReadUInt64LittleEndian(image.AsSpan(at)))
+            : (big ? BinaryPrimitives.ReadUInt32BigEndian(image.AsSpan(at)) : BinaryPrimitives.ReadUInt32LittleEndian(image.AsSpan(at)));
+        ushort Half(int at) => big ? BinaryPrimitives.ReadUInt16BigEndian(image.AsSpan(at)) : BinaryPrimitives.ReadUInt16LittleEndian(image.AsSpan(at));
+
+        const ushort Executable = 2;
+        const uint Load = 1;
+        if (Half(16) != Executable) throw new FormatException("not an ELF executable (ET_EXEC)");
+        ulong entry = Word(24, is64);
+        int phoff = checked((int)Word(is64 ? 32 : 28, is64));
+        int phentsize = Half(is64 ? 54 : 42), phnum = Half(is64 ? 56 : 44);
+
+        var segments = new List<KexecSegmentSource>();
+        for (int i = 0; i < phnum; i++)
+        {
+            int h = phoff + i * phentsize;
+            if ((uint)Word(h, false) != Load) continue;
+            ulong offset = Word(is64 ? h + 8 : h + 4, is64), paddr = Word(is64 ? h + 24 : h + 12, is64);
+            ulong filesz = Word(is64 ? h + 32 : h + 16, is64), memsz = Word(is64 ? h + 40 : h + 20, is64);
+            if (offset + filesz > (ulong)image.Length) throw new FormatException($"program header {i} reaches past the end of the file");
+            // The kernel wants page-aligned destinations: start at the page, zero-fill up to the data.
+            ulong start = paddr / pageSize * pageSize, lead = paddr - start;
+            var bytes = new byte[lead + filesz];
+            image.AsSpan((int)offset, (int)filesz).CopyTo(bytes.AsSpan((int)lead));
+            ulong size = (lead + Math.Max(memsz, filesz) + pageSize - 1) / pageSize * pageSize;
+            segments.Add(new KexecSegmentSource(bytes, start, size));
+        }
+        if (segments.Count == 0) throw new FormatException("the ELF file has no loadable segment");
+        return new ElfImage(entry, segments);
+    }
+}

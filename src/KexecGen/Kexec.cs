@@ -1,0 +1,159 @@
+using System;
+using System.Buffers;
+using System.Collections.Generic;
+using System.IO;
+using System.Runtime.InteropServices;
+using System.Text;
+using KexecGen.Interop;
+using Microsoft.Win32.SafeHandles;
+
+namespace KexecGen;
+
+/// <summary>
+/// Loads a kernel to boot into later, unloads it, tells whether one is loaded, and — only through
+/// <see cref="Execute"/> — boots into it. Every failure is a <see cref="KexecException"/>.
+/// </summary>
+public static class Kexec
+{
+    /// <summary>Command lines up to this many UTF-8 bytes are converted on the stack: no allocation per call.</summary>
+    public const int StackCommandLineBytes = 4096;
+
+    private const string KexecLoadedPath = "/sys/kernel/kexec_loaded";
+    private const string CrashLoadedPath = "/sys/kernel/kexec_crash_loaded";
+
+    /// <summary>Loads the kernel at <paramref name="kernelPath"/> by kexec_file_load: the kernel parses (and, if it must, verifies) the image.</summary>
+    /// <param name="kernelPath">The kernel image (bzImage, Image, …).</param>
+    /// <param name="initrdPath">The initrd, or null for none (KEXEC_FILE_NO_INITRAMFS).</param>
+    /// <param name="commandLine">The new kernel's command line, or null for none.</param>
+    /// <param name="crash">Load it as the crash kernel, to run when this one panics.</param>
+    /// <exception cref="KexecException">The kernel refused; the exception says why.</exception>
+    public static void LoadFile(string kernelPath, string? initrdPath = null, string? commandLine = null, bool crash = false)
+    {
+        using var kernel = File.OpenHandle(kernelPath, FileMode.Open, FileAccess.Read);
+        using var initrd = initrdPath is null ? null : File.OpenHandle(initrdPath, FileMode.Open, FileAccess.Read);
+        LoadFile(kernel, initrd, commandLine, crash);
+    }
+
+    /// <summary>Loads the kernel open in <paramref name="kernel"/> by kexec_file_load. The handles stay the caller's.</summary>
+    /// <param name="kernel">The kernel image, open for reading.</param>
+    /// <param name="initrd">The initrd, open for reading, or null for none.</param>
+    /// <param name="commandLine">The new kernel's command line, or null for none.</param>
+    /// <param name="crash">Load it as the crash kernel.</param>
+    /// <exception cref="KexecException">The kernel refused; the exception says why.</exception>
+    public static void LoadFile(SafeFileHandle kernel, SafeFileHandle? initrd, string? commandLine = null, bool crash = false)
+    {
+        ArgumentNullException.ThrowIfNull(kernel);
+        var flags = (initrd is null ? KexecFileLoadFlags.NoInitramfs : 0) | (crash ? KexecFileLoadFlags.OnCrash : 0);
+        int length = commandLine is null ? 0 : Encoding.UTF8.GetByteCount(commandLine) + 1; // the kernel counts the NUL
+        byte[]? rented = null;
+        Span<byte> buffer = length <= StackCommandLineBytes + 1
+            ? stackalloc byte[StackCommandLineBytes + 1]
+            : (rented = ArrayPool<byte>.Shared.Rent(length));
+        bool kernelRef = false, initrdRef = false;
+        try
+        {
+            if (commandLine is not null)
+            {
+                Encoding.UTF8.GetBytes(commandLine, buffer);
+                buffer[length - 1] = 0;
+            }
+            kernel.DangerousAddRef(ref kernelRef);
+            initrd?.DangerousAddRef(ref initrdRef);
+            int kernelFd = (int)kernel.DangerousGetHandle();
+            int initrdFd = initrd is null ? -1 : (int)initrd.DangerousGetHandle();
+            nint result;
+            unsafe
+            {
+                fixed (byte* line = buffer)
+                {
+                    result = Syscalls.KexecFileLoad(kernelFd, initrdFd, (nuint)length, commandLine is null ? null : line, flags);
+                }
+            }
+            if (result < 0) throw KexecException.For("kexec_file_load", Marshal.GetLastPInvokeError());
+        }
+        finally
+        {
+            if (initrdRef) initrd!.DangerousRelease();
+            if (kernelRef) kernel.DangerousRelease();
+            if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>Loads an image from segments by kexec_load; they are checked before the syscall.</summary>
+    /// <param name="entry">The physical address the new kernel starts at.</param>
+    /// <param name="segments">At most KEXEC_SEGMENT_MAX pieces, page-aligned, not overlapping.</param>
+    /// <param name="flags">Load flags (<see cref="KexecLoadFlags.OnCrash"/> for a crash kernel).</param>
+    /// <param name="architecture">The image's architecture; <see cref="KexecArch.Default"/> for the running kernel's.</param>
+    /// <exception cref="ArgumentException">A segment breaks the rules kexec_load(2) sets.</exception>
+    /// <exception cref="KexecException">The kernel refused; the exception says why.</exception>
+    public static void Load(ulong entry, IReadOnlyList<KexecSegmentSource> segments, KexecLoadFlags flags = 0, KexecArch architecture = KexecArch.Default)
+    {
+        ArgumentNullException.ThrowIfNull(segments);
+        SegmentRules.Check(segments, (ulong)Environment.SystemPageSize);
+        var pins = new MemoryHandle[segments.Count];
+        try
+        {
+            unsafe
+            {
+                var native = stackalloc KexecSegment[KexecConstants.KEXEC_SEGMENT_MAX];
+                for (int i = 0; i < segments.Count; i++)
+                {
+                    pins[i] = segments[i].Buffer.Pin();
+                    native[i] = new KexecSegment
+                    {
+                        Buffer = (nint)pins[i].Pointer,
+                        BufferSize = (nuint)segments[i].Buffer.Length,
+                        Memory = (nint)segments[i].Destination,
+                        MemorySize = (nuint)segments[i].MemorySize,
+                    };
+                }
+                var all = (KexecLoadFlags)((uint)flags | (uint)architecture);
+                if (Syscalls.KexecLoad((nuint)entry, (nuint)segments.Count, native, all) < 0)
+                {
+                    throw KexecException.For("kexec_load", Marshal.GetLastPInvokeError());
+                }
+            }
+        }
+        finally
+        {
+            foreach (var pin in pins) pin.Dispose();
+        }
+    }
+
+    /// <summary>Unloads the loaded kernel (or crash kernel): by kexec_file_load, or by kexec_load where the kernel lacks that.</summary>
+    /// <param name="crash">Unload the crash kernel instead.</param>
+    /// <exception cref="KexecException">The kernel refused; the exception says why.</exception>
+    public static unsafe void Unload(bool crash = false)
+    {
+        var fileFlags = KexecFileLoadFlags.Unload | (crash ? KexecFileLoadFlags.OnCrash : 0);
+        if (Syscalls.KexecFileLoad(-1, -1, 0, null, fileFlags) >= 0) return;
+        int errno = Marshal.GetLastPInvokeError();
+        if (errno != Errno.ENOSYS) throw KexecException.For("kexec_file_load", errno);
+        // kexec_load with no segments unloads.
+        if (Syscalls.KexecLoad(0, 0, null, crash ? KexecLoadFlags.OnCrash : 0) < 0)
+        {
+            throw KexecException.For("kexec_load", Marshal.GetLastPInvokeError());
+        }
+    }
+
+    /// <summary>Whether a kernel is loaded for <see cref="Execute"/> (/sys/kernel/kexec_loaded).</summary>
+    public static bool IsLoaded => ReadFlag(KexecLoadedPath);
+
+    /// <summary>Whether a crash kernel is loaded (/sys/kernel/kexec_crash_loaded).</summary>
+    public static bool IsCrashLoaded => ReadFlag(CrashLoadedPath);
+
+    /// <summary>
+    /// Boots into the loaded kernel now: reboot(LINUX_REBOOT_CMD_KEXEC). On success it does not return; file systems
+    /// are not synced or unmounted first. No other member of this library calls it.
+    /// </summary>
+    /// <exception cref="KexecException">Nothing is loaded, or the caller may not reboot.</exception>
+    public static void Execute()
+    {
+        if (Syscalls.Reboot(RebootMagic.Magic1, RebootMagic.Magic2, RebootCommand.Kexec, 0) < 0)
+        {
+            throw KexecException.For("reboot", Marshal.GetLastPInvokeError());
+        }
+    }
+
+    private static bool ReadFlag(string path) => File.Exists(path) && File.ReadAllText(path).Trim() == "1";
+}
