@@ -7,9 +7,14 @@ namespace KexecGen.Tests;
 internal static class ProcessRunner
 {
     /// <summary>Runs a program to completion within <paramref name="timeout"/>; a missing program fails loudly.</summary>
-    public static (int Code, string Out, string Err) Run(string file, TimeSpan timeout, params string[] args)
+    public static (int Code, string Out, string Err) Run(string file, TimeSpan timeout, params string[] args) =>
+        RunIn(null, file, timeout, args);
+
+    /// <summary>Runs a program in <paramref name="directory"/> (or the current one) to completion within <paramref name="timeout"/>.</summary>
+    public static (int Code, string Out, string Err) RunIn(string? directory, string file, TimeSpan timeout, params string[] args)
     {
         var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
+        if (directory is not null) info.WorkingDirectory = directory;
         foreach (var a in args) info.ArgumentList.Add(a);
         Process process;
         try

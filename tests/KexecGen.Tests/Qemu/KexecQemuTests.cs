@@ -1,0 +1,100 @@
+using System;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace KexecGen.Tests.Qemu;
+
+/// <summary>
+/// Real kexec inside QEMU (x86_64, TCG), with nothing from kexec-tools: the NativeAOT kexec tool in a test-built
+/// initramfs loads a kernel and boots into it. A test passes only on the marker the second stage prints.
+/// </summary>
+public class KexecQemuTests(GuestKit kit, ITestOutputHelper log) : IClassFixture<GuestKit>
+{
+    private static readonly TimeSpan Limit = TimeSpan.FromMinutes(3);
+    private const string Console = "console=ttyS0 panic=-1 loglevel=4";
+
+    // The second kernel's /init: prints the marker its command line carries, then powers off.
+    private const string SecondInit = """
+        #!/bin/busybox sh
+        /bin/busybox mkdir -p /proc
+        /bin/busybox mount -t proc proc /proc
+        for word in $(/bin/busybox cat /proc/cmdline); do
+          case "$word" in kexecgen_marker=*) echo "KEXECGEN-SECOND-KERNEL ${word#kexecgen_marker=}" ;; esac
+        done
+        /bin/busybox poweroff -f
+        """;
+
+    private static string FirstInit(string commands) => $"""
+        #!/bin/busybox sh
+        /bin/busybox mkdir -p /proc /sys /dev
+        /bin/busybox mount -t proc proc /proc
+        /bin/busybox mount -t sysfs sys /sys
+        /bin/busybox mount -t devtmpfs dev /dev
+        {commands}
+        /bin/busybox poweroff -f
+        """;
+
+    [Fact]
+    public void KexecFileLoad_BootsTheSecondKernel()
+    {
+        var marker = Guid.NewGuid().ToString("N");
+        var second = kit.Base(SecondInit, withKexec: false).ToArray();
+        var first = kit.Base(FirstInit($"""
+            /bin/kexec -s -l /vmlinuz --initrd /second.cpio --append "{Console} kexecgen_marker={marker}"
+            echo "KEXECGEN-LOAD-EXIT $?"
+            /bin/kexec -S && echo "KEXECGEN-STATUS loaded"
+            /bin/kexec -e
+            echo "KEXECGEN-EXEC-RETURNED $?"
+            """))
+            .File("vmlinuz", System.IO.File.ReadAllBytes(kit.Kernel))
+            .File("second.cpio", second)
+            .ToArray();
+
+        var (_, console, elapsed) = QemuMachine.Boot(kit.Kernel, first, Console, Limit);
+        log.WriteLine($"QEMU ran {elapsed.TotalSeconds:F1} s");
+
+        Assert.True(console.Contains("KEXECGEN-LOAD-EXIT 0", StringComparison.Ordinal), "kexec -s -l failed; console:\n" + console);
+        Assert.True(console.Contains("KEXECGEN-STATUS loaded", StringComparison.Ordinal), "kexec -S did not see the kernel; console:\n" + console);
+        Assert.True(console.Contains($"KEXECGEN-SECOND-KERNEL {marker}", StringComparison.Ordinal), "the second kernel's marker never came; console:\n" + console);
+        log.WriteLine(string.Join('\n', Array.FindAll(console.Split('\n'), l => l.Contains("KEXECGEN", StringComparison.Ordinal))));
+    }
+
+    [Fact]
+    public void KexecLoad_RunsOurSegments()
+    {
+        var marker = Guid.NewGuid().ToString("N");
+        const byte exitValue = 0x10;
+        var first = kit.Base(FirstInit("""
+            /bin/kexec -c -l /payload.elf
+            echo "KEXECGEN-LOAD-EXIT $?"
+            /bin/kexec -e
+            echo "KEXECGEN-EXEC-RETURNED $?"
+            """))
+            .File("payload.elf", SerialPayload.Elf($"KEXECGEN-PAYLOAD {marker}", exitValue))
+            .ToArray();
+
+        var (exitCode, console, elapsed) = QemuMachine.Boot(kit.Kernel, first, Console, Limit);
+        log.WriteLine($"QEMU ran {elapsed.TotalSeconds:F1} s, exit code {exitCode}");
+
+        Assert.True(console.Contains("KEXECGEN-LOAD-EXIT 0", StringComparison.Ordinal), "kexec -c -l failed; console:\n" + console);
+        Assert.True(console.Contains($"KEXECGEN-PAYLOAD {marker}", StringComparison.Ordinal), "the payload's marker never came; console:\n" + console);
+        Assert.Equal(QemuMachine.DebugExitCode(exitValue), exitCode);
+    }
+
+    [Fact]
+    public void LockedDownKernel_RefusesKexecFileLoad_AndTheToolSaysEperm()
+    {
+        var first = kit.Base(FirstInit("""
+            /bin/kexec -s -l /vmlinuz --append "console=ttyS0"
+            echo "KEXECGEN-LOAD-EXIT $?"
+            """))
+            .File("vmlinuz", System.IO.File.ReadAllBytes(kit.Kernel))
+            .ToArray();
+
+        var (_, console, elapsed) = QemuMachine.Boot(kit.Kernel, first, Console + " lockdown=integrity", Limit);
+        log.WriteLine($"QEMU ran {elapsed.TotalSeconds:F1} s");
+
+        Assert.True(console.Contains("kexec: kexec_file_load failed: EPERM (1): not permitted", StringComparison.Ordinal), "no EPERM report; console:\n" + console);
+        Assert.True(console.Contains("KEXECGEN-LOAD-EXIT 1", StringComparison.Ordinal), "kexec should exit 1; console:\n" + console);
+    }
+}
