@@ -42,6 +42,13 @@ public static class Kexec
     /// <exception cref="KexecException">The kernel refused; the exception says why.</exception>
     public static void LoadFile(SafeFileHandle kernel, SafeFileHandle? initrd, string? commandLine = null, bool crash = false)
     {
+        int errno = TryLoadFile(kernel, initrd, commandLine, crash);
+        if (errno != 0) throw KexecException.For("kexec_file_load", errno);
+    }
+
+    /// <summary>kexec_file_load without the exception: 0, or the errno. Allocates nothing for command lines up to <see cref="StackCommandLineBytes"/>.</summary>
+    internal static int TryLoadFile(SafeFileHandle kernel, SafeFileHandle? initrd, string? commandLine, bool crash)
+    {
         ArgumentNullException.ThrowIfNull(kernel);
         var flags = (initrd is null ? KexecFileLoadFlags.NoInitramfs : 0) | (crash ? KexecFileLoadFlags.OnCrash : 0);
         int length = commandLine is null ? 0 : Encoding.UTF8.GetByteCount(commandLine) + 1; // the kernel counts the NUL
@@ -69,7 +76,7 @@ public static class Kexec
                     result = Syscalls.KexecFileLoad(kernelFd, initrdFd, (nuint)length, commandLine is null ? null : line, flags);
                 }
             }
-            if (result < 0) throw KexecException.For("kexec_file_load", Marshal.GetLastPInvokeError());
+            return result < 0 ? Marshal.GetLastPInvokeError() : 0;
         }
         finally
         {

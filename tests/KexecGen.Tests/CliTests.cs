@@ -77,3 +77,81 @@ public class CliTests
         Assert.StartsWith("kexec: no ABI named vax", stderr, StringComparison.Ordinal);
     }
 }
+
+/// <summary>The kexec-tools-style flags, on this machine (no kexec in its kernel).</summary>
+public class CliLoadTests
+{
+    private static (int Code, string Out, string Err) Kexec(params string[] args) =>
+        ProcessRunner.Run("dotnet", TimeSpan.FromMinutes(1), new[] { Path.Combine(AppContext.BaseDirectory, "kexec.dll") }.Concat(args).ToArray());
+
+    [Fact]
+    public void DryRun_PrintsTheSyscall_AndMakesNone()
+    {
+        // A real call would fail here (ENOSYS, exit 1): exit 0 shows none was made.
+        var (code, stdout, _) = Kexec("-s", "-l", "/bin/true", "--initrd", "/bin/sh", "--append=console=ttyS0 quiet", "--dry-run");
+
+        Assert.Equal(0, code);
+        var line = Assert.Single(stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("kexec_file_load(kernel_fd=open(\"/bin/true\"), initrd_fd=open(\"/bin/sh\"), cmdline_len=20, cmdline=\"console=ttyS0 quiet\", flags=0)", line, StringComparison.Ordinal);
+        Assert.Contains($"syscall {KexecGen.Interop.SyscallNumbers.KexecFileLoad}", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void DryRun_OfTheSegmentPath_ShowsTheElfSegments()
+    {
+        var elf = Path.Combine(Path.GetTempPath(), $"kexecgen-payload-{Guid.NewGuid():N}.elf");
+        File.WriteAllBytes(elf, Qemu.SerialPayload.Elf("x", 1));
+        var (code, stdout, _) = Kexec("-c", "-l", elf, "--dry-run", "--json");
+
+        Assert.Equal(0, code);
+        using var doc = System.Text.Json.JsonDocument.Parse(stdout);
+        var call = Assert.Single(doc.RootElement.GetProperty("calls").EnumerateArray().ToList());
+        Assert.Equal("kexec_load", call.GetProperty("syscall").GetString());
+        Assert.False(call.GetProperty("made").GetBoolean());
+        Assert.Contains("entry=0x1000000, nr_segments=1", call.GetProperty("args").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RealLoad_ReportsEnosys_InOneClearLine()
+    {
+        var (code, stdout, stderr) = Kexec("-s", "-l", "/bin/true");
+
+        Assert.Equal(1, code);
+        Assert.Equal("", stdout);
+        var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("kexec: kexec_file_load failed: ENOSYS", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AutoLoad_WhereKexecLoadCannotTakeTheImage_KeepsTheFirstError()
+    {
+        var (code, _, stderr) = Kexec("-l", "/bin/true", "--json");
+
+        Assert.Equal(1, code);
+        Assert.Contains("ENOSYS", stderr, StringComparison.Ordinal);
+        Assert.Contains("not an ELF executable", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Status_ExitsOne_WhenNothingIsLoaded()
+    {
+        var (code, stdout, _) = Kexec("-S", "--json");
+
+        Assert.Equal(1, code);
+        using var doc = System.Text.Json.JsonDocument.Parse(stdout);
+        Assert.False(doc.RootElement.GetProperty("loaded").GetBoolean());
+    }
+
+    [Theory]
+    [InlineData("-l")]
+    [InlineData("-l", "/bin/true", "--initrd")]
+    [InlineData("-l", "/bin/true", "-e")]
+    [InlineData("--frobnicate")]
+    public void BadArguments_ExitTwo_WithAReason(params string[] args)
+    {
+        var (code, _, stderr) = Kexec(args);
+
+        Assert.Equal(2, code);
+        Assert.StartsWith("kexec: ", stderr, StringComparison.Ordinal);
+    }
+}

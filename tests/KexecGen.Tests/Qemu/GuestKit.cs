@@ -31,6 +31,7 @@ public sealed class GuestKit
             "publish", Path.Combine(Repo.Root, "src", "KexecGen.Cli", "KexecGen.Cli.csproj"),
             "-c", "Release", "-r", "linux-x64", "-o", output, "-nodeReuse:false", "-v", "q", "-nologo");
         Assert.True(code == 0, $"NativeAOT publish for linux-x64 failed:\n{stdout}\n{stderr}");
+        Assert.DoesNotContain("warning", stdout + stderr, StringComparison.OrdinalIgnoreCase); // no trim or AOT warning
         var tool = Path.Combine(output, "kexec");
         KexecTool = File.ReadAllBytes(tool);
         Libraries = SharedLibraries(tool).Select(p => (p, File.ReadAllBytes(p))).ToList();

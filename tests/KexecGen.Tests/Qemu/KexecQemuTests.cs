@@ -8,6 +8,7 @@ namespace KexecGen.Tests.Qemu;
 /// Real kexec inside QEMU (x86_64, TCG), with nothing from kexec-tools: the NativeAOT kexec tool in a test-built
 /// initramfs loads a kernel and boots into it. A test passes only on the marker the second stage prints.
 /// </summary>
+[Collection(PublishedTools.Name)]
 public class KexecQemuTests(GuestKit kit, ITestOutputHelper log) : IClassFixture<GuestKit>
 {
     private static readonly TimeSpan Limit = TimeSpan.FromMinutes(3);
