@@ -41,14 +41,20 @@ public sealed class KexecGenerator : IIncrementalGenerator
             .Select((pair, _) => BuildModel(pair.Left, pair.Right))
             .WithTrackingName(StepNames.Model);
 
-        var files = model
-            .Select((result, _) => result.Model is null ? EquatableArray<GeneratedFile>.Empty : RenderOrReport(result.Model))
-            .WithTrackingName(StepNames.Render);
-
-        context.RegisterPreCompilationSourceOutput(files, static (output, generated) =>
+#if ROSLYN4
+        // Compilers before Roslyn 5.9 have no pre-compilation output: the stubs carry their own marshalling.
+        RegisterFallback(context, model);
+#else
+        try
         {
-            foreach (var file in generated) output.AddSource(file.HintName, SourceText.From(file.Text, Encoding.UTF8));
-        });
+            RegisterPreCompilation(context, model);
+        }
+        catch (Exception e) when (e is MissingMethodException or TypeLoadException)
+        {
+            // The API is experimental: where a compiler lacks it, fall back rather than emit nothing.
+            RegisterFallback(context, model);
+        }
+#endif
 
         var diagnostics = model.Select((result, _) => result.Diagnostics).WithTrackingName(StepNames.Diagnostics);
         context.RegisterSourceOutput(diagnostics, static (output, found) =>
@@ -57,12 +63,38 @@ public sealed class KexecGenerator : IIncrementalGenerator
         });
     }
 
+#if !ROSLYN4
+    // Source added here is part of the initial compilation, so .NET's LibraryImport generator implements our stubs.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static void RegisterPreCompilation(IncrementalGeneratorInitializationContext context, IncrementalValueProvider<ModelResult> model)
+    {
+        var files = model
+            .Select((result, _) => result.Model is null ? EquatableArray<GeneratedFile>.Empty : RenderOrReport(result.Model, libraryImport: true))
+            .WithTrackingName(StepNames.Render);
+        context.RegisterPreCompilationSourceOutput(files, static (output, generated) =>
+        {
+            foreach (var file in generated) output.AddSource(file.HintName, SourceText.From(file.Text, Encoding.UTF8));
+        });
+    }
+#endif
+
+    private static void RegisterFallback(IncrementalGeneratorInitializationContext context, IncrementalValueProvider<ModelResult> model)
+    {
+        var files = model
+            .Select((result, _) => result.Model is null ? EquatableArray<GeneratedFile>.Empty : RenderOrReport(result.Model, libraryImport: false))
+            .WithTrackingName(StepNames.Render);
+        context.RegisterSourceOutput(files, static (output, generated) =>
+        {
+            foreach (var file in generated) output.AddSource(file.HintName, SourceText.From(file.Text, Encoding.UTF8));
+        });
+    }
+
     // A template failure must not throw out of the generator (CS8785 would drop everything silently): it becomes a compile error.
-    private static EquatableArray<GeneratedFile> RenderOrReport(BindingModel model)
+    private static EquatableArray<GeneratedFile> RenderOrReport(BindingModel model, bool libraryImport)
     {
         try
         {
-            return Emitter.Render(model);
+            return Emitter.Render(model, libraryImport);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

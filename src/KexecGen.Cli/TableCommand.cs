@@ -27,7 +27,7 @@ public static class TableCommand
         var rows = new List<List<string>> { header };
         foreach (var abi in abis)
         {
-            var row = new List<string> { abi.Name, abi.Triple, abi.Architectures.Count == 0 ? "-" : string.Join(",", abi.Architectures), abi.KernelHeaders, $"{abi.KexecArch}" };
+            var row = new List<string> { abi.Name, abi.Triple, abi.Architectures.Count == 0 ? "-" : string.Join(",", abi.Architectures), abi.KernelHeaders, abi.KexecArch ?? "-" };
             row.AddRange(SyscallNames.Select(n => abi.Syscalls.FirstOrDefault(s => s.Name == n)?.Number?.ToString() ?? "-"));
             row.Add(Segment(abi) is { } seg ? $"{seg.Size}/{seg.Alignment}: " + string.Join(" ", seg.Fields.Select(f => $"{f.CName}@{f.Offset}")) : "-");
             rows.Add(row);
@@ -76,8 +76,11 @@ public static class TableCommand
                 json.WriteEndArray();
                 json.WriteString("kernel_headers", abi.KernelHeaders);
                 json.WriteNumber("pointer_size", abi.PointerSize);
-                json.WriteString("kexec_arch", abi.KexecArch);
-                json.WriteNumber("kexec_arch_value", abi.KexecArchValue);
+                if (abi.KexecArch is { } kexecArch && abi.KexecArchValue is long value)
+                {
+                    json.WriteString("kexec_arch", kexecArch);
+                    json.WriteNumber("kexec_arch_value", value);
+                }
                 json.WriteStartObject("syscalls");
                 foreach (var call in abi.Syscalls)
                 {

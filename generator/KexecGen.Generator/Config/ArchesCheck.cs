@@ -35,7 +35,7 @@ public static class ArchesCheck
         {
             yield return Diagnose.Schema(extra.Location, $"ABI '{abi.Name}' numbers syscall '{extra.Name}', which bindings.syscalls does not bind");
         }
-        if (scanned.Constants.All(c => c.Name != abi.KexecArch))
+        if (abi.KexecArch is not null && scanned.Constants.All(c => c.Name != abi.KexecArch))
         {
             yield return Diagnose.NotScanned(abi.Location, abi.Name, $"kexec_arch '{abi.KexecArch}'");
         }

@@ -40,7 +40,7 @@ public static class ArchesParser
         {
             reader.Error(reader.Get(map, "dotnet")!, $"'{arch}' is not a .NET Architecture (one of: {string.Join(", ", KnownArchitectures)}; omit the key when .NET does not run on the ABI)");
         }
-        var kexecArch = reader.String(map, "kexec_arch", what);
+        var kexecArch = reader.String(map, "kexec_arch", what, required: false);
         var headers = reader.AsMap(reader.Get(map, "headers"), $"'headers' of {what}");
         string? package = null, kernelArch = null;
         List<string> include = new();
@@ -70,7 +70,7 @@ public static class ArchesParser
             var number = reader.Integer(value, $"syscall number of '{key.Value}' for {what}", out bool ok);
             if (ok) syscalls.Add(new SyscallNumberSpec(key.Value!, number, reader.At(value)));
         }
-        if (name is null || triple is null || kexecArch is null || package is null) return null;
+        if (name is null || triple is null || package is null) return null;
         return new AbiSpec(name, triple, dotnet.ToEquatableArray(), kexecArch, package, kernelArch, include.ToEquatableArray(), reader.Strings(map, "flags", what).ToEquatableArray(), gcc,
             syscalls.OrderBy(s => s.Name, System.StringComparer.Ordinal).ToEquatableArray(), reader.At(map));
     }

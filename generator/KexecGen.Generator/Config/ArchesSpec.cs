@@ -7,7 +7,7 @@ public sealed record ArchesSpec(string Path, EquatableArray<AbiSpec> Abis, Bindi
 /// <param name="Name">Short unique name, also the name of its file under headers/.</param>
 /// <param name="Triple">The clang target triple its headers are parsed for.</param>
 /// <param name="DotNet">The <c>System.Runtime.InteropServices.Architecture</c> values it runs as; empty where .NET does not run.</param>
-/// <param name="KexecArch">The KEXEC_ARCH_* macro naming this ABI's images.</param>
+/// <param name="KexecArch">The KEXEC_ARCH_* macro naming this ABI's images, where the bindings include kexec; else null.</param>
 /// <param name="Package">The Debian package its headers come from.</param>
 /// <param name="KernelArch">For headers made by the kernel's <c>make ARCH=… headers_install</c>, that ARCH; else null.</param>
 /// <param name="Include">Include directories, searched in order.</param>
@@ -19,7 +19,7 @@ public sealed record AbiSpec(
     string Name,
     string Triple,
     EquatableArray<string> DotNet,
-    string KexecArch,
+    string? KexecArch,
     string Package,
     string? KernelArch,
     EquatableArray<string> Include,

@@ -18,8 +18,11 @@ public static class Emitter
 
     private static readonly Lazy<IReadOnlyList<(string Name, Template Template)>> Templates = new(LoadTemplates);
 
-    /// <summary>The generated files for <paramref name="model"/>, in a fixed order.</summary>
-    public static EquatableArray<GeneratedFile> Render(BindingModel model)
+    /// <summary>
+    /// The generated files for <paramref name="model"/>, in a fixed order. With <paramref name="libraryImport"/> the
+    /// stubs are <c>[LibraryImport]</c> declarations for .NET's generator to implement; without, the equivalent code itself.
+    /// </summary>
+    public static EquatableArray<GeneratedFile> Render(BindingModel model, bool libraryImport = true)
     {
         var files = new List<GeneratedFile>();
         foreach (var (name, template) in Templates.Value)
@@ -27,6 +30,7 @@ public static class Emitter
             var globals = new ScriptObject();
             globals.Import(typeof(EmitFunctions), renamer: member => SnakeCase(member.Name));
             globals["model"] = model;
+            globals["library_import"] = libraryImport;
             var context = new TemplateContext { StrictVariables = true, LoopLimit = 0, MemberRenamer = member => SnakeCase(member.Name) };
             context.PushCulture(CultureInfo.InvariantCulture);
             context.PushGlobal(globals);
@@ -94,7 +98,7 @@ public static class EmitFunctions
         string.Join(", ", model.Abis.Where(a => a.DotNet.Count > 0).Select(a => $"{a.Name} as {string.Join(" or ", a.DotNet)}"));
 
     /// <summary>A string literal.</summary>
-    public static string Str(string text) => "\"" + text.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+    public static string Str(string? text) => text is null ? "null" : "\"" + text.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
 
     /// <summary>An argument widened to a full register, as the variadic libc <c>syscall()</c> needs (enums through their integer type).</summary>
     public static string Widen(ArgModel arg) =>

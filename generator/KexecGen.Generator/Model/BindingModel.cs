@@ -22,8 +22,8 @@ public sealed record AbiModel(
     EquatableArray<string> DotNet,
     string Kernel,
     int PointerSize,
-    string KexecArch,
-    long KexecArchValue,
+    string? KexecArch,
+    long? KexecArchValue,
     EquatableArray<AbiSyscallModel> Syscalls,
     EquatableArray<AbiStructModel> Structs);
 

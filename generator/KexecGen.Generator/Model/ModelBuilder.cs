@@ -241,7 +241,7 @@ public static class ModelBuilder
             layouts.Add(new AbiStructModel(model.Name, model.CName, scanned.Size, scanned.Align, fields.ToEquatableArray()));
         }
         return new AbiModel(abi.Spec.Name, abi.Spec.Triple, abi.Spec.DotNet, abi.Scanned.Kernel, abi.Scanned.PointerSize,
-            abi.Spec.KexecArch, abi.Constant(abi.Spec.KexecArch)?.Value ?? 0, syscalls.ToEquatableArray(), layouts.ToEquatableArray());
+            abi.Spec.KexecArch, abi.Spec.KexecArch is null ? null : abi.Constant(abi.Spec.KexecArch)?.Value, syscalls.ToEquatableArray(), layouts.ToEquatableArray());
     }
 
     // Constant names chosen by an explicit list, or by prefix (and defining file) over every ABI, sorted.
