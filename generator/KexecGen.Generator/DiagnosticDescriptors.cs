@@ -9,7 +9,7 @@ namespace KexecGen.Generator;
 internal static class DiagnosticDescriptors
 {
     private const string Category = "KexecGen";
-    private const string HelpLinkBase = "https://kexecgen.invalid/docs/diagnostics.md#";
+    private const string HelpLinkBase = "https://github.com/kexecgen/kexecgen/blob/main/docs/diagnostics.md#";
 
     public static Diagnostic ToDiagnostic(DiagnosticInfo info)
     {

@@ -109,7 +109,7 @@ public static class ArchesParser
         }
         var headers = reader.Strings(map, "headers", what, required: true);
         var constants = reader.Sequence(map, "constants", what).Select(n => ParseConstantRule(reader, n)).Where(r => r is not null).Select(r => r!);
-        var types = reader.Pairs(map, "types", what).Select(p => new TypeMapping(p.Key.Value!, (p.Value as YamlScalarNode)?.Value ?? ""));
+        var types = reader.Pairs(map, "types", what, required: false).Select(p => new TypeMapping(p.Key.Value!, (p.Value as YamlScalarNode)?.Value ?? ""));
         var structs = reader.Sequence(map, "structs", what, required: false).Select(n => ParseStruct(reader, n)).Where(s => s is not null).Select(s => s!);
         var enums = reader.Sequence(map, "enums", what, required: false).Select(n => ParseEnum(reader, n)).Where(e => e is not null).Select(e => e!);
         var classes = reader.Sequence(map, "classes", what, required: false).Select(n => ParseClass(reader, n)).Where(c => c is not null).Select(c => c!);

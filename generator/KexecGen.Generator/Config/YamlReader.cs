@@ -133,6 +133,7 @@ internal sealed class YamlReader
             return Enumerable.Empty<YamlNode>();
         }
         if (node is YamlSequenceNode seq) return seq.Children;
+        if (node is YamlScalarNode empty && IsNull(empty)) return Enumerable.Empty<YamlNode>(); // "key:" with nothing
         Error(node, $"'{key}' of {what} must be a list");
         return Enumerable.Empty<YamlNode>();
     }
@@ -145,6 +146,7 @@ internal sealed class YamlReader
             if (required) Error(map, $"{what} has no '{key}'");
             return Enumerable.Empty<(YamlScalarNode, YamlNode)>();
         }
+        if (node is YamlScalarNode empty && IsNull(empty)) return Enumerable.Empty<(YamlScalarNode, YamlNode)>();
         if (node is not YamlMappingNode inner)
         {
             Error(node, $"'{key}' of {what} must be a mapping");
