@@ -1,0 +1,76 @@
+using System;
+using System.IO;
+using System.Linq;
+using KexecGen.Config;
+using KexecGen.Scanner;
+using Xunit;
+
+namespace KexecGen.Tests;
+
+/// <summary>Bindings beyond kexec, chosen by configuration and carried through the scanner and generator on every ABI.</summary>
+public class ConfigurationTests
+{
+    /// <summary>
+    /// struct epoll_event is a __u32 then a __u64: x86_64 packs it (12 bytes), most ABIs align the __u64 (16 bytes).
+    /// One AnyCPU C# struct cannot be both, so the generator must refuse rather than emit a struct wrong somewhere.
+    /// </summary>
+    [Fact]
+    public void StructWhoseLayoutDiffersBeyondPointerWidth_IsRefused()
+    {
+        var dir = Repo.CopyInputs();
+        var arches = Path.Combine(dir, "arches.yaml");
+        File.WriteAllText(arches, File.ReadAllText(arches)
+            .Replace("headers: [linux/version.h, linux/kexec.h,", "headers: [linux/version.h, linux/eventpoll.h, linux/kexec.h,", StringComparison.Ordinal)
+            .Replace("    __u32: uint\n", "    __u32: uint\n    __poll_t: uint\n", StringComparison.Ordinal)
+            .Replace("  structs:\n", """
+              structs:
+                - c: epoll_event
+                  name: EpollEvent
+                  fields:
+                    events: { name: Events }
+                    data: { name: Data }
+
+            """, StringComparison.Ordinal));
+
+        var scan = HeaderScan.Run(dir, Array.Empty<string>(), write: true);
+        Assert.True(scan.Ok, string.Join("\n", scan.Diagnostics));
+        ScannedStruct Layout(string abi) =>
+            ScannedAbiFormat.Parse("x", File.ReadAllText(Path.Combine(dir, "headers", abi + ".yaml"))).Value!.Structs.Single(s => s.Name == "epoll_event");
+        Assert.NotEqual(Layout("x86_64").Size, Layout("arm64").Size); // the scan sees the difference
+
+        var (output, _, driver) = GeneratorHarness.Run(GeneratorHarness.InputsFrom(dir), GeneratorHarness.Compilation());
+
+        var refusals = GeneratorHarness.KexecDiagnostics(driver).Where(d => d.Id == "KXG007").ToList();
+        Assert.Contains(refusals, d => d.GetMessage().Contains("ABI 'x86_64': struct epoll_event: field data is at offset 4 in C, 8 in C#", StringComparison.Ordinal));
+        Assert.Null(output.GetTypeByMetadataName("KexecGen.Interop.EpollEvent"));
+    }
+
+    /// <summary>A struct of another header whose layout agrees on every .NET ABI is generated.</summary>
+    [Fact]
+    public void StructWithTheSameLayoutOnEveryDotnetAbi_IsGenerated()
+    {
+        var dir = Repo.CopyInputs();
+        var arches = Path.Combine(dir, "arches.yaml");
+        // struct timezone from linux/time.h: two ints everywhere. (__kernel_timespec, two __s64, is refused: i386
+        // aligns them to 4, and .NET's alignment there is not something this machine can check.)
+        File.WriteAllText(arches, File.ReadAllText(arches)
+            .Replace("headers: [linux/version.h, linux/kexec.h,", "headers: [linux/version.h, linux/time.h, linux/kexec.h,", StringComparison.Ordinal)
+            .Replace("  structs:\n", """
+              structs:
+                - c: timezone
+                  name: TimeZoneOffset
+                  fields:
+                    tz_minuteswest: { name: MinutesWest }
+                    tz_dsttime: { name: DaylightSavingTime }
+
+            """, StringComparison.Ordinal));
+        var scan = HeaderScan.Run(dir, Array.Empty<string>(), write: true);
+        Assert.True(scan.Ok, string.Join("\n", scan.Diagnostics));
+
+        var (output, _, driver) = GeneratorHarness.Run(GeneratorHarness.InputsFrom(dir), GeneratorHarness.Compilation());
+
+        Assert.Empty(GeneratorHarness.KexecDiagnostics(driver));
+        Assert.Empty(GeneratorHarness.Problems(output));
+        Assert.NotNull(output.GetTypeByMetadataName("KexecGen.Interop.TimeZoneOffset"));
+    }
+}
