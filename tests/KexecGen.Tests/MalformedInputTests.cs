@@ -1,0 +1,133 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Xunit;
+
+namespace KexecGen.Tests;
+
+/// <summary>One broken input: which file, how it is broken, and the diagnostic it must give (id, file, line).</summary>
+public sealed record MalformedCase(string Name, string File, Func<string, string> Break, string Id, Func<string, int>? Line)
+{
+    public override string ToString() => Name;
+}
+
+/// <summary>
+/// A corpus of broken arches.yaml and headers/ files — generated from the real ones so it covers every ABI — each
+/// asserted to give its documented diagnostic at the right place, with the generator never throwing.
+/// </summary>
+public class MalformedInputTests
+{
+    private static readonly string Arches = Repo.ArchesText;
+
+    public static IEnumerable<object[]> Corpus() => Cases().Select(c => new object[] { c });
+
+    private static IEnumerable<MalformedCase> Cases()
+    {
+        foreach (var abi in Repo.Arches.Abis.Select(a => a.Name))
+        {
+            yield return new($"{abi}: kexec_load off by one", "arches.yaml",
+                t => ReplaceInAbi(t, abi, "kexec_load: ", OffByOne), "KXG004", t => LineInAbi(t, abi, "kexec_load: "));
+            yield return new($"{abi}: misspelt triple", "arches.yaml",
+                t => ReplaceInAbi(t, abi, "triple: ", l => l.Replace("triple:", "tripel:", StringComparison.Ordinal)), "KXG002", t => LineInAbi(t, abi, "tripel: "));
+            yield return new($"{abi}: reboot number not a number", "arches.yaml",
+                t => ReplaceInAbi(t, abi, "reboot: ", l => l + "x"), "KXG002", t => LineInAbi(t, abi, "reboot: "));
+            yield return new($"{abi}: headers file with a non-numeric pointer size", $"{abi}.yaml",
+                t => t.Replace("pointer_size: ", "pointer_size: eight", StringComparison.Ordinal), "KXG002", t => Repo.LineOf(t, "pointer_size:"));
+            yield return new($"{abi}: headers file truncated mid-flow", $"{abi}.yaml",
+                t => t[..t.IndexOf("sha256: ", StringComparison.Ordinal)], "KXG001", null);
+        }
+        yield return new("empty arches.yaml", "arches.yaml", _ => "", "KXG002", _ => 1);
+        yield return new("binary garbage", "arches.yaml", _ => "\u0001\u0002\u0003\u00ff\u0000", "KXG002", _ => 1); // a scalar, not a mapping
+        yield return new("unbalanced brackets", "arches.yaml", _ => "abis: [{", "KXG001", null);
+        yield return new("a tab for indentation", "arches.yaml", t => t.Replace("\n    triple: x86_64", "\n\ttriple: x86_64", StringComparison.Ordinal), "KXG001", null);
+        yield return new("unclosed quote", "arches.yaml", t => t.Replace("namespace: KexecGen.Interop", "namespace: \"KexecGen.Interop", StringComparison.Ordinal), "KXG001", null);
+        yield return new("unclosed flow sequence", "arches.yaml", t => t.Replace("- name: arm64", "- name: [arm64", StringComparison.Ordinal), "KXG001", t => Repo.LineOf(t, "- name: [arm64"));
+        yield return new("duplicate ABI", "arches.yaml", t => t.Replace("  - name: x32\n", "  - name: x86_64\n", StringComparison.Ordinal), "KXG002", null);
+        yield return new("unknown .NET architecture", "arches.yaml", t => t.Replace("dotnet: X64", "dotnet: Vax", StringComparison.Ordinal), "KXG002", t => Repo.LineOf(t, "dotnet: Vax"));
+        yield return new("huge syscall number", "arches.yaml", t => t.Replace("kexec_load: 246", "kexec_load: 99999999999999999999999", StringComparison.Ordinal), "KXG002", t => Repo.LineOf(t, "99999999999999999999999"));
+        yield return new("syscalls as a list", "arches.yaml", t => ReplaceInAbi(t, "x86_64", "    syscalls:", _ => "    syscalls: [246]"), "KXG001", null); // then indented keys follow a flow list
+        yield return new("enum of an unknown type", "arches.yaml", t => t.Replace("name: KexecLoadFlags\n      type: uint", "name: KexecLoadFlags\n      type: float", StringComparison.Ordinal), "KXG002", t => Repo.LineOf(t, "type: float"));
+        yield return new("visibility misspelt", "arches.yaml", t => t.Replace("visibility: public", "visibility: publik", StringComparison.Ordinal), "KXG002", t => Repo.LineOf(t, "visibility: publik"));
+        yield return new("no bindings", "arches.yaml", t => t[..t.IndexOf("\nbindings:", StringComparison.Ordinal)], "KXG002", null);
+        yield return new("too many syscall arguments", "arches.yaml", t => t.Replace("        - { name: flags, type: KexecFileLoadFlags, doc: \"Load flags.\" }\n",
+            "        - { name: flags, type: KexecFileLoadFlags, doc: \"Load flags.\" }\n        - { name: a6, type: int }\n        - { name: a7, type: int }\n", StringComparison.Ordinal), "KXG002", null);
+        yield return new("unknown argument type", "arches.yaml", t => t.Replace("type: \"KexecSegment*\"", "type: \"Segment*\"", StringComparison.Ordinal), "KXG002", null);
+        yield return new("enum member that is no constant", "arches.yaml", t => t.Replace("members: [KEXEC_ON_CRASH, KEXEC_PRESERVE_CONTEXT]", "members: [KEXEC_ON_CRASH, KEXEC_NO_SUCH_FLAG]", StringComparison.Ordinal), "KXG005", null);
+        yield return new("enum too narrow", "arches.yaml", t => t.Replace("name: RebootCommand\n      type: uint", "name: RebootCommand\n      type: byte", StringComparison.Ordinal), "KXG008", null);
+        yield return new("struct type mapping too small", "arches.yaml", t => t.Replace("__kernel_size_t: nuint", "__kernel_size_t: uint", StringComparison.Ordinal), "KXG007", null);
+        yield return new("struct field type unmapped", "arches.yaml", t => t.Replace("    __kernel_size_t: nuint\n", "", StringComparison.Ordinal), "KXG002", null);
+        yield return new("two ABIs as one .NET architecture", "arches.yaml", t => t.Replace("dotnet: Arm64", "dotnet: X64", StringComparison.Ordinal), "KXG009", null);
+        yield return new("no errno class", "arches.yaml", t => t.Replace("      prefix: E\n      defined_in: errno\n      doc: Error numbers", "      prefix: EXYZ\n      defined_in: errno\n      doc: Error numbers", StringComparison.Ordinal), "KXG002", null);
+        yield return new("headers file scanned for another triple", "x86_64.yaml", t => t.Replace("triple: \"x86_64-linux-gnu\"", "triple: \"i686-linux-gnu\"", StringComparison.Ordinal), "KXG010", _ => 1);
+        yield return new("headers file for an unknown ABI", "x86_64.yaml", t => t.Replace("abi: \"x86_64\"", "abi: \"vax\"", StringComparison.Ordinal), "KXG003", null);
+        yield return new("headers file without syscalls", "arm64.yaml", t => t.Replace("  kexec_load: 104\n", "", StringComparison.Ordinal), "KXG010", null);
+        yield return new("headers layout inconsistent with C#", "x86_64.yaml", t => t.Replace("offset: 8,", "offset: 12,", StringComparison.Ordinal), "KXG007", null);
+        yield return new("headers file unknown key", "arm64.yaml", t => t.Replace("pointer_size:", "pointer_width:", StringComparison.Ordinal), "KXG002", t => Repo.LineOf(t, "pointer_width:"));
+        yield return new("headers constant without value", "arm64.yaml", t => t.Replace("{ name: ENOSYS, value: 38,", "{ name: ENOSYS,", StringComparison.Ordinal), "KXG002", t => Repo.LineOf(t, "{ name: ENOSYS,"));
+        yield return new("headers file empty", "arm64.yaml", _ => "", "KXG002", _ => 1);
+        yield return new("headers file binary", "arm64.yaml", _ => "\u0000\u0001{[", "KXG002", _ => 1);
+    }
+
+    [Theory]
+    [MemberData(nameof(Corpus))]
+    public void BrokenInput_GivesItsDiagnostic_AtTheRightPlace(MalformedCase broken)
+    {
+        string? brokenText = null;
+        var inputs = GeneratorHarness.RepoInputs((name, text) =>
+        {
+            if (name != broken.File) return text;
+            var result = broken.Break(text);
+            Assert.NotEqual(text, result); // the case must really break something
+            brokenText = result;
+            return result;
+        });
+        Assert.NotNull(brokenText);
+
+        var (_, generatorErrors, driver) = GeneratorHarness.Run(inputs, GeneratorHarness.Compilation());
+
+        Assert.DoesNotContain(generatorErrors, d => d.Id == "CS8785"); // the generator did not throw
+        var found = GeneratorHarness.KexecDiagnostics(driver);
+        var match = found.Where(d => d.Id == broken.Id).ToList();
+        Assert.True(match.Count > 0, $"expected {broken.Id}, got: {string.Join("; ", found)}");
+        if (broken.Line is { } line)
+        {
+            int expected = line(brokenText!);
+            Assert.Contains(match, d => d.Location.GetLineSpan().Path.EndsWith(broken.File, StringComparison.Ordinal)
+                && d.Location.GetLineSpan().StartLinePosition.Line + 1 == expected);
+        }
+        else
+        {
+            Assert.Contains(match, d => d.Location.GetLineSpan().Path.EndsWith(broken.File, StringComparison.Ordinal) || broken.Id is "KXG002" or "KXG003" or "KXG005" or "KXG007" or "KXG008" or "KXG009");
+        }
+    }
+
+    [Fact]
+    public void Corpus_HasAtLeastAHundredCases() => Assert.True(Cases().Count() >= 100, $"{Cases().Count()} cases");
+
+    // "      kexec_load: 0x40000210" → one more, in the same notation.
+    private static string OffByOne(string line)
+    {
+        var (key, value) = (line[..(line.IndexOf(':') + 2)], line[(line.IndexOf(':') + 2)..].Trim());
+        bool hex = value.StartsWith("0x", StringComparison.Ordinal);
+        long number = hex ? Convert.ToInt64(value[2..], 16) : long.Parse(value, System.Globalization.CultureInfo.InvariantCulture);
+        return key + (hex ? "0x" + (number + 1).ToString("x", System.Globalization.CultureInfo.InvariantCulture) : (number + 1).ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    // The first line at or after ABI 'abi''s entry that contains 'key'.
+    private static int LineInAbi(string text, string abi, string key)
+    {
+        var lines = text.Split('\n');
+        int start = Array.FindIndex(lines, l => l == $"  - name: {abi}");
+        return Array.FindIndex(lines, start, l => l.Contains(key, StringComparison.Ordinal)) + 1;
+    }
+
+    private static string ReplaceInAbi(string text, string abi, string key, Func<string, string> change)
+    {
+        var lines = text.Split('\n');
+        int index = LineInAbi(text, abi, key) - 1;
+        lines[index] = change(lines[index]);
+        return string.Join('\n', lines);
+    }
+}
