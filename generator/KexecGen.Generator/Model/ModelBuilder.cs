@@ -57,10 +57,17 @@ public static class ModelBuilder
         public ScannedConstant? Constant(string name) => Abi.Constant(name);
     }
 
-    /// <summary>An ABI of arches.yaml with its scanned headers.</summary>
-    private sealed record Abi(AbiSpec Spec, ScannedAbi Scanned)
+    /// <summary>An ABI of arches.yaml with its scanned headers, its constants indexed by name.</summary>
+    private sealed class Abi(AbiSpec spec, ScannedAbi scanned)
     {
-        public ScannedConstant? Constant(string name) => Scanned.Constants.FirstOrDefault(c => c.Name == name);
+        private readonly Dictionary<string, ScannedConstant> _constants = scanned.Constants
+            .GroupBy(c => c.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+
+        public AbiSpec Spec { get; } = spec;
+
+        public ScannedAbi Scanned { get; } = scanned;
+
+        public ScannedConstant? Constant(string name) => _constants.TryGetValue(name, out var c) ? c : null;
     }
 
     // Pairs each ABI with its headers file and checks the hand-kept numbers against them.

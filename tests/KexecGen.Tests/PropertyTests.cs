@@ -1,0 +1,116 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using CsCheck;
+using KexecGen.Config;
+using KexecGen.Generator.Emit;
+using KexecGen.Generator.Model;
+using Xunit;
+
+namespace KexecGen.Tests;
+
+/// <summary>
+/// Random mutations of the valid inputs: the generator's stages never throw, and every input either yields a model
+/// (rendered without error) or reports an error diagnostic; a sample goes through the whole build.
+/// </summary>
+public class PropertyTests
+{
+    private static readonly string ArchesText = Repo.ArchesText;
+    private static readonly (string Path, string Text)[] HeaderFiles = Repo.HeaderPaths.Select(p => (p, File.ReadAllText(p))).ToArray();
+    private static readonly ScannedAbi[] Scanned = HeaderFiles.Select(h => ScannedAbiFormat.Parse(h.Path, h.Text).Value!).ToArray();
+
+    // 20,000 in CI (about a minute); KEXECGEN_PROPERTY_ITERATIONS=100000 runs the full 10^5 (about 5 minutes here).
+    private static readonly long Iterations =
+        long.TryParse(Environment.GetEnvironmentVariable("KEXECGEN_PROPERTY_ITERATIONS"), out long n) && n > 0 ? n : 20_000;
+
+    private static readonly Parsed<ArchesSpec> ParsedArches = ArchesParser.Parse(Repo.ArchesPath, ArchesText);
+
+    // The unmutated model: its rendering is tested elsewhere, so an input that builds the same model needs no render.
+    private static readonly BindingModel Baseline = ModelBuilder.Build(ArchesParser.Parse(Repo.ArchesPath, ArchesText).Value!, Scanned).Model!;
+
+    private const string Noise = ":[]{}\"'-#\t\n ,0x9aZ~!&*|>%@`";
+
+    /// <summary>A mutation: which file (-1 for arches.yaml), and an edit of its text.</summary>
+    private static readonly Gen<(int File, Func<string, string> Edit, string What)> Mutation =
+        Gen.Select(Gen.Int[-1, HeaderFiles.Length - 1], Gen.Int[0, 5], Gen.Int[0, int.MaxValue], Gen.Int[0, int.MaxValue], Gen.Char[Noise])
+            .Select(t =>
+            {
+                var (file, kind, a, b, c) = t;
+                Func<string, string> edit = kind switch
+                {
+                    0 => s => s.Remove(a % s.Length, Math.Min(1 + b % 40, s.Length - a % s.Length)),   // delete a run
+                    1 => s => s.Insert(a % (s.Length + 1), new string(c, 1 + b % 3)),                   // insert noise
+                    2 => s => s[..(a % (s.Length + 1))],                                              // truncate
+                    3 => s => ReplaceChar(s, a, c),                                                   // overwrite one char
+                    4 => s => SwapLines(s, a, b),                                                     // swap two lines
+                    _ => s => DuplicateLine(s, a),                                                    // repeat a line
+                };
+                return (file, edit, $"file {file}, kind {kind}, {a}/{b}/{(int)c}");
+            });
+
+    [Fact]
+    public void MutatedInputs_NeverThrow_AndAlwaysYieldAModelOrAnError()
+    {
+        Mutation.Sample(m =>
+        {
+            var arches = m.File < 0 ? ArchesParser.Parse(Repo.ArchesPath, m.Edit(ArchesText)) : ParsedArches;
+            var scanned = Scanned.ToList();
+            var diagnostics = new List<DiagnosticInfo>(arches.Diagnostics);
+            if (m.File >= 0)
+            {
+                var parsed = ScannedAbiFormat.Parse(HeaderFiles[m.File].Path, m.Edit(HeaderFiles[m.File].Text));
+                diagnostics.AddRange(parsed.Diagnostics);
+                scanned.RemoveAt(m.File);
+                if (parsed.Value is not null) scanned.Insert(m.File, parsed.Value);
+            }
+            if (arches.Value is null || (m.File >= 0 && scanned.Count < Scanned.Length))
+            {
+                Assert.True(Diagnose.HasErrors(diagnostics), "nothing parsed, yet no error: " + m.What);
+                return;
+            }
+            var built = ModelBuilder.Build(arches.Value, scanned);
+            if (built.Model is null) Assert.True(Diagnose.HasErrors(built.Diagnostics), "no model, yet no error: " + m.What);
+            else if (built.Model != Baseline) Assert.Equal(5, Emitter.Render(built.Model).Count);
+        }, iter: Iterations, threads: Environment.ProcessorCount);
+    }
+
+    [Fact]
+    public void MutatedInputs_ThroughTheBuild_CompileOrReportAnError()
+    {
+        Mutation.Sample(m =>
+        {
+            var inputs = GeneratorHarness.RepoInputs((name, text) =>
+                (m.File < 0 && name == "arches.yaml") || (m.File >= 0 && Path.GetFileName(HeaderFiles[m.File].Path) == name) ? m.Edit(text) : text);
+            var (output, generatorErrors, driver) = GeneratorHarness.Run(inputs, GeneratorHarness.Compilation());
+            Assert.DoesNotContain(generatorErrors, d => d.Id == "CS8785");
+            var reported = GeneratorHarness.KexecDiagnostics(driver).Any(d => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error);
+            Assert.True(reported || GeneratorHarness.Problems(output).All(d => d.Severity != Microsoft.CodeAnalysis.DiagnosticSeverity.Error),
+                $"{m.What}: no diagnostic, yet the output does not compile: {string.Join("; ", GeneratorHarness.Problems(output).Take(3))}");
+        }, iter: 30, threads: 1);
+    }
+
+    private static string ReplaceChar(string s, int at, char c)
+    {
+        if (s.Length == 0) return s;
+        var chars = s.ToCharArray();
+        chars[at % chars.Length] = c;
+        return new string(chars);
+    }
+
+    private static string SwapLines(string s, int a, int b)
+    {
+        var lines = s.Split('\n');
+        int i = a % lines.Length, j = b % lines.Length;
+        (lines[i], lines[j]) = (lines[j], lines[i]);
+        return string.Join('\n', lines);
+    }
+
+    private static string DuplicateLine(string s, int a)
+    {
+        var lines = s.Split('\n').ToList();
+        int i = a % lines.Count;
+        lines.Insert(i, lines[i]);
+        return string.Join('\n', lines);
+    }
+}
