@@ -39,6 +39,7 @@ public static class Kexec
     /// <param name="initrd">The initrd, open for reading, or null for none.</param>
     /// <param name="commandLine">The new kernel's command line, or null for none.</param>
     /// <param name="crash">Load it as the crash kernel.</param>
+    /// <exception cref="ArgumentException">The command line contains a NUL character.</exception>
     /// <exception cref="KexecException">The kernel refused; the exception says why.</exception>
     public static void LoadFile(SafeFileHandle kernel, SafeFileHandle? initrd, string? commandLine = null, bool crash = false)
     {
@@ -50,6 +51,11 @@ public static class Kexec
     internal static int TryLoadFile(SafeFileHandle kernel, SafeFileHandle? initrd, string? commandLine, bool crash)
     {
         ArgumentNullException.ThrowIfNull(kernel);
+        // The kernel would stop at the first NUL and boot with the rest silently dropped.
+        if (commandLine is not null && commandLine.Contains('\0', StringComparison.Ordinal))
+        {
+            throw new ArgumentException("the command line contains a NUL character; the kernel would ignore everything after it", nameof(commandLine));
+        }
         var flags = (initrd is null ? KexecFileLoadFlags.NoInitramfs : 0) | (crash ? KexecFileLoadFlags.OnCrash : 0);
         int length = commandLine is null ? 0 : Encoding.UTF8.GetByteCount(commandLine) + 1; // the kernel counts the NUL
         byte[]? rented = null;

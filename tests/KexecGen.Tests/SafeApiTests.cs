@@ -113,6 +113,22 @@ public class SafeApiTests
     }
 
     [Fact]
+    public void BadFilesAndCommandLines_AreRefusedBeforeTheSyscall_WithoutLeakingDescriptors()
+    {
+        var before = Directory.GetFiles("/proc/self/fd").Length;
+
+        Assert.Contains("NUL", Assert.Throws<ArgumentException>(() => Kexec.LoadFile("/bin/true", null, "root=/dev/sda1\0init=/bin/sh")).Message, StringComparison.Ordinal);
+        Assert.Throws<FileNotFoundException>(() => Kexec.LoadFile("/bin/no-such-kernel"));
+        Assert.Throws<UnauthorizedAccessException>(() => Kexec.LoadFile("/tmp"));
+        Assert.Throws<FileNotFoundException>(() => Kexec.LoadFile("/bin/true", "/bin/no-such-initrd"));
+        var closed = File.OpenHandle("/bin/true");
+        closed.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => Kexec.LoadFile(closed, null));
+
+        Assert.True(Directory.GetFiles("/proc/self/fd").Length <= before + 2, "descriptors leaked on the error paths");
+    }
+
+    [Fact]
     public void Status_IsFalse_WhereNothingIsLoaded()
     {
         Assert.False(Kexec.IsLoaded);

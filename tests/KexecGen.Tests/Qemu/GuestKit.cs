@@ -26,13 +26,7 @@ public sealed class GuestKit
     public GuestKit()
     {
         Kernel = FetchKernel();
-        var output = Path.Combine(Path.GetTempPath(), "kexecgen-x64-" + Guid.NewGuid().ToString("N"));
-        var (code, stdout, stderr) = ProcessRunner.Run("dotnet", TimeSpan.FromMinutes(10),
-            "publish", Path.Combine(Repo.Root, "src", "KexecGen.Cli", "KexecGen.Cli.csproj"),
-            "-c", "Release", "-r", "linux-x64", "-o", output, "-nodeReuse:false", "-v", "q", "-nologo");
-        Assert.True(code == 0, $"NativeAOT publish for linux-x64 failed:\n{stdout}\n{stderr}");
-        Assert.DoesNotContain("warning", stdout + stderr, StringComparison.OrdinalIgnoreCase); // no trim or AOT warning
-        var tool = Path.Combine(output, "kexec");
+        var tool = PublishedTools.Kexec("linux-x64", "the host's own build");
         KexecTool = File.ReadAllBytes(tool);
         Libraries = SharedLibraries(tool).Select(p => (p, File.ReadAllBytes(p))).ToList();
         const string busybox = "/bin/busybox";
