@@ -24,6 +24,10 @@ public class PropertyTests
     private static readonly long Iterations =
         long.TryParse(Environment.GetEnvironmentVariable("KEXECGEN_PROPERTY_ITERATIONS"), out long n) && n > 0 ? n : 20_000;
 
+    // Whole builds are slower (about 0.3 s each): 30 in CI, KEXECGEN_BUILD_PROPERTY_ITERATIONS for more.
+    private static readonly long BuildIterations =
+        long.TryParse(Environment.GetEnvironmentVariable("KEXECGEN_BUILD_PROPERTY_ITERATIONS"), out long b) && b > 0 ? b : 30;
+
     private static readonly Parsed<ArchesSpec> ParsedArches = ArchesParser.Parse(Repo.ArchesPath, ArchesText);
 
     // The unmutated model: its rendering is tested elsewhere, so an input that builds the same model needs no render.
@@ -87,7 +91,7 @@ public class PropertyTests
             var reported = GeneratorHarness.KexecDiagnostics(driver).Any(d => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error);
             Assert.True(reported || GeneratorHarness.Problems(output).All(d => d.Severity != Microsoft.CodeAnalysis.DiagnosticSeverity.Error),
                 $"{m.What}: no diagnostic, yet the output does not compile: {string.Join("; ", GeneratorHarness.Problems(output).Take(3))}");
-        }, iter: 30, threads: 1);
+        }, iter: BuildIterations, threads: 1);
     }
 
     private static string ReplaceChar(string s, int at, char c)

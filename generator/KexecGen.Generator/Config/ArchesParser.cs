@@ -102,6 +102,7 @@ public static class ArchesParser
         const string what = "'bindings'";
         reader.OnlyKeys(map, what, "namespace", "visibility", "headers", "constants", "types", "structs", "enums", "classes", "syscalls", "docs");
         var ns = reader.String(map, "namespace", what) ?? "";
+        if (ns.Split('.').Any(part => !YamlReader.IsIdentifier(part))) reader.Error(reader.Get(map, "namespace")!, $"namespace '{ns}' is not a dotted C# name");
         var visibility = reader.String(map, "visibility", what, required: false) ?? "internal";
         if (visibility is not ("public" or "internal"))
         {
@@ -133,9 +134,9 @@ public static class ArchesParser
         var map = reader.AsMap(node, "a struct");
         if (map is null) return null;
         reader.OnlyKeys(map, "a struct", "c", "name", "doc", "fields");
-        var c = reader.String(map, "c", "a struct");
+        var c = reader.Identifier(map, reader.String(map, "c", "a struct"), "struct C name");
         var what = $"struct '{c}'";
-        var name = reader.String(map, "name", what);
+        var name = reader.Identifier(map, reader.String(map, "name", what), "struct name");
         var doc = reader.String(map, "doc", what, required: false) ?? "";
         var fields = new List<FieldSpec>();
         foreach (var (key, value) in reader.Pairs(map, "fields", what))
@@ -143,7 +144,7 @@ public static class ArchesParser
             var field = reader.AsMap(value, $"field '{key.Value}' of {what}");
             if (field is null) continue;
             reader.OnlyKeys(field, $"field '{key.Value}' of {what}", "name", "doc");
-            var fieldName = reader.String(field, "name", $"field '{key.Value}' of {what}");
+            var fieldName = reader.Identifier(field, reader.String(field, "name", $"field '{key.Value}' of {what}"), "field name");
             if (fieldName is not null) fields.Add(new FieldSpec(key.Value!, fieldName, reader.String(field, "doc", "a field", required: false) ?? ""));
         }
         return c is null || name is null ? null : new StructSpec(c, name, doc, fields.ToEquatableArray(), reader.At(map));
@@ -154,7 +155,7 @@ public static class ArchesParser
         var map = reader.AsMap(node, "an enum");
         if (map is null) return null;
         reader.OnlyKeys(map, "an enum", "name", "type", "flags", "prefix", "strip", "members", "exclude", "names", "doc");
-        var name = reader.String(map, "name", "an enum");
+        var name = reader.Identifier(map, reader.String(map, "name", "an enum"), "enum name");
         var what = $"enum '{name}'";
         var type = reader.String(map, "type", what, required: false) ?? "int";
         if (System.Array.IndexOf(EnumTypes, type) < 0)
@@ -179,7 +180,7 @@ public static class ArchesParser
         var map = reader.AsMap(node, "a class");
         if (map is null) return null;
         reader.OnlyKeys(map, "a class", "name", "prefix", "defined_in", "members", "doc");
-        var name = reader.String(map, "name", "a class");
+        var name = reader.Identifier(map, reader.String(map, "name", "a class"), "class name");
         var what = $"class '{name}'";
         var prefix = reader.String(map, "prefix", what, required: false);
         var members = reader.Strings(map, "members", what);
@@ -193,16 +194,16 @@ public static class ArchesParser
         var map = reader.AsMap(node, "a syscall");
         if (map is null) return null;
         reader.OnlyKeys(map, "a syscall", "name", "method", "doc", "args");
-        var name = reader.String(map, "name", "a syscall");
+        var name = reader.Identifier(map, reader.String(map, "name", "a syscall"), "syscall name");
         var what = $"syscall '{name}'";
-        var method = reader.String(map, "method", what);
+        var method = reader.Identifier(map, reader.String(map, "method", what), "method name");
         var args = new List<ArgSpec>();
         foreach (var argNode in reader.Sequence(map, "args", what))
         {
             var arg = reader.AsMap(argNode, $"an argument of {what}");
             if (arg is null) continue;
             reader.OnlyKeys(arg, $"an argument of {what}", "name", "type", "doc");
-            var argName = reader.String(arg, "name", $"an argument of {what}");
+            var argName = reader.Identifier(arg, reader.String(arg, "name", $"an argument of {what}"), "argument name");
             var argType = reader.String(arg, "type", $"argument '{argName}' of {what}");
             if (argName is not null && argType is not null) args.Add(new ArgSpec(argName, argType, reader.String(arg, "doc", "an argument", required: false) ?? ""));
         }

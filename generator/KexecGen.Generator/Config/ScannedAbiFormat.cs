@@ -90,7 +90,8 @@ public static class ScannedAbiFormat
         foreach (var (key, value) in reader.Pairs(root, "syscalls", what))
         {
             var number = reader.Integer(value, $"syscall '{key.Value}'", out bool ok);
-            if (ok) syscalls.Add(new ScannedSyscall(key.Value!, number, reader.At(value)));
+            var name = reader.Identifier(key, key.Value, "syscall name");
+            if (ok && name is not null) syscalls.Add(new ScannedSyscall(name, number, reader.At(value)));
         }
         var structs = new List<ScannedStruct>();
         foreach (var node in reader.Sequence(root, "structs", what))
@@ -104,7 +105,7 @@ public static class ScannedAbiFormat
             var map = reader.AsMap(node, "a constant");
             if (map is null) continue;
             reader.OnlyKeys(map, "a constant", "name", "value", "file");
-            var name = reader.String(map, "name", "a constant");
+            var name = reader.Identifier(map, reader.String(map, "name", "a constant"), "constant name");
             var valueNode = reader.Get(map, "value");
             long? value = valueNode is null ? null : reader.Integer(valueNode, $"value of {name}", out _);
             if (valueNode is null) reader.Error(map, $"constant '{name}' has no 'value'");
@@ -123,7 +124,7 @@ public static class ScannedAbiFormat
         var map = reader.AsMap(node, "a struct");
         if (map is null) return null;
         reader.OnlyKeys(map, "a struct", "name", "size", "align", "fields");
-        var name = reader.String(map, "name", "a struct");
+        var name = reader.Identifier(map, reader.String(map, "name", "a struct"), "struct name");
         var what = $"struct '{name}'";
         int Int(YamlMappingNode m, string key, string w)
         {
@@ -138,7 +139,7 @@ public static class ScannedAbiFormat
             var f = reader.AsMap(fieldNode, $"a field of {what}");
             if (f is null) continue;
             reader.OnlyKeys(f, $"a field of {what}", "name", "type", "offset", "size");
-            var fieldName = reader.String(f, "name", $"a field of {what}");
+            var fieldName = reader.Identifier(f, reader.String(f, "name", $"a field of {what}"), "field name");
             var type = reader.String(f, "type", $"field '{fieldName}'");
             int offset = Int(f, "offset", $"field '{fieldName}'"), fieldSize = Int(f, "size", $"field '{fieldName}'");
             if (fieldName is not null && type is not null) fields.Add(new ScannedField(fieldName, type, offset, fieldSize));

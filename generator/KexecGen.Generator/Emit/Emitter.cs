@@ -88,7 +88,7 @@ public static class EmitFunctions
 
     /// <summary>Text made safe for an XML doc comment.</summary>
     public static string Xml(string? text) =>
-        (text ?? "").Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
+        (text ?? "").Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;").Replace("\r", " ").Replace("\n", " ");
 
     /// <summary>The fully qualified <c>Architecture</c> member.</summary>
     public static string Arch(string dotnet) => "global::System.Runtime.InteropServices.Architecture." + dotnet;
@@ -98,7 +98,18 @@ public static class EmitFunctions
         string.Join(", ", model.Abis.Where(a => a.DotNet.Count > 0).Select(a => $"{a.Name} as {string.Join(" or ", a.DotNet)}"));
 
     /// <summary>A string literal.</summary>
-    public static string Str(string? text) => text is null ? "null" : "\"" + text.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+    public static string Str(string? text)
+    {
+        if (text is null) return "null";
+        var s = new System.Text.StringBuilder("\"");
+        foreach (char c in text)
+        {
+            if (c == '"' || c == '\\') s.Append('\\').Append(c);
+            else if (c < 0x20 || c > 0x7e) s.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
+            else s.Append(c);
+        }
+        return s.Append('"').ToString();
+    }
 
     /// <summary>An argument widened to a full register, as the variadic libc <c>syscall()</c> needs (enums through their integer type).</summary>
     public static string Widen(ArgModel arg) =>

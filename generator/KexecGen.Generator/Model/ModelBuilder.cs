@@ -169,6 +169,11 @@ public static class ModelBuilder
                 diagnostics.Add(Diagnose.Schema(spec.Location, $"struct {spec.CName}: no C# type for field {field.Name}'s C type '{field.Type}' (add it to bindings.types)"));
                 type = "?";
             }
+            else if (ManagedSize(type, 8) == 0)
+            {
+                diagnostics.Add(Diagnose.Schema(spec.Location, $"struct {spec.CName}: field {field.Name} maps to '{type}', which is not a blittable primitive or pointer"));
+                type = "?";
+            }
             fields.Add(new FieldModel(config?.Name ?? MemberName(field.Name, null), field.Name, type, config?.Doc ?? ""));
         }
         foreach (var extra in spec.Fields.Where(f => first.Fields.All(s => s.Name != f.CName)))
