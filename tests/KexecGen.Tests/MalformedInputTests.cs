@@ -55,6 +55,7 @@ public class MalformedInputTests
             "        - { name: flags, type: KexecFileLoadFlags, doc: \"Load flags.\" }\n        - { name: a6, type: int }\n        - { name: a7, type: int }\n", StringComparison.Ordinal), "KXG002", null);
         yield return new("unknown argument type", "arches.yaml", t => t.Replace("type: \"KexecSegment*\"", "type: \"Segment*\"", StringComparison.Ordinal), "KXG002", null);
         yield return new("enum member that is no constant", "arches.yaml", t => t.Replace("members: [KEXEC_ON_CRASH, KEXEC_PRESERVE_CONTEXT]", "members: [KEXEC_ON_CRASH, KEXEC_NO_SUCH_FLAG]", StringComparison.Ordinal), "KXG005", null);
+        yield return new("two macros, one enum member name", "arches.yaml", t => t.Replace("names: { KEXEC_ARCH_386: I386, KEXEC_ARCH_68K: M68K }", "names: { KEXEC_ARCH_386: I386, KEXEC_ARCH_68K: Sh }", StringComparison.Ordinal), "KXG002", null);
         yield return new("enum too narrow", "arches.yaml", t => t.Replace("name: RebootCommand\n      type: uint", "name: RebootCommand\n      type: byte", StringComparison.Ordinal), "KXG008", null);
         yield return new("struct type mapping too small", "arches.yaml", t => t.Replace("__kernel_size_t: nuint", "__kernel_size_t: uint", StringComparison.Ordinal), "KXG007", null);
         yield return new("struct field type unmapped", "arches.yaml", t => t.Replace("    __kernel_size_t: nuint\n", "", StringComparison.Ordinal), "KXG002", null);

@@ -111,6 +111,11 @@ public static class ModelBuilder
             {
                 diagnostics.Add(Diagnose.Schema(spec.Location, $"enum {spec.Name}: '{name}', made from {cName}, is not a C# identifier; name it under 'names'"));
             }
+            if (members.Any(m => m.Name == name))
+            {
+                diagnostics.Add(Diagnose.Schema(spec.Location, $"enum {spec.Name}: {cName} and {members.First(m => m.Name == name).CName} would both be named '{name}'; name one under 'names'"));
+                continue;
+            }
             members.Add(new EnumMemberModel(name, cName, value.Value, Doc(bindings, cName)));
         }
         return new EnumModel(spec.Name, spec.Type, spec.Flags, spec.Doc, members.OrderBy(m => m.Value).ThenBy(m => m.Name, StringComparer.Ordinal).ToEquatableArray());
