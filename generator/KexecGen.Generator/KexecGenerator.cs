@@ -66,27 +66,20 @@ public sealed class KexecGenerator : IIncrementalGenerator
 #if !ROSLYN4
     // Source added here is part of the initial compilation, so .NET's LibraryImport generator implements our stubs.
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-    private static void RegisterPreCompilation(IncrementalGeneratorInitializationContext context, IncrementalValueProvider<ModelResult> model)
-    {
-        var files = model
-            .Select((result, _) => result.Model is null ? EquatableArray<GeneratedFile>.Empty : RenderOrReport(result.Model, libraryImport: true))
-            .WithTrackingName(StepNames.Render);
-        context.RegisterPreCompilationSourceOutput(files, static (output, generated) =>
-        {
-            foreach (var file in generated) output.AddSource(file.HintName, SourceText.From(file.Text, Encoding.UTF8));
-        });
-    }
+    private static void RegisterPreCompilation(IncrementalGeneratorInitializationContext context, IncrementalValueProvider<ModelResult> model) =>
+        context.RegisterPreCompilationSourceOutput(Rendered(model, libraryImport: true), static (output, files) => AddAll(files, output.AddSource));
 #endif
 
-    private static void RegisterFallback(IncrementalGeneratorInitializationContext context, IncrementalValueProvider<ModelResult> model)
-    {
-        var files = model
-            .Select((result, _) => result.Model is null ? EquatableArray<GeneratedFile>.Empty : RenderOrReport(result.Model, libraryImport: false))
+    private static void RegisterFallback(IncrementalGeneratorInitializationContext context, IncrementalValueProvider<ModelResult> model) =>
+        context.RegisterSourceOutput(Rendered(model, libraryImport: false), static (output, files) => AddAll(files, output.AddSource));
+
+    private static IncrementalValueProvider<EquatableArray<GeneratedFile>> Rendered(IncrementalValueProvider<ModelResult> model, bool libraryImport) =>
+        model.Select((result, _) => result.Model is null ? EquatableArray<GeneratedFile>.Empty : RenderOrReport(result.Model, libraryImport))
             .WithTrackingName(StepNames.Render);
-        context.RegisterSourceOutput(files, static (output, generated) =>
-        {
-            foreach (var file in generated) output.AddSource(file.HintName, SourceText.From(file.Text, Encoding.UTF8));
-        });
+
+    private static void AddAll(EquatableArray<GeneratedFile> files, Action<string, SourceText> addSource)
+    {
+        foreach (var file in files) addSource(file.HintName, SourceText.From(file.Text, Encoding.UTF8));
     }
 
     // A template failure must not throw out of the generator (CS8785 would drop everything silently): it becomes a compile error.

@@ -64,6 +64,7 @@ public static class LoadCommand
         var kernel = options.Kernel!;
         string? cmdline = CommandLine(options);
         bool crash = options.Action == KexecAction.LoadPanic;
+        KexecException? fileError = null;
         if (options.Syscall != SyscallChoice.Segments)
         {
             var flags = (options.Initrd is null ? KexecFileLoadFlags.NoInitramfs : 0) | (crash ? KexecFileLoadFlags.OnCrash : 0);
@@ -83,17 +84,18 @@ public static class LoadCommand
             }
             catch (KexecException e) when (options.Syscall == SyscallChoice.Auto && FallbackErrors.Contains(e.ErrnoName))
             {
-                // kexec-tools falls back here; where the kexec_load path cannot take this image, the first error stands.
-                var unsupported = SegmentsUnsupported(options, cmdline);
-                if (unsupported is not null) return report.Failed(e.Syscall, $"{e.Message}; and kexec_load cannot be tried: {unsupported}", e.Errno, e.ErrnoName);
-                report.Note($"kexec_file_load: {e.ErrnoName}; trying kexec_load");
+                fileError = e; // kexec-tools falls back here
             }
         }
-        var cannot = SegmentsUnsupported(options, cmdline);
-        if (cannot is not null) throw new ArgumentException(cannot);
-        var bytes = File.ReadAllBytes(kernel);
-        if (!ElfImage.IsElf(bytes)) throw new FormatException($"{kernel}: the kexec_load path loads ELF executables only; use kexec_file_load (-s) for this image");
-        var image = ElfImage.Parse(bytes, (ulong)Environment.SystemPageSize);
+        var cannot = SegmentsUnsupported(options, cmdline, out var bytes);
+        if (cannot is not null)
+        {
+            // Where the kexec_load path cannot take this image, the first error stands.
+            if (fileError is { } e) return report.Failed(e.Syscall, $"{e.Message}; and kexec_load cannot be tried: {cannot}", e.Errno, e.ErrnoName);
+            throw new ArgumentException(cannot);
+        }
+        if (fileError is not null) report.Note($"kexec_file_load: {fileError.ErrnoName}; trying kexec_load");
+        var image = ElfImage.Parse(bytes!, (ulong)Environment.SystemPageSize);
         var loadFlags = crash ? KexecLoadFlags.OnCrash : 0;
         report.Call("kexec_load", SyscallNumbers.KexecLoad,
             $"entry=0x{image.Entry:x}, nr_segments={image.Segments.Count}, segments=[" +
@@ -103,19 +105,14 @@ public static class LoadCommand
         return report.Done();
     }
 
-    // Why the kexec_load path cannot load this request, or null when it can try: it loads ELF executables as they are.
-    private static string? SegmentsUnsupported(LoadOptions options, string? cmdline)
+    // Why the kexec_load path cannot load this request, or null (with the image's bytes) when it can: it loads ELF
+    // executables as they are.
+    private static string? SegmentsUnsupported(LoadOptions options, string? cmdline, out byte[]? bytes)
     {
+        bytes = null;
         if (options.Initrd is not null || cmdline is not null) return "the kexec_load path loads ELF executables as they are; --initrd and --append need kexec_file_load";
-        using var file = File.OpenRead(options.Kernel!);
-        Span<byte> head = stackalloc byte[18];
-        int read = file.Read(head);
-        const byte Executable = 2; // e_type ET_EXEC, in the file's byte order
-        if (!ElfImage.IsElf(head[..read]) || read < 18 || head[head[5] == 2 ? 17 : 16] != Executable)
-        {
-            return $"{options.Kernel} is not an ELF executable, the only format the kexec_load path loads";
-        }
-        return null;
+        bytes = File.ReadAllBytes(options.Kernel!);
+        return ElfImage.IsExecutable(bytes) ? null : $"{options.Kernel} is not an ELF executable, the only format the kexec_load path loads";
     }
 
     // --reuse-cmdline starts from this kernel's command line without BOOT_IMAGE=, as kexec-tools does; --append follows.

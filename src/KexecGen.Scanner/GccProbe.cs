@@ -47,7 +47,7 @@ internal static partial class GccProbe
                 s.Fields.Select(f => new ScannedField(f.Name, f.Type, Layout($"$offset {s.Name}.{f.Name}"), Layout($"$fieldsize {s.Name}.{f.Name}"))).ToEquatableArray(),
                 LocationInfo.FileStart(s.Name))).ToList();
             int pointerSize = Layout("$pointer_size");
-            var version = Gcc(gcc, abi, "-dumpfullversion").Output.Trim();
+            var version = Run(gcc, abi, new[] { "-dumpfullversion" }).Output.Trim();
             return new ProbeResult($"{gcc.Command} {version}", macros, values, pointerSize, structs, inputs);
         }
         finally
@@ -134,15 +134,13 @@ internal static partial class GccProbe
         return (new List<int>(), null, answers);
     }
 
-    private static (int Code, string Output, string Errors) Gcc(GccSpec gcc, AbiSpec abi, params string[] args)
+    // The ABI's gcc with its include directories and flags, then args.
+    private static (int Code, string Output, string Errors) Gcc(GccSpec gcc, AbiSpec abi, params string[] args) =>
+        Run(gcc, abi, new[] { "-std=gnu11", "-nostdinc" }.Concat(abi.Include.Select(dir => "-I" + dir)).Concat(abi.Flags).Concat(gcc.Flags).Concat(args));
+
+    private static (int Code, string Output, string Errors) Run(GccSpec gcc, AbiSpec abi, IEnumerable<string> args)
     {
         var info = new ProcessStartInfo(gcc.Command) { RedirectStandardOutput = true, RedirectStandardError = true };
-        if (args[0] != "-dumpfullversion")
-        {
-            foreach (var a in new[] { "-std=gnu11", "-nostdinc" }) info.ArgumentList.Add(a);
-            foreach (var dir in abi.Include) info.ArgumentList.Add("-I" + dir);
-            foreach (var flag in abi.Flags.Concat(gcc.Flags)) info.ArgumentList.Add(flag);
-        }
         foreach (var a in args) info.ArgumentList.Add(a);
         Process process;
         try

@@ -26,6 +26,14 @@ public sealed class ElfImage
     public static bool IsElf(ReadOnlySpan<byte> image) =>
         image.Length >= 4 && image[0] == 0x7f && image[1] == (byte)'E' && image[2] == (byte)'L' && image[3] == (byte)'F';
 
+    /// <summary>Whether <paramref name="image"/> starts like an ELF executable (e_type ET_EXEC, in the file's byte order).</summary>
+    public static bool IsExecutable(ReadOnlySpan<byte> image)
+    {
+        const ushort Executable = 2;
+        return IsElf(image) && image.Length >= 18
+            && (image[5] == 2 ? BinaryPrimitives.ReadUInt16BigEndian(image[16..]) : BinaryPrimitives.ReadUInt16LittleEndian(image[16..])) == Executable;
+    }
+
     /// <summary>Reads an ELF executable's loadable segments, aligning each to <paramref name="pageSize"/>.</summary>
     /// <exception cref="FormatException">Not an ELF executable with loadable segments.</exception>
     public static ElfImage Parse(byte[] image, ulong pageSize)
@@ -37,9 +45,8 @@ public sealed class ElfImage
             : (big ? BinaryPrimitives.ReadUInt32BigEndian(image.AsSpan(at)) : BinaryPrimitives.ReadUInt32LittleEndian(image.AsSpan(at)));
         ushort Half(int at) => big ? BinaryPrimitives.ReadUInt16BigEndian(image.AsSpan(at)) : BinaryPrimitives.ReadUInt16LittleEndian(image.AsSpan(at));
 
-        const ushort Executable = 2;
         const uint Load = 1;
-        if (Half(16) != Executable) throw new FormatException("not an ELF executable (ET_EXEC)");
+        if (!IsExecutable(image)) throw new FormatException("not an ELF executable (ET_EXEC)");
         ulong entry = Word(24, is64);
         int phoff = checked((int)Word(is64 ? 32 : 28, is64));
         int phentsize = Half(is64 ? 54 : 42), phnum = Half(is64 ? 56 : 44);

@@ -10,10 +10,8 @@ namespace KexecGen.Tests;
 /// <summary>The kexec tool, run as a process the way users run it.</summary>
 public class CliTests
 {
-    private static (int Code, string Out, string Err) Kexec(params string[] args)
-    {
-        return ProcessRunner.Run("dotnet", TimeSpan.FromMinutes(1), new[] { Path.Combine(AppContext.BaseDirectory, "kexec.dll") }.Concat(args).ToArray());
-    }
+    internal static (int Code, string Out, string Err) Kexec(params string[] args) =>
+        ProcessRunner.Run("dotnet", TimeSpan.FromMinutes(1), new[] { Path.Combine(AppContext.BaseDirectory, "kexec.dll") }.Concat(args).ToArray());
 
     [Fact]
     public void TableJson_ListsEveryAbi_WithTheNumbersAndLayoutOfItsHeaders()
@@ -81,8 +79,7 @@ public class CliTests
 /// <summary>The kexec-tools-style flags, on this machine (no kexec in its kernel).</summary>
 public class CliLoadTests
 {
-    private static (int Code, string Out, string Err) Kexec(params string[] args) =>
-        ProcessRunner.Run("dotnet", TimeSpan.FromMinutes(1), new[] { Path.Combine(AppContext.BaseDirectory, "kexec.dll") }.Concat(args).ToArray());
+    private static (int Code, string Out, string Err) Kexec(params string[] args) => CliTests.Kexec(args);
 
     [Fact]
     public void DryRun_PrintsTheSyscall_AndMakesNone()

@@ -17,23 +17,14 @@ public class ConfigurationTests
     [Fact]
     public void StructWhoseLayoutDiffersBeyondPointerWidth_IsRefused()
     {
-        var dir = Repo.CopyInputs();
-        var arches = Path.Combine(dir, "arches.yaml");
-        File.WriteAllText(arches, File.ReadAllText(arches)
-            .Replace("headers: [linux/version.h, linux/kexec.h,", "headers: [linux/version.h, linux/eventpoll.h, linux/kexec.h,", StringComparison.Ordinal)
-            .Replace("    __u32: uint\n", "    __u32: uint\n    __poll_t: uint\n", StringComparison.Ordinal)
-            .Replace("  structs:\n", """
-              structs:
+        var dir = ScannedWithStruct("linux/eventpoll.h", "    __poll_t: uint\n", """
                 - c: epoll_event
                   name: EpollEvent
                   fields:
                     events: { name: Events }
                     data: { name: Data }
 
-            """, StringComparison.Ordinal));
-
-        var scan = HeaderScan.Run(dir, Array.Empty<string>(), write: true);
-        Assert.True(scan.Ok, string.Join("\n", scan.Diagnostics));
+            """);
         ScannedStruct Layout(string abi) =>
             ScannedAbiFormat.Parse("x", File.ReadAllText(Path.Combine(dir, "headers", abi + ".yaml"))).Value!.Structs.Single(s => s.Name == "epoll_event");
         Assert.NotEqual(Layout("x86_64").Size, Layout("arm64").Size); // the scan sees the difference
@@ -45,27 +36,34 @@ public class ConfigurationTests
         Assert.Null(output.GetTypeByMetadataName("KexecGen.Interop.EpollEvent"));
     }
 
+    // A copy of the inputs that also parses 'header', maps 'types' and binds 'structs', scanned for every ABI.
+    private static string ScannedWithStruct(string header, string types, string structs)
+    {
+        var dir = Repo.CopyInputs();
+        var arches = Path.Combine(dir, "arches.yaml");
+        File.WriteAllText(arches, File.ReadAllText(arches)
+            .Replace("headers: [linux/version.h, linux/kexec.h,", $"headers: [linux/version.h, {header}, linux/kexec.h,", StringComparison.Ordinal)
+            .Replace("    __u32: uint\n", "    __u32: uint\n" + types, StringComparison.Ordinal)
+            .Replace("  structs:\n", "  structs:\n" + structs, StringComparison.Ordinal));
+        var scan = HeaderScan.Run(dir, Array.Empty<string>(), write: true);
+        Assert.True(scan.Ok, string.Join("\n", scan.Diagnostics));
+        return dir;
+    }
+
     /// <summary>A struct of another header whose layout agrees on every .NET ABI is generated.</summary>
     [Fact]
     public void StructWithTheSameLayoutOnEveryDotnetAbi_IsGenerated()
     {
-        var dir = Repo.CopyInputs();
-        var arches = Path.Combine(dir, "arches.yaml");
         // struct timezone from linux/time.h: two ints everywhere. (__kernel_timespec, two __s64, is refused: i386
         // aligns them to 4, and .NET's alignment there is not something this machine can check.)
-        File.WriteAllText(arches, File.ReadAllText(arches)
-            .Replace("headers: [linux/version.h, linux/kexec.h,", "headers: [linux/version.h, linux/time.h, linux/kexec.h,", StringComparison.Ordinal)
-            .Replace("  structs:\n", """
-              structs:
+        var dir = ScannedWithStruct("linux/time.h", "", """
                 - c: timezone
                   name: TimeZoneOffset
                   fields:
                     tz_minuteswest: { name: MinutesWest }
                     tz_dsttime: { name: DaylightSavingTime }
 
-            """, StringComparison.Ordinal));
-        var scan = HeaderScan.Run(dir, Array.Empty<string>(), write: true);
-        Assert.True(scan.Ok, string.Join("\n", scan.Diagnostics));
+            """);
 
         var (output, _, driver) = GeneratorHarness.Run(GeneratorHarness.InputsFrom(dir), GeneratorHarness.Compilation());
 

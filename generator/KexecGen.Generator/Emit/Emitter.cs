@@ -18,6 +18,14 @@ public static class Emitter
 
     private static readonly Lazy<IReadOnlyList<(string Name, Template Template)>> Templates = new(LoadTemplates);
 
+    // The formatting functions, imported (by reflection) once; templates only read them.
+    private static readonly Lazy<ScriptObject> Functions = new(() =>
+    {
+        var functions = new ScriptObject();
+        functions.Import(typeof(EmitFunctions), renamer: member => SnakeCase(member.Name));
+        return functions;
+    });
+
     /// <summary>
     /// The generated files for <paramref name="model"/>, in a fixed order. With <paramref name="libraryImport"/> the
     /// stubs are <c>[LibraryImport]</c> declarations for .NET's generator to implement; without, the equivalent code itself.
@@ -25,14 +33,12 @@ public static class Emitter
     public static EquatableArray<GeneratedFile> Render(BindingModel model, bool libraryImport = true)
     {
         var files = new List<GeneratedFile>();
+        var globals = new ScriptObject { ["model"] = model, ["library_import"] = libraryImport };
         foreach (var (name, template) in Templates.Value)
         {
-            var globals = new ScriptObject();
-            globals.Import(typeof(EmitFunctions), renamer: member => SnakeCase(member.Name));
-            globals["model"] = model;
-            globals["library_import"] = libraryImport;
             var context = new TemplateContext { StrictVariables = true, LoopLimit = 0, MemberRenamer = member => SnakeCase(member.Name) };
             context.PushCulture(CultureInfo.InvariantCulture);
+            context.PushGlobal(Functions.Value);
             context.PushGlobal(globals);
             files.Add(new GeneratedFile($"KexecGen.{name}.g.cs", template.Render(context).Replace("\r\n", "\n")));
         }
