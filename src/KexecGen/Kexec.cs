@@ -26,6 +26,7 @@ public static class Kexec
     /// <param name="initrdPath">The initrd, or null for none (KEXEC_FILE_NO_INITRAMFS).</param>
     /// <param name="commandLine">The new kernel's command line, or null for none.</param>
     /// <param name="crash">Load it as the crash kernel, to run when this one panics.</param>
+    /// <exception cref="ArgumentException">The command line contains a NUL character, or is longer than the image accepts.</exception>
     /// <exception cref="KexecException">The kernel refused; the exception says why.</exception>
     public static void LoadFile(string kernelPath, string? initrdPath = null, string? commandLine = null, bool crash = false)
     {
@@ -39,7 +40,7 @@ public static class Kexec
     /// <param name="initrd">The initrd, open for reading, or null for none.</param>
     /// <param name="commandLine">The new kernel's command line, or null for none.</param>
     /// <param name="crash">Load it as the crash kernel.</param>
-    /// <exception cref="ArgumentException">The command line contains a NUL character.</exception>
+    /// <exception cref="ArgumentException">The command line contains a NUL character, or is longer than the image accepts (<see cref="BzImage.CommandLineLimit(SafeFileHandle)"/>).</exception>
     /// <exception cref="KexecException">The kernel refused; the exception says why.</exception>
     public static void LoadFile(SafeFileHandle kernel, SafeFileHandle? initrd, string? commandLine = null, bool crash = false)
     {
@@ -58,6 +59,12 @@ public static class Kexec
         }
         var flags = (initrd is null ? KexecFileLoadFlags.NoInitramfs : 0) | (crash ? KexecFileLoadFlags.OnCrash : 0);
         int length = commandLine is null ? 0 : Encoding.UTF8.GetByteCount(commandLine) + 1; // the kernel counts the NUL
+        if (commandLine is not null && BzImage.CommandLineLimit(kernel) is { } limit && length > limit)
+        {
+            throw new ArgumentException(
+                $"the command line is {length} bytes with its NUL; this bzImage takes at most {limit} (its setup header's cmdline_size less the room the kernel keeps for elfcorehdr=), and the kernel would refuse it with EINVAL",
+                nameof(commandLine));
+        }
         byte[]? rented = null;
         Span<byte> buffer = length <= StackCommandLineBytes + 1
             ? stackalloc byte[StackCommandLineBytes + 1]

@@ -39,9 +39,17 @@ public class KexecQemuTests(GuestKit kit, ITestOutputHelper log) : IClassFixture
     public void KexecFileLoad_BootsTheSecondKernel()
     {
         var marker = Guid.NewGuid().ToString("N");
+        // The command line is padded to the most this kernel takes (the limit its bzImage header gives, with the NUL):
+        // the kernel must accept it, and one byte more must be refused by the tool before the syscall.
+        var limit = BzImage.CommandLineLimit(System.IO.File.ReadAllBytes(kit.Kernel))
+            ?? throw new InvalidOperationException($"{kit.Kernel} states no command-line size");
+        var line = $"{Console} kexecgen_marker={marker} kexecgen_pad=";
+        line += new string('x', checked((int)limit - 1 - line.Length));
         var second = kit.Base(SecondInit, withKexec: false).ToArray();
         var first = kit.Base(FirstInit($"""
-            /bin/kexec -s -l /vmlinuz --initrd /second.cpio --append "{Console} kexecgen_marker={marker}"
+            /bin/kexec -s -l /vmlinuz --initrd /second.cpio --append "{line}x"
+            echo "KEXECGEN-TOO-LONG-EXIT $?"
+            /bin/kexec -s -l /vmlinuz --initrd /second.cpio --append "{line}"
             echo "KEXECGEN-LOAD-EXIT $?"
             /bin/kexec -S && echo "KEXECGEN-STATUS loaded"
             /bin/kexec -e
@@ -54,7 +62,9 @@ public class KexecQemuTests(GuestKit kit, ITestOutputHelper log) : IClassFixture
         var (_, console, elapsed) = QemuMachine.Boot(kit.Kernel, first, Console, Limit);
         log.WriteLine($"QEMU ran {elapsed.TotalSeconds:F1} s");
 
-        Assert.True(console.Contains("KEXECGEN-LOAD-EXIT 0", StringComparison.Ordinal), "kexec -s -l failed; console:\n" + console);
+        Assert.True(console.Contains($"takes at most {limit}", StringComparison.Ordinal) && console.Contains("KEXECGEN-TOO-LONG-EXIT 1", StringComparison.Ordinal),
+            "a command line one byte over the limit was not refused by the tool; console:\n" + console);
+        Assert.True(console.Contains("KEXECGEN-LOAD-EXIT 0", StringComparison.Ordinal), $"kexec -s -l with a {limit}-byte command line failed; console:\n" + console);
         Assert.True(console.Contains("KEXECGEN-STATUS loaded", StringComparison.Ordinal), "kexec -S did not see the kernel; console:\n" + console);
         Assert.True(console.Contains($"KEXECGEN-SECOND-KERNEL {marker}", StringComparison.Ordinal), "the second kernel's marker never came; console:\n" + console);
         log.WriteLine(string.Join('\n', Array.FindAll(console.Split('\n'), l => l.Contains("KEXECGEN", StringComparison.Ordinal))));

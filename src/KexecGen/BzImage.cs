@@ -1,0 +1,64 @@
+using System;
+using System.Buffers.Binary;
+using System.IO;
+using Microsoft.Win32.SafeHandles;
+
+namespace KexecGen;
+
+/// <summary>
+/// What an x86 bzImage's setup header (struct boot_params' hdr, asm/bootparam.h) says about the command line it
+/// accepts. The kernel's bzImage loader refuses a longer one with EINVAL; the safe API refuses it before the syscall.
+/// </summary>
+public static class BzImage
+{
+    // Offsets in struct boot_params (asm/bootparam.h: hdr is at 0x1f1). BzImageTests compile them against the
+    // x86_64 uapi header, so a wrong one fails the suite.
+    internal const int MagicOffset = 0x202;       // hdr.header: "HdrS"
+    internal const int VersionOffset = 0x206;     // hdr.version: the boot protocol, major << 8 | minor
+    internal const int CommandLineSizeOffset = 0x238; // hdr.cmdline_size
+
+    // The boot protocol version that added cmdline_size (Documentation/arch/x86/boot.rst); the kernel's own loader
+    // asks for 2.12, so an older image is refused whatever its command line.
+    internal const ushort CommandLineSizeVersion = 0x0206;
+
+    // The kernel's bzImage loader keeps room for " elfcorehdr=0x<16 hex digits>" in every command line, crash kernel
+    // or not (MAX_ELFCOREHDR_STR_LEN in arch/x86/kernel/kexec-bzimage64.c). The QEMU test boots a line of exactly the
+    // resulting limit on a real kernel.
+    internal static readonly int ElfCoreHeaderRoom = " elfcorehdr=0x".Length + 2 * sizeof(ulong); // two hex digits a byte
+
+    /// <summary>How many leading bytes of an image <see cref="CommandLineLimit(ReadOnlySpan{byte})"/> reads.</summary>
+    public const int HeaderBytes = CommandLineSizeOffset + sizeof(uint);
+
+    /// <summary>
+    /// The most command-line bytes, counting the terminating NUL (kexec_file_load's cmdline_len), that the kernel's
+    /// bzImage loader takes for the image starting with <paramref name="image"/>: its setup header's cmdline_size less
+    /// the room the loader keeps for elfcorehdr=. Null when the bytes are not a bzImage that states a cmdline_size.
+    /// </summary>
+    public static long? CommandLineLimit(ReadOnlySpan<byte> image)
+    {
+        if (image.Length < HeaderBytes || !image.Slice(MagicOffset, 4).SequenceEqual("HdrS"u8)) return null;
+        if (BinaryPrimitives.ReadUInt16LittleEndian(image[VersionOffset..]) < CommandLineSizeVersion) return null;
+        return Math.Max(0L, BinaryPrimitives.ReadUInt32LittleEndian(image[CommandLineSizeOffset..]) - (long)ElfCoreHeaderRoom);
+    }
+
+    /// <summary>
+    /// <see cref="CommandLineLimit(ReadOnlySpan{byte})"/> of the image open in <paramref name="image"/>, read at its start
+    /// without moving the file offset; null too where the file cannot be read at an offset (a pipe).
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The handle is closed.</exception>
+    public static long? CommandLineLimit(SafeFileHandle image)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        Span<byte> start = stackalloc byte[HeaderBytes];
+        int read;
+        try
+        {
+            read = RandomAccess.Read(image, start, 0);
+        }
+        catch (NotSupportedException)
+        {
+            return null; // not seekable: the kernel refuses such a descriptor itself
+        }
+        return CommandLineLimit(start[..read]);
+    }
+}

@@ -1,0 +1,120 @@
+using System;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using Xunit;
+
+namespace KexecGen.Tests;
+
+/// <summary>
+/// The command-line limit an x86 bzImage states in its setup header, refused before the syscall. The images are
+/// written by a C program through the x86_64 uapi struct boot_params, so the layout comes from the kernel's header,
+/// not from the code under test: a wrong offset there reads the wrong bytes and these tests fail.
+/// </summary>
+public class BzImageTests
+{
+    private const string Writer = """
+        #include <stdio.h>
+        #include <stdlib.h>
+        #include <string.h>
+        #include <asm/bootparam.h>
+
+        /* writer FILE VERSION CMDLINE_SIZE: a zeroed boot_params whose setup header says HdrS, VERSION, CMDLINE_SIZE. */
+        int main(int argc, char **argv)
+        {
+            static struct boot_params image;
+            if (argc != 4) return 2;
+            memcpy(&image.hdr.header, "HdrS", 4);
+            image.hdr.version = (__u16)strtoul(argv[2], NULL, 0);
+            image.hdr.cmdline_size = (__u32)strtoul(argv[3], NULL, 0);
+            FILE *f = fopen(argv[1], "wb");
+            if (!f || fwrite(&image, sizeof image, 1, f) != 1 || fclose(f)) return 1;
+            return 0;
+        }
+        """;
+
+    private static readonly Lazy<string> WriterProgram = new(CompileWriter);
+
+    // What the kernel's bzImage loader adds to cmdline_len before comparing with cmdline_size: MAX_ELFCOREHDR_STR_LEN
+    // in arch/x86/kernel/kexec-bzimage64.c ("elfcorehdr=0x<64bit-value> ").
+    private const int KernelReserve = 30;
+
+    [Fact]
+    public void CommandLine_UpToTheStatedSize_ReachesTheKernel_OneByteMoreIsRefusedFirst()
+    {
+        var image = BzImage(version: 0x020F, commandLineSize: 100 + KernelReserve);
+
+        // 99 characters and the NUL: exactly the limit, so the kernel is asked (and answers ENOSYS here).
+        Assert.Throws<KexecNotSupportedException>(() => Kexec.LoadFile(image, null, new string('x', 99)));
+        var refused = Assert.Throws<ArgumentException>(() => Kexec.LoadFile(image, null, new string('x', 100)));
+        Assert.Contains("101 bytes", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("at most 100", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Limit_CountsUtf8Bytes_NotCharacters()
+    {
+        var image = BzImage(version: 0x020F, commandLineSize: 100 + KernelReserve);
+
+        // 50 characters, 100 bytes, 101 with the NUL.
+        var refused = Assert.Throws<ArgumentException>(() => Kexec.LoadFile(image, null, new string('é', 50)));
+        Assert.Contains("101 bytes", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ImagesThatStateNoLimit_LeaveTheLengthToTheKernel()
+    {
+        // Boot protocol 2.05 has no cmdline_size field; /bin/true is no bzImage at all.
+        Assert.Null(KexecGen.BzImage.CommandLineLimit(File.ReadAllBytes(BzImage(version: 0x0205, commandLineSize: 100))));
+        Assert.Throws<KexecNotSupportedException>(() => Kexec.LoadFile(BzImage(version: 0x0205, commandLineSize: 100), null, new string('x', 300)));
+        Assert.Throws<KexecNotSupportedException>(() => Kexec.LoadFile("/bin/true", null, new string('x', 8192)));
+    }
+
+    [Fact]
+    public void LimitRead_FromTheFile_EqualsTheLimitRead_FromItsBytes_AndKeepsTheFileOffset()
+    {
+        var path = BzImage(version: 0x020F, commandLineSize: 2047);
+        using var handle = File.OpenHandle(path);
+
+        Assert.Equal(2047 - KernelReserve, KexecGen.BzImage.CommandLineLimit(handle));
+        Assert.Equal(KexecGen.BzImage.CommandLineLimit(File.ReadAllBytes(path)), KexecGen.BzImage.CommandLineLimit(handle));
+        Assert.Null(KexecGen.BzImage.CommandLineLimit(File.ReadAllBytes(path).AsSpan(0, KexecGen.BzImage.HeaderBytes - 1)));
+    }
+
+    [Fact]
+    public void Cli_RefusesTheTooLongCommandLine_InOneLine_WithoutTheSyscall()
+    {
+        var image = BzImage(version: 0x020F, commandLineSize: 100 + KernelReserve);
+        var before = Directory.GetFiles("/proc/self/fd").Length;
+
+        var (code, _, stderr) = CliTests.Kexec("-s", "-l", image, "--append", new string('x', 150));
+
+        Assert.Equal(1, code);
+        Assert.Contains("at most 100", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("ENOSYS", stderr, StringComparison.Ordinal); // refused before kexec_file_load was made
+        Assert.Single(stderr.Trim().Split('\n'));
+        Assert.True(Directory.GetFiles("/proc/self/fd").Length <= before + 2, "descriptors leaked");
+    }
+
+    private static string BzImage(int version, int commandLineSize)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"kexecgen-bzimage-{Guid.NewGuid():N}");
+        var (code, _, err) = ProcessRunner.Run(WriterProgram.Value, TimeSpan.FromSeconds(30), path,
+            version.ToString(CultureInfo.InvariantCulture), commandLineSize.ToString(CultureInfo.InvariantCulture));
+        Assert.True(code == 0, err);
+        return path;
+    }
+
+    // Host gcc, with asm/ from the x86_64 ABI's own uapi headers (the ones headers/x86_64.yaml was scanned from).
+    private static string CompileWriter()
+    {
+        var abi = Repo.Arches.Abis.Single(a => a.Name == "x86_64");
+        var source = Path.Combine(Path.GetTempPath(), $"kexecgen-bzimage-writer-{Guid.NewGuid():N}.c");
+        File.WriteAllText(source, Writer);
+        var program = Path.ChangeExtension(source, null);
+        var args = abi.Include.Select(d => "-I" + d).Concat(new[] { "-O1", "-o", program, source }).ToArray();
+        var (code, _, err) = ProcessRunner.Run("gcc", TimeSpan.FromMinutes(1), args);
+        Assert.True(code == 0, "gcc could not build the bzImage writer: " + err);
+        return program;
+    }
+}
