@@ -53,6 +53,43 @@ public class PropertyTests
                 return (file, edit, $"file {file}, kind {kind}, {a}/{b}/{(int)c}");
             });
 
+    public static TheoryData<string> AllHeaderFiles => new(HeaderFiles.Select(h => h.Path)
+        .Concat(Directory.GetFiles(Path.Combine(Repo.Root, "tests", "KexecGen.Benchmarks", "Bindings", "headers"), "*.yaml")));
+
+    // Builds read the scanner's files with the fast canonical reader; it must read each exactly as the YAML reader does.
+    [Theory]
+    [MemberData(nameof(AllHeaderFiles))]
+    public void CheckedInHeaders_TakeTheCanonicalReader_WhichReadsThemAsTheYamlReaderDoes(string path)
+    {
+        var text = File.ReadAllText(path);
+
+        var canonical = CanonicalScannedAbiReader.TryRead(path, text);
+        var yaml = ScannedAbiFormat.ParseYaml(path, text);
+
+        Assert.NotNull(canonical);
+        Assert.Empty(yaml.Diagnostics);
+        Assert.Equal(yaml.Value, canonical); // every field, list and location
+    }
+
+    // Whatever the canonical reader accepts from a mutated file, the YAML reader reads the same way and without a
+    // problem; everything else it leaves to the YAML reader. Random overwrites of digits keep some files canonical.
+    [Fact]
+    public void MutatedHeaders_TheCanonicalReader_AcceptsOnlyWhatTheYamlReaderReadsTheSame()
+    {
+        int accepted = 0;
+        Mutation.Where(m => m.File >= 0).Sample(m =>
+        {
+            var (path, original) = HeaderFiles[m.File];
+            var text = m.Edit(original);
+            if (CanonicalScannedAbiReader.TryRead(path, text) is not { } canonical) return;
+            System.Threading.Interlocked.Increment(ref accepted);
+            var yaml = ScannedAbiFormat.ParseYaml(path, text);
+            Assert.True(yaml.Diagnostics.Count == 0, $"{m.What}: the YAML reader found problems the canonical reader did not: {string.Join("; ", yaml.Diagnostics)}");
+            Assert.Equal(yaml.Value, canonical);
+        }, iter: Iterations, threads: Environment.ProcessorCount);
+        Assert.True(accepted > 0, "no mutated file stayed canonical: the comparison never ran");
+    }
+
     [Fact]
     public void MutatedInputs_NeverThrow_AndAlwaysYieldAModelOrAnError()
     {

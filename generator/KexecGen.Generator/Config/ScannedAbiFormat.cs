@@ -61,7 +61,16 @@ public static class ScannedAbiFormat
     }
 
     /// <summary>Parses a scanned headers file, reporting every problem with its place.</summary>
-    public static Parsed<ScannedAbi> Parse(string path, string text)
+    public static Parsed<ScannedAbi> Parse(string path, string text) =>
+        CanonicalScannedAbiReader.TryRead(path, text) is { } canonical
+            ? new Parsed<ScannedAbi>(canonical, EquatableArray<DiagnosticInfo>.Empty)
+            : ParseYaml(path, text);
+
+    /// <summary>
+    /// Parses a headers file with the full YAML reader: what <see cref="Parse"/> does for every file not exactly in
+    /// the form <see cref="Write"/> gives, so that every problem gets its place.
+    /// </summary>
+    public static Parsed<ScannedAbi> ParseYaml(string path, string text)
     {
         var reader = new YamlReader(path);
         var root = reader.AsMap(reader.Load(text), "the document");
