@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.IO;
 using System.Linq;
+using KexecGen.Config;
 using KexecGen.Generator;
 using KexecGen.Generator.Model;
 using Microsoft.CodeAnalysis;
@@ -23,6 +24,35 @@ public class GeneratorTests
             public static int Max => KexecConstants.KEXEC_SEGMENT_MAX;
         }
         """;
+
+    // A member is a compile-time constant exactly where every ABI .NET runs as has one value for it (ABIs without a
+    // .NET runtime, such as MIPS with its own errno numbers, do not count), and NameOf has one table per numbering.
+    [Fact]
+    public void ClassMembers_AreConstants_ExactlyWhereEveryDotNetAbiAgrees()
+    {
+        var spec = Repo.Arches;
+        var model = ModelBuilder.Build(spec, spec.Abis.Select(a => Repo.Scanned(a.Name)).ToList()).Model!;
+        var dotnet = spec.Abis.Where(a => a.DotNet.Count > 0).Select(a => (a, Repo.Scanned(a.Name))).ToList();
+        var errno = model.Classes.Single(c => c.Name == "Errno");
+        long? On(ScannedAbi scanned, string name) => scanned.Constants.FirstOrDefault(k => k.Name == name)?.Value;
+
+        foreach (var member in errno.Members)
+        {
+            var values = dotnet.Select(d => On(d.Item2, member.Name)).Distinct().ToList();
+            bool agree = values.Count == 1 && values[0] is not null;
+            Assert.True(agree == (member.Common is not null), $"{member.Name}: values {string.Join(", ", values)} on the .NET ABIs, common {member.Common}");
+            if (agree) Assert.Equal(values[0], member.Common);
+        }
+        // Both kinds occur in the real headers, and a member can be constant though a non-.NET ABI differs.
+        Assert.Contains(errno.Members, m => m.Common is null);
+        Assert.Contains(errno.Members, m => m.Common is not null && spec.Abis.Select(a => On(Repo.Scanned(a.Name), m.Name)).Distinct().Count() > 1);
+
+        var numberings = dotnet.SelectMany(d => d.a.DotNet.Select(arch => (arch, Names: string.Join(",", errno.Members
+            .Select(m => (m.Name, Value: On(d.Item2, m.Name))).Where(p => p.Value is not null).OrderBy(p => p.Name, StringComparer.Ordinal)
+            .GroupBy(p => p.Value).Select(g => g.Key + "=" + g.First().Name).OrderBy(x => x, StringComparer.Ordinal))))).ToList();
+        Assert.Equal(numberings.Select(n => n.Names).Distinct().Count(), Math.Max(1, errno.NamesByArch.Count));
+        Assert.Equal(numberings.Select(n => n.arch).OrderBy(x => x, StringComparer.Ordinal), errno.NamesByArch.SelectMany(t => t.DotNets).OrderBy(x => x, StringComparer.Ordinal));
+    }
 
     [Fact]
     public void RealInputs_CompileWithZeroWarnings_AndLibraryImportImplementsTheStubs()

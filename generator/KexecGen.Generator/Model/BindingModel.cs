@@ -42,7 +42,7 @@ public sealed record EnumModel(string Name, string Type, bool Flags, string Doc,
 /// <summary>An enum member and the macro it comes from.</summary>
 public sealed record EnumMemberModel(string Name, string CName, long Value, string Doc);
 
-/// <summary>A static class of constants, with the value-to-name tables of its <c>NameOf</c>: one for every ABI, or one per .NET architecture.</summary>
+/// <summary>A static class of constants, with the value-to-name tables of its <c>NameOf</c>: one for every ABI, or one per distinct numbering among the .NET architectures.</summary>
 public sealed record ConstantClassModel(
     string Name,
     string Doc,
@@ -53,8 +53,8 @@ public sealed record ConstantClassModel(
 /// <summary>A value and the first name (in ordinal order) that has it.</summary>
 public sealed record NamedValueModel(long Value, string Name);
 
-/// <summary>The value-to-name table on the ABI that runs as <paramref name="DotNet"/>.</summary>
-public sealed record ArchNamesModel(string DotNet, EquatableArray<NamedValueModel> Names);
+/// <summary>The value-to-name table shared by the .NET architectures <paramref name="DotNets"/>.</summary>
+public sealed record ArchNamesModel(EquatableArray<string> DotNets, EquatableArray<NamedValueModel> Names);
 
 /// <summary>A constant: one value on every ABI (<paramref name="Common"/>), or a value per .NET architecture.</summary>
 public sealed record ConstantModel(string Name, string Type, long? Common, EquatableArray<ArchValueModel> PerArch, string Doc);

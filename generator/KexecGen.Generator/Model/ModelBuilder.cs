@@ -134,15 +134,20 @@ public static class ModelBuilder
                 diagnostics.Add(Diagnose.NotScanned(spec.Location, abis.FirstOrDefault()?.Spec.Name ?? "?", $"constant {cName} of class {spec.Name}"));
                 continue;
             }
-            bool common = present.Count == abis.Count && present.Distinct().Count() == 1;
+            // Constant where every ABI the code can run as agrees: an ABI no .NET runs on (MIPS numbers errno its own
+            // way) may differ without making the member a run-time property. Without any .NET ABI, every ABI counts.
+            var runnable = dotnetAbis.Count > 0 ? dotnetAbis.Select(a => a.Constant(cName)?.Value).ToList() : values;
+            bool common = runnable.All(v => v.HasValue) && runnable.Distinct().Count() == 1;
             var perArch = common
                 ? EquatableArray<ArchValueModel>.Empty
                 : dotnetAbis.Select(a => new ArchValueModel(a.Architecture, a.Constant(cName)?.Value)).ToEquatableArray();
-            members.Add(new ConstantModel(cName, IntegerType(present), common ? present[0] : null, perArch, Doc(bindings, cName)));
+            members.Add(new ConstantModel(cName, IntegerType(present), common ? runnable[0] : null, perArch, Doc(bindings, cName)));
         }
         // NameOf's tables: per .NET architecture, unless they are all the same.
-        var byArch = dotnetAbis.Select(a => new ArchNamesModel(a.Architecture, NameTable(members.Select(m => (m.Name, a.Constant(m.Name)?.Value))))).ToList();
-        bool same = byArch.Count > 0 && byArch.All(t => t.Names == byArch[0].Names);
+        // One table per distinct numbering, shared by the architectures that have it.
+        var byArch = dotnetAbis.Select(a => (a.Architecture, Names: NameTable(members.Select(m => (m.Name, a.Constant(m.Name)?.Value)))))
+            .GroupBy(t => t.Names).Select(g => new ArchNamesModel(g.Select(t => t.Architecture).ToEquatableArray(), g.Key)).ToList();
+        bool same = byArch.Count == 1;
         return new ConstantClassModel(spec.Name, spec.Doc, members.ToEquatableArray(),
             same ? byArch[0].Names : EquatableArray<NamedValueModel>.Empty,
             same ? EquatableArray<ArchNamesModel>.Empty : byArch.ToEquatableArray());
