@@ -20,11 +20,11 @@ internal sealed class YamlReader
     /// <summary>The root node of <paramref name="text"/>, or null after a KXG001 diagnostic. Never throws.</summary>
     public YamlNode? Load(string text)
     {
-        if (!WellFormed(text)) return null;
+        var parser = new TrackingParser(new Parser(new StringReader(text)));
         try
         {
             var stream = new YamlStream();
-            stream.Load(new StringReader(text));
+            stream.Load(parser);
             if (stream.Documents.Count == 0)
             {
                 Diagnostics.Add(Diagnose.Schema(LocationInfo.FileStart(_path), "the file is empty"));
@@ -32,36 +32,39 @@ internal sealed class YamlReader
             }
             return stream.Documents[0].RootNode;
         }
-        catch (Exception e)
-        {
-            Diagnostics.Add(Diagnose.YamlSyntax(LocationInfo.FileStart(_path), e.Message));
-            return null;
-        }
-    }
-
-    // Walks the parse events first, so that a syntax error is placed even when YamlDotNet fails without a position
-    // (it throws InvalidOperationException on some unclosed flow collections): then the last good event marks the spot.
-    private bool WellFormed(string text)
-    {
-        var parser = new Parser(new StringReader(text));
-        Mark last = Mark.Empty;
-        try
-        {
-            while (parser.MoveNext()) last = parser.Current!.Start;
-            return true;
-        }
         catch (YamlException e)
         {
             // YamlDotNet's messages repeat the position; the location carries it.
             var message = e.InnerException?.Message ?? e.Message;
             Diagnostics.Add(Diagnose.YamlSyntax(new LocationInfo(_path, (int)Math.Max(1, e.Start.Line), (int)Math.Max(1, e.Start.Column)), message));
-            return false;
+            return null;
         }
         catch (Exception e)
         {
-            var at = new LocationInfo(_path, (int)Math.Max(1, last.Line), (int)Math.Max(1, last.Column));
+            // YamlDotNet fails without a position on some unclosed flow collections (InvalidOperationException): the
+            // last event it parsed marks the spot.
+            var at = new LocationInfo(_path, (int)Math.Max(1, parser.Last.Line), (int)Math.Max(1, parser.Last.Column));
             Diagnostics.Add(Diagnose.YamlSyntax(at, $"the YAML does not parse after this point ({e.Message})"));
-            return false;
+            return null;
+        }
+    }
+
+    // The parser, remembering where its last event started: one pass gives both the tree and a place for any failure.
+    private sealed class TrackingParser : IParser
+    {
+        private readonly IParser _inner;
+
+        public TrackingParser(IParser inner) => _inner = inner;
+
+        public Mark Last { get; private set; } = Mark.Empty;
+
+        public YamlDotNet.Core.Events.ParsingEvent? Current => _inner.Current;
+
+        public bool MoveNext()
+        {
+            bool moved = _inner.MoveNext();
+            if (moved && _inner.Current is { } current) Last = current.Start;
+            return moved;
         }
     }
 
