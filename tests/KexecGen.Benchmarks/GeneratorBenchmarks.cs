@@ -53,6 +53,10 @@ public class GeneratorBenchmarks
     [Benchmark(Baseline = true, Description = "cold: every ABI and header")]
     public GeneratorDriver Cold() => Driver().RunGenerators(_compilation);
 
+    [Benchmark(Description = "cold, with step tracking (as the tests run it)")]
+    public GeneratorDriver ColdTracked() => CSharpGeneratorDriver.Create(new[] { new KexecGenerator().AsSourceGenerator() }, _inputs,
+        driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true)).RunGenerators(_compilation);
+
     [Benchmark(Description = "after an unrelated edit")]
     public GeneratorDriver Warm() => _warm.RunGenerators(_edited);
 }

@@ -172,6 +172,7 @@ internal static class CanonicalScannedAbiReader
     private sealed class LineCursor(string text)
     {
         private int _at;
+        private string? _peeked; // the next line, once Peek has cut it out
 
         public int LineNumber { get; private set; }
 
@@ -179,15 +180,16 @@ internal static class CanonicalScannedAbiReader
 
         public string? Peek()
         {
-            if (AtEnd) return null;
+            if (_peeked is not null || AtEnd) return _peeked;
             int end = text.IndexOf('\n', _at);
-            return end < 0 ? null : text.Substring(_at, end - _at); // the writer ends every line with \n
+            return _peeked = end < 0 ? null : text.Substring(_at, end - _at); // the writer ends every line with \n
         }
 
         public string? Next()
         {
             var line = Peek();
             if (line is null) return null;
+            _peeked = null;
             _at += line.Length + 1;
             LineNumber++;
             return line;
