@@ -25,13 +25,13 @@ public sealed class KexecGenerator : IIncrementalGenerator
     {
         var arches = context.AdditionalTextsProvider
             .Where(text => Path.GetFileName(text.Path) == ArchesParser.FileName)
-            .Select((text, ct) => ArchesParser.Parse(text.Path, text.GetText(ct)?.ToString() ?? ""))
+            .Select((text, ct) => Guarded(text.Path, () => ArchesParser.Parse(text.Path, text.GetText(ct)?.ToString() ?? "")))
             .WithTrackingName(StepNames.Arches)
             .Collect();
 
         var headers = context.AdditionalTextsProvider
             .Where(text => ScannedAbiFormat.IsScannedFile(text.Path))
-            .Select((text, ct) => ScannedAbiFormat.Parse(text.Path, text.GetText(ct)?.ToString() ?? ""))
+            .Select((text, ct) => Guarded(text.Path, () => ScannedAbiFormat.Parse(text.Path, text.GetText(ct)?.ToString() ?? "")))
             .WithTrackingName(StepNames.Headers)
             .Collect()
             .Select((all, _) => all.OrderBy(p => p.Value?.Path ?? p.Diagnostics.FirstOrDefault()?.Location.Path, StringComparer.Ordinal).ToEquatableArray())
@@ -93,6 +93,19 @@ public sealed class KexecGenerator : IIncrementalGenerator
         {
             var message = (e.GetType().Name + ": " + e.Message).Replace('\r', ' ').Replace('\n', ' ');
             return new[] { new GeneratedFile("KexecGen.Error.g.cs", "#error KXG999 internal error rendering KexecGen templates: " + message + "\n") }.ToEquatableArray();
+        }
+    }
+
+    // A reader bug becomes KXG999 on the file, not an exception out of the generator (CS8785 would drop all output).
+    private static Parsed<T> Guarded<T>(string path, Func<Parsed<T>> parse) where T : class
+    {
+        try
+        {
+            return parse();
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return new Parsed<T>(null, new[] { DiagnosticDescriptors.Internal(path, e) }.ToEquatableArray());
         }
     }
 

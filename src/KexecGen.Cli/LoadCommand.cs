@@ -33,9 +33,13 @@ public static class LoadCommand
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or ArgumentException)
         {
-            return report.Failed(null, e.Message, null, null);
+            return report.Failed(null, Sentence(e), null, null);
         }
     }
+
+    // The message alone: the tool's user typed the value, not the API's parameter that .NET's message names.
+    private static string Sentence(Exception e) =>
+        e is ArgumentException { ParamName: { } name } ? e.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal) : e.Message;
 
     private static int Status(LoadOptions options, Report report)
     {

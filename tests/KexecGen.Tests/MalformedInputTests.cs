@@ -49,6 +49,7 @@ public class MalformedInputTests
         yield return new("huge syscall number", "arches.yaml", t => t.Replace("kexec_load: 246", "kexec_load: 99999999999999999999999", StringComparison.Ordinal), "KXG002", t => Repo.LineOf(t, "99999999999999999999999"));
         yield return new("syscalls as a list", "arches.yaml", t => ReplaceInAbi(t, "x86_64", "    syscalls:", _ => "    syscalls: [246]"), "KXG001", null); // then indented keys follow a flow list
         yield return new("enum of an unknown type", "arches.yaml", t => t.Replace("name: KexecLoadFlags\n      type: uint", "name: KexecLoadFlags\n      type: float", StringComparison.Ordinal), "KXG002", t => Repo.LineOf(t, "type: float"));
+        yield return new("bindings without a namespace", "arches.yaml", t => t.Replace("  namespace: KexecGen.Interop\n", "", StringComparison.Ordinal), "KXG002", t => Repo.LineOf(t, "  visibility: public")); // found by the property test: it threw
         yield return new("visibility misspelt", "arches.yaml", t => t.Replace("visibility: public", "visibility: publik", StringComparison.Ordinal), "KXG002", t => Repo.LineOf(t, "visibility: publik"));
         yield return new("no bindings", "arches.yaml", t => t[..t.IndexOf("\nbindings:", StringComparison.Ordinal)], "KXG002", null);
         yield return new("too many syscall arguments", "arches.yaml", t => t.Replace("        - { name: flags, type: KexecFileLoadFlags, doc: \"Load flags.\" }\n",
@@ -56,6 +57,15 @@ public class MalformedInputTests
         yield return new("unknown argument type", "arches.yaml", t => t.Replace("type: \"KexecSegment*\"", "type: \"Segment*\"", StringComparison.Ordinal), "KXG002", null);
         yield return new("enum member that is no constant", "arches.yaml", t => t.Replace("members: [KEXEC_ON_CRASH, KEXEC_PRESERVE_CONTEXT]", "members: [KEXEC_ON_CRASH, KEXEC_NO_SUCH_FLAG]", StringComparison.Ordinal), "KXG005", null);
         yield return new("two macros, one enum member name", "arches.yaml", t => t.Replace("names: { KEXEC_ARCH_386: I386, KEXEC_ARCH_68K: M68K }", "names: { KEXEC_ARCH_386: I386, KEXEC_ARCH_68K: Sh }", StringComparison.Ordinal), "KXG002", null);
+        // Names that would collide in the generated C# (found by the whole-build property: a repeated argument line).
+        yield return new("an argument given twice", "arches.yaml", t => t.Replace("        - { name: flags, type: KexecLoadFlags, doc: \"Load flags or-ed with a KexecArch value.\" }\n",
+            "        - { name: flags, type: KexecLoadFlags, doc: \"Load flags or-ed with a KexecArch value.\" }\n        - { name: flags, type: KexecLoadFlags, doc: \"Load flags or-ed with a KexecArch value.\" }\n", StringComparison.Ordinal), "KXG002", t => Repo.LineOf(t, "    - name: kexec_load"));
+        yield return new("two syscalls, one method", "arches.yaml", t => t.Replace("method: Reboot\n", "method: KexecLoad\n", StringComparison.Ordinal), "KXG002", t => Repo.LineOf(t, "    - name: reboot"));
+        yield return new("a struct named as a generated type", "arches.yaml", t => t.Replace("name: KexecSegment\n", "name: AbiTable\n", StringComparison.Ordinal)
+            .Replace("\"KexecSegment*\"", "\"AbiTable*\"", StringComparison.Ordinal), "KXG002", t => Repo.LineOf(t, "    - c: kexec_segment"));
+        yield return new("an enum named as a class", "arches.yaml", t => t.Replace("name: RebootMagic\n", "name: Errno\n", StringComparison.Ordinal)
+            .Replace("type: RebootMagic,", "type: Errno,", StringComparison.Ordinal), "KXG002", null);
+        yield return new("a field named as its struct", "arches.yaml", t => t.Replace("buf: { name: Buffer,", "buf: { name: KexecSegment,", StringComparison.Ordinal), "KXG002", null);
         yield return new("enum too narrow", "arches.yaml", t => t.Replace("name: RebootCommand\n      type: uint", "name: RebootCommand\n      type: byte", StringComparison.Ordinal), "KXG008", null);
         yield return new("struct type mapping too small", "arches.yaml", t => t.Replace("__kernel_size_t: nuint", "__kernel_size_t: uint", StringComparison.Ordinal), "KXG007", null);
         yield return new("struct field type unmapped", "arches.yaml", t => t.Replace("    __kernel_size_t: nuint\n", "", StringComparison.Ordinal), "KXG002", null);

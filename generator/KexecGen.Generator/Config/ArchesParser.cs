@@ -102,7 +102,10 @@ public static class ArchesParser
         const string what = "'bindings'";
         reader.OnlyKeys(map, what, "namespace", "visibility", "headers", "constants", "types", "structs", "enums", "classes", "syscalls", "docs");
         var ns = reader.String(map, "namespace", what) ?? "";
-        if (ns.Split('.').Any(part => !YamlReader.IsIdentifier(part))) reader.Error(reader.Get(map, "namespace")!, $"namespace '{ns}' is not a dotted C# name");
+        if (reader.Get(map, "namespace") is { } nsNode && ns.Split('.').Any(part => !YamlReader.IsIdentifier(part)))
+        {
+            reader.Error(nsNode, $"namespace '{ns}' is not a dotted C# name");
+        }
         var visibility = reader.String(map, "visibility", what, required: false) ?? "internal";
         if (visibility is not ("public" or "internal"))
         {
