@@ -67,6 +67,14 @@ public unsafe partial class StubBenchmarks
         return last;
     }
 
+    [Benchmark(OperationsPerInvoke = Calls, Description = "its bzImage header read alone (one pread)")]
+    public long? HeaderRead()
+    {
+        long? last = 0;
+        for (int i = 0; i < Calls; i++) last = BzImage.CommandLineLimit(_kernel!);
+        return last;
+    }
+
     [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
     private static partial nint SyscallLibraryImport(nint number, nint a1, nint a2, nint a3, nint a4, nint a5);
 
