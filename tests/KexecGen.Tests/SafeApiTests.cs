@@ -8,6 +8,7 @@ using Xunit;
 namespace KexecGen.Tests;
 
 /// <summary>The safe API on this machine, whose kernel has no kexec: validation, errors, handles, allocation.</summary>
+[Collection(DescriptorCounting.Name)]
 public class SafeApiTests
 {
     private static readonly ulong Page = (ulong)Environment.SystemPageSize;
