@@ -8,6 +8,9 @@ namespace KexecGen.Benchmarks;
 /// <summary>The C loops of syscall_loop.c, compiled with gcc -O2 into a shared library when a benchmark starts.</summary>
 internal static unsafe class CBaseline
 {
+    /// <summary>Calls per benchmark invocation, in the C loops and the managed ones alike.</summary>
+    public const int Calls = 1000;
+
     /// <summary>Compiles syscall_loop.c and returns the export named <paramref name="name"/>.</summary>
     public static nint Export(string name)
     {

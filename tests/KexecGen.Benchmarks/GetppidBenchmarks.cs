@@ -13,7 +13,7 @@ namespace KexecGen.Benchmarks;
 [MemoryDiagnoser]
 public unsafe partial class GetppidBenchmarks
 {
-    private const int Calls = 1000;
+    private const int Calls = CBaseline.Calls;
     private static readonly nint Number = SyscallNumbers.GetParentProcessId;
     private delegate* unmanaged<nint, nint, nint> _cLoop;
 

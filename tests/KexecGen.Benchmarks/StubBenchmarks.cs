@@ -13,7 +13,7 @@ namespace KexecGen.Benchmarks;
 [MemoryDiagnoser]
 public unsafe partial class StubBenchmarks
 {
-    private const int Calls = 1000;
+    private const int Calls = CBaseline.Calls;
     // What the hand-written imports pass, read once from the generated layer; after tiering the JIT treats a static
     // readonly value as a constant, so these stubs are the constant-number baseline without a hand-typed number.
     private static readonly nint Number = SyscallNumbers.KexecFileLoad;

@@ -43,7 +43,7 @@ public class BzImageTests
     [Fact]
     public void CommandLine_UpToTheStatedSize_ReachesTheKernel_OneByteMoreIsRefusedFirst()
     {
-        var image = BzImage(version: 0x020F, commandLineSize: 100 + KernelReserve);
+        var image = WriteBzImage(version: 0x020F, commandLineSize: 100 + KernelReserve);
 
         // 99 characters and the NUL: exactly the limit, so the kernel is asked (and answers ENOSYS here).
         Assert.Throws<KexecNotSupportedException>(() => Kexec.LoadFile(image, null, new string('x', 99)));
@@ -55,7 +55,7 @@ public class BzImageTests
     [Fact]
     public void RefusingTheCommandLine_LeavesNoDescriptorOpen()
     {
-        var image = BzImage(version: 0x020F, commandLineSize: 100 + KernelReserve);
+        var image = WriteBzImage(version: 0x020F, commandLineSize: 100 + KernelReserve);
         Assert.Throws<ArgumentException>(() => Kexec.LoadFile(image, null, new string('x', 200))); // whatever the runtime opens once
         var before = Directory.GetFiles("/proc/self/fd").Length;
 
@@ -67,7 +67,7 @@ public class BzImageTests
     [Fact]
     public void Limit_CountsUtf8Bytes_NotCharacters()
     {
-        var image = BzImage(version: 0x020F, commandLineSize: 100 + KernelReserve);
+        var image = WriteBzImage(version: 0x020F, commandLineSize: 100 + KernelReserve);
 
         // 50 characters, 100 bytes, 101 with the NUL.
         var refused = Assert.Throws<ArgumentException>(() => Kexec.LoadFile(image, null, new string('é', 50)));
@@ -78,26 +78,27 @@ public class BzImageTests
     public void ImagesThatStateNoLimit_LeaveTheLengthToTheKernel()
     {
         // Boot protocol 2.05 has no cmdline_size field; /bin/true is no bzImage at all.
-        Assert.Null(KexecGen.BzImage.CommandLineLimit(File.ReadAllBytes(BzImage(version: 0x0205, commandLineSize: 100))));
-        Assert.Throws<KexecNotSupportedException>(() => Kexec.LoadFile(BzImage(version: 0x0205, commandLineSize: 100), null, new string('x', 300)));
+        var protocol205 = WriteBzImage(version: 0x0205, commandLineSize: 100);
+        Assert.Null(BzImage.CommandLineLimit(File.ReadAllBytes(protocol205)));
+        Assert.Throws<KexecNotSupportedException>(() => Kexec.LoadFile(protocol205, null, new string('x', 300)));
         Assert.Throws<KexecNotSupportedException>(() => Kexec.LoadFile("/bin/true", null, new string('x', 8192)));
     }
 
     [Fact]
     public void LimitRead_FromTheFile_EqualsTheLimitRead_FromItsBytes_AndKeepsTheFileOffset()
     {
-        var path = BzImage(version: 0x020F, commandLineSize: 2047);
+        var path = WriteBzImage(version: 0x020F, commandLineSize: 2047);
         using var handle = File.OpenHandle(path);
 
-        Assert.Equal(2047 - KernelReserve, KexecGen.BzImage.CommandLineLimit(handle));
-        Assert.Equal(KexecGen.BzImage.CommandLineLimit(File.ReadAllBytes(path)), KexecGen.BzImage.CommandLineLimit(handle));
-        Assert.Null(KexecGen.BzImage.CommandLineLimit(File.ReadAllBytes(path).AsSpan(0, KexecGen.BzImage.HeaderBytes - 1)));
+        Assert.Equal(2047 - KernelReserve, BzImage.CommandLineLimit(handle));
+        Assert.Equal(BzImage.CommandLineLimit(File.ReadAllBytes(path)), BzImage.CommandLineLimit(handle));
+        Assert.Null(BzImage.CommandLineLimit(File.ReadAllBytes(path).AsSpan(0, BzImage.HeaderBytes - 1)));
     }
 
     [Fact]
     public void Cli_RefusesTheTooLongCommandLine_InOneLine_WithoutTheSyscall()
     {
-        var image = BzImage(version: 0x020F, commandLineSize: 100 + KernelReserve);
+        var image = WriteBzImage(version: 0x020F, commandLineSize: 100 + KernelReserve);
 
         var (code, _, stderr) = CliTests.Kexec("-s", "-l", image, "--append", new string('x', 150));
 
@@ -108,7 +109,7 @@ public class BzImageTests
         Assert.DoesNotContain("Parameter", stderr, StringComparison.Ordinal); // the API's parameter name means nothing to the tool's user
     }
 
-    private static string BzImage(int version, int commandLineSize)
+    private static string WriteBzImage(int version, int commandLineSize)
     {
         var path = Path.Combine(Path.GetTempPath(), $"kexecgen-bzimage-{Guid.NewGuid():N}");
         var (code, _, err) = ProcessRunner.Run(WriterProgram.Value, TimeSpan.FromSeconds(30), path,

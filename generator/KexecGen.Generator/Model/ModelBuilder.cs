@@ -26,7 +26,7 @@ public static class ModelBuilder
         var known = new HashSet<string>(enums.Select(e => e.Name).Concat(structs.Select(s => s.Name)), StringComparer.Ordinal);
         var syscalls = bindings.Syscalls.Select(s => BuildSyscall(s, enums, known, dotnetAbis, diagnostics)).ToList();
         var abiModels = abis.Select(a => BuildAbi(a, bindings, structs)).ToList();
-        CheckNames(bindings, enums, classes, structs, syscalls, diagnostics);
+        CheckNames(bindings, classes, structs, syscalls, diagnostics);
         // A stub for a syscall the ABI lacks answers ENOSYS, in the ABI's own numbering.
         var errnoClass = classes.FirstOrDefault(c => c.Members.Any(m => m.Name == "ENOSYS"))?.Name;
         if (errnoClass is null && syscalls.Count > 0)
@@ -53,7 +53,7 @@ public static class ModelBuilder
 
     // Names that become C# in one scope must differ, and a member may not be named as its type (CS0542): else the
     // output would not compile, with nothing to say why.
-    private static void CheckNames(BindingsSpec bindings, List<EnumModel> enums, List<ConstantClassModel> classes, List<StructModel> structs,
+    private static void CheckNames(BindingsSpec bindings, List<ConstantClassModel> classes, List<StructModel> structs,
         List<SyscallModel> syscalls, List<DiagnosticInfo> diagnostics)
     {
         var types = FixedTypeNames.Select(n => (Name: n, Location: (LocationInfo?)null, What: "a type KexecGen always generates"))
