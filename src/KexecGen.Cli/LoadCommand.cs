@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Text.Json;
+using KexecGen.Boot;
 using KexecGen.Interop;
 
 namespace KexecGen.Cli;
@@ -31,7 +32,7 @@ public static class LoadCommand
         {
             return report.Failed(e.Syscall, e.Message, e.Errno, e.ErrnoName);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or ArgumentException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or ArgumentException or InvalidOperationException)
         {
             return report.Failed(null, Sentence(e), null, null);
         }
@@ -40,6 +41,8 @@ public static class LoadCommand
     // The message alone: the tool's user typed the value, not the API's parameter that .NET's message names.
     private static string Sentence(Exception e) =>
         e is ArgumentException { ParamName: { } name } ? e.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal) : e.Message;
+
+    private const string NothingLoaded = "no kernel is loaded: load one with -l first";
 
     private static int Status(LoadOptions options, Report report)
     {
@@ -58,8 +61,21 @@ public static class LoadCommand
 
     private static int Exec(LoadOptions options, Report report)
     {
+        if (options.Sync) report.Note("sync(): file systems written back first (-y/--no-sync skips it)");
         report.Call("reboot", SyscallNumbers.Reboot, "LINUX_REBOOT_MAGIC1, LINUX_REBOOT_MAGIC2, LINUX_REBOOT_CMD_KEXEC, NULL", options.DryRun);
-        if (!options.DryRun) Kexec.Execute(); // does not return on success
+        if (options.DryRun) return report.Done();
+        try
+        {
+            Kexec.Execute(options.Sync); // does not return on success
+        }
+        catch (InvalidOperationException)
+        {
+            return report.Failed(null, NothingLoaded, null, null);
+        }
+        catch (KexecException e) when (e.ErrnoName == "EINVAL")
+        {
+            return report.Failed(e.Syscall, $"{NothingLoaded} (reboot answered EINVAL)", e.Errno, e.ErrnoName);
+        }
         return report.Done();
     }
 
@@ -78,7 +94,7 @@ public static class LoadCommand
                 options.DryRun);
             if (options.DryRun)
             {
-                if (options.Syscall == SyscallChoice.Auto) report.Note($"on {string.Join(", ", FallbackErrors)}: kexec_load of the image's ELF segments");
+                if (options.Syscall == SyscallChoice.Auto) report.Note($"on {string.Join(", ", FallbackErrors)}: kexec_load through our own loader (kexec -c --dry-run shows its plan)");
                 return report.Done();
             }
             try
@@ -91,33 +107,47 @@ public static class LoadCommand
                 fileError = e; // kexec-tools falls back here
             }
         }
-        var cannot = SegmentsUnsupported(options, cmdline, out var bytes);
-        if (cannot is not null)
-        {
-            // Where the kexec_load path cannot take this image, the first error stands.
-            if (fileError is { } e) return report.Failed(e.Syscall, $"{e.Message}; and kexec_load cannot be tried: {cannot}", e.Errno, e.ErrnoName);
-            throw new ArgumentException(cannot);
-        }
         if (fileError is not null) report.Note($"kexec_file_load: {fileError.ErrnoName}; trying kexec_load");
-        var image = ElfImage.Parse(bytes!, (ulong)Environment.SystemPageSize);
+        try
+        {
+            return LoadSegments(options, cmdline, crash, report);
+        }
+        catch (Exception e) when (fileError is not null && e is FormatException or ArgumentException or IOException)
+        {
+            // Where the kexec_load path cannot take this image either, the first error stands, with the reason added.
+            return report.Failed(fileError.Syscall, $"{fileError.Message}; and kexec_load cannot load it: {Sentence(e)}", fileError.Errno, fileError.ErrnoName);
+        }
+    }
+
+    // kexec_load through our own loaders: the files mapped, this machine described, the plan printed or loaded.
+    private static int LoadSegments(LoadOptions options, string? cmdline, bool crash, Report report)
+    {
+        using var kernel = MappedFile.Open(options.Kernel!);
+        using var initrd = options.Initrd is null ? null : MappedFile.Open(options.Initrd);
+        var machine = RunningMachine.DescribeFor(kernel.Memory.Span, options.DeviceTree);
+        var plan = KernelImage.Plan(kernel.Memory, initrd?.Memory, cmdline, machine);
+        if (crash && plan.Architecture != KexecArch.Default)
+        {
+            // A crash kernel needs its segments in the crashkernel= range and an ELF core header: not built here yet.
+            throw new ArgumentException("a crash kernel through kexec_load is loaded from an ELF executable only; load a bzImage or Image as a crash kernel with kexec_file_load (-s -p)");
+        }
         var loadFlags = crash ? KexecLoadFlags.OnCrash : 0;
         report.Call("kexec_load", SyscallNumbers.KexecLoad,
-            $"entry=0x{image.Entry:x}, nr_segments={image.Segments.Count}, segments=[" +
-            string.Join(", ", image.Segments.Select(s => $"{{buf=<{s.Buffer.Length} bytes>, bufsz={s.Buffer.Length}, mem=0x{s.Destination:x}, memsz=0x{s.MemorySize:x}}}")) +
-            $"], flags={loadFlags}|KEXEC_ARCH_DEFAULT", options.DryRun);
-        if (!options.DryRun) Kexec.Load(image.Entry, image.Segments, loadFlags);
+            $"entry=0x{plan.Entry:x}, nr_segments={plan.Segments.Count}, segments=[" +
+            string.Join(", ", plan.Segments.Select(p => p.Segment).Select(s => $"{{buf=<{s.Buffer.Length} bytes>, bufsz={s.Buffer.Length}, mem=0x{s.Destination:x}, memsz=0x{s.MemorySize:x}}}")) +
+            $"], flags={loadFlags}|{ArchitectureName(plan.Architecture)}", options.DryRun);
+        report.Plan(plan, options.DryRun);
+        if (!options.DryRun) Kexec.Load(plan, loadFlags);
         return report.Done();
     }
 
-    // Why the kexec_load path cannot load this request, or null (with the image's bytes) when it can: it loads ELF
-    // executables as they are.
-    private static string? SegmentsUnsupported(LoadOptions options, string? cmdline, out byte[]? bytes)
+    private static string ArchitectureName(KexecArch architecture) => architecture switch
     {
-        bytes = null;
-        if (options.Initrd is not null || cmdline is not null) return "the kexec_load path loads ELF executables as they are; --initrd and --append need kexec_file_load";
-        bytes = File.ReadAllBytes(options.Kernel!);
-        return ElfImage.IsExecutable(bytes) ? null : $"{options.Kernel} is not an ELF executable, the only format the kexec_load path loads";
-    }
+        KexecArch.Default => "KEXEC_ARCH_DEFAULT",
+        KexecArch.X86_64 => "KEXEC_ARCH_X86_64",
+        KexecArch.Aarch64 => "KEXEC_ARCH_AARCH64",
+        _ => $"0x{(uint)architecture:x}",
+    };
 
     // --reuse-cmdline starts from this kernel's command line without BOOT_IMAGE=, as kexec-tools does; --append follows.
     private static string? CommandLine(LoadOptions options)
@@ -137,6 +167,7 @@ public static class LoadCommand
     {
         private readonly List<(string Syscall, long Number, string Args, bool DryRun)> _calls = new();
         private readonly List<string> _notes = new();
+        private BootPlan? _plan;
 
         public void Call(string syscall, nint number, string args, bool dryRun)
         {
@@ -148,6 +179,18 @@ public static class LoadCommand
         {
             _notes.Add(note);
             if (!json) output.WriteLine($"# {note}");
+        }
+
+        public void Plan(BootPlan plan, bool dryRun)
+        {
+            _plan = plan;
+            if (json || !dryRun) return;
+            output.WriteLine($"# entry 0x{plan.Entry:x} ({plan.Architecture})");
+            for (int i = 0; i < plan.Segments.Count; i++)
+            {
+                var (segment, contents) = (plan.Segments[i].Segment, plan.Segments[i].Contents);
+                output.WriteLine($"# segment {i}: 0x{segment.Destination:x}-0x{segment.Destination + segment.MemorySize:x} ({segment.MemorySize} bytes, {segment.Buffer.Length} from the buffer): {contents}");
+            }
         }
 
         public void Status(string what, bool loaded)
@@ -197,6 +240,24 @@ public static class LoadCommand
                     w.WriteEndObject();
                 }
                 w.WriteEndArray();
+                if (_plan is not null)
+                {
+                    w.WriteStartObject("plan");
+                    w.WriteNumber("entry", _plan.Entry);
+                    w.WriteString("architecture", _plan.Architecture.ToString());
+                    w.WriteStartArray("segments");
+                    foreach (var (segment, contents) in _plan.Segments)
+                    {
+                        w.WriteStartObject();
+                        w.WriteNumber("mem", segment.Destination);
+                        w.WriteNumber("memsz", segment.MemorySize);
+                        w.WriteNumber("bufsz", segment.Buffer.Length);
+                        w.WriteString("contents", contents);
+                        w.WriteEndObject();
+                    }
+                    w.WriteEndArray();
+                    w.WriteEndObject();
+                }
                 w.WriteStartArray("notes");
                 foreach (var note in _notes) w.WriteStringValue(note);
                 w.WriteEndArray();

@@ -34,7 +34,7 @@ public enum SyscallChoice
     /// <summary>-s: kexec_file_load only.</summary>
     File,
 
-    /// <summary>-c: kexec_load only.</summary>
+    /// <summary>-c: kexec_load only, through our own loaders (bzImage, arm64 Image, ELF).</summary>
     Segments,
 }
 
@@ -55,8 +55,8 @@ public sealed record LoadOptions(
         error = null;
         var action = KexecAction.None;
         var syscall = SyscallChoice.Auto;
-        string? kernel = null, initrd = null, append = null;
-        bool reuse = false, dryRun = false, json = false, panic = false;
+        string? kernel = null, initrd = null, append = null, dtb = null;
+        bool reuse = false, dryRun = false, json = false, panic = false, sync = true;
         for (int i = 0; i < args.Count; i++)
         {
             var arg = args[i];
@@ -90,6 +90,8 @@ public sealed record LoadOptions(
                 case "-a" or "--kexec-syscall-auto": syscall = SyscallChoice.Auto; break;
                 case "--initrd" or "--ramdisk": initrd = Value(); if (initrd is null) return Missing(arg, out error); break;
                 case "--append" or "--command-line": append = Value(); if (append is null) return Missing(arg, out error); break;
+                case "--dtb": dtb = Value(); if (dtb is null) return Missing(arg, out error); break;
+                case "-y" or "--no-sync": sync = false; break;
                 case "--reuse-cmdline": reuse = true; break;
                 case "--dry-run": dryRun = true; break;
                 case "--json": json = true; break;
@@ -121,8 +123,14 @@ public sealed record LoadOptions(
             error = "nothing to do: give -l, -p, -u, -e or -S";
             return null;
         }
-        return new LoadOptions(action, syscall, kernel, initrd, append, reuse, dryRun, json) { Crash = panic };
+        return new LoadOptions(action, syscall, kernel, initrd, append, reuse, dryRun, json) { Crash = panic, DeviceTree = dtb, Sync = sync };
     }
+
+    /// <summary>--dtb: the device tree an arm64 Image starts from instead of /sys/firmware/fdt.</summary>
+    public string? DeviceTree { get; init; }
+
+    /// <summary>Whether -e syncs file systems first (-y/--no-sync turns it off).</summary>
+    public bool Sync { get; init; } = true;
 
     /// <summary>Whether -p applies: the crash kernel is loaded, unloaded or asked about.</summary>
     public bool Crash { get; init; }

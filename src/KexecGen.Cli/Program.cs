@@ -9,18 +9,21 @@ namespace KexecGen.Cli;
 public static class Program
 {
     private const string Usage = """
-        usage: kexec -l KERNEL [--initrd FILE] [--append TEXT] [--reuse-cmdline] [-s|-c|-a] [--dry-run] [--json]
+        usage: kexec -l KERNEL [--initrd FILE] [--append TEXT] [--reuse-cmdline] [--dtb FILE] [-s|-c|-a] [--dry-run] [--json]
                kexec -p KERNEL …         load a crash kernel, as -l
                kexec -u [-p]             unload the kernel (with -p: the crash kernel)
-               kexec -e                  boot into the loaded kernel now
+               kexec -e [-y]             boot into the loaded kernel now (file systems synced first; -y skips that)
                kexec -S [-p]             exit 0 if a kernel (crash kernel) is loaded, 1 if not
                kexec table [--json] [--abi NAME]...
                kexec probe
           -s, --kexec-file-syscall   load with kexec_file_load only
-          -c, --kexec-syscall        load with kexec_load only (ELF executables)
+          -c, --kexec-syscall        load with kexec_load only: a bzImage, an arm64 Image (or Image.gz) or an ELF executable,
+                                     placed by our own loaders from /proc/iomem, /sys/firmware/{memmap,fdt}, /sys/kernel/boot_params
           -a, --kexec-syscall-auto   kexec_file_load, then kexec_load on ENOSYS, EINVAL, ENOEXEC, ENOTSUP (default)
           --command-line TEXT        same as --append
-          --dry-run                  print the syscalls and their arguments, make none
+          --dtb FILE                 arm64: start from this device tree instead of /sys/firmware/fdt
+          -y, --no-sync              -e: do not sync file systems first
+          --dry-run                  print the syscalls, their arguments and kexec_load's segments; make none
           --json                     one JSON object on standard output
           table     each ABI's syscall numbers, kexec constants and struct kexec_segment layout,
                     from the bindings compiled into this tool (no kernel headers, no root needed)

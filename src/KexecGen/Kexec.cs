@@ -6,6 +6,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using KexecGen.Interop;
 using Microsoft.Win32.SafeHandles;
+using KexecGen.Boot;
 
 namespace KexecGen;
 
@@ -13,7 +14,7 @@ namespace KexecGen;
 /// Loads a kernel to boot into later, unloads it, tells whether one is loaded, and — only through
 /// <see cref="Execute"/> — boots into it. Every failure is a <see cref="KexecException"/>.
 /// </summary>
-public static class Kexec
+public static partial class Kexec
 {
     /// <summary>Command lines up to this many UTF-8 bytes are converted on the stack: no allocation per call.</summary>
     public const int StackCommandLineBytes = 4096;
@@ -163,17 +164,58 @@ public static class Kexec
     public static bool IsCrashLoaded => ReadFlag(CrashLoadedPath);
 
     /// <summary>
-    /// Boots into the loaded kernel now: reboot(LINUX_REBOOT_CMD_KEXEC). On success it does not return; file systems
-    /// are not synced or unmounted first. No other member of this library calls it.
+    /// Loads a bzImage, an arm64 Image (or Image.gz) or an ELF executable by kexec_load, through this library's own
+    /// loaders: the files are mapped, not copied; the running machine is described from /proc and /sys
+    /// (<see cref="RunningMachine.Describe"/>); <see cref="KernelImage.Plan"/> places the segments. Returns the plan loaded.
     /// </summary>
-    /// <exception cref="KexecException">Nothing is loaded, or the caller may not reboot.</exception>
-    public static void Execute()
+    /// <param name="kernelPath">The kernel image.</param>
+    /// <param name="initrdPath">The initrd, or null for none.</param>
+    /// <param name="commandLine">The new kernel's command line, or null for none.</param>
+    /// <param name="deviceTreePath">arm64: the device tree to start from instead of /sys/firmware/fdt.</param>
+    /// <exception cref="FormatException">The image, device tree or memory map is malformed.</exception>
+    /// <exception cref="ArgumentException">Something does not fit in RAM, or the command line is refused.</exception>
+    /// <exception cref="KexecException">The kernel refused; the exception says why.</exception>
+    public static BootPlan LoadImage(string kernelPath, string? initrdPath = null, string? commandLine = null, string? deviceTreePath = null)
     {
+        using var kernel = MappedFile.Open(kernelPath);
+        using var initrd = initrdPath is null ? null : MappedFile.Open(initrdPath);
+        var plan = KernelImage.Plan(kernel.Memory, initrd?.Memory, commandLine, RunningMachine.DescribeFor(kernel.Memory.Span, deviceTreePath));
+        Load(plan);
+        return plan;
+    }
+
+    /// <summary>Loads a loader's plan by kexec_load, with the plan's architecture.</summary>
+    /// <param name="plan">The entry point and segments, from <see cref="KernelImage.Plan"/> or a loader of its own.</param>
+    /// <param name="flags">Load flags (<see cref="KexecLoadFlags.OnCrash"/> for a crash kernel).</param>
+    /// <exception cref="ArgumentException">A segment breaks the rules kexec_load(2) sets.</exception>
+    /// <exception cref="KexecException">The kernel refused; the exception says why.</exception>
+    public static void Load(BootPlan plan, KexecLoadFlags flags = 0)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        Load(plan.Entry, plan.Sources, flags, plan.Architecture);
+    }
+
+    /// <summary>
+    /// Boots into the loaded kernel now: reboot(LINUX_REBOOT_CMD_KEXEC). On success it does not return. File systems
+    /// are synced first unless <paramref name="syncFileSystems"/> is false; they are not unmounted. No other member of
+    /// this library calls reboot(2).
+    /// </summary>
+    /// <param name="syncFileSystems">Write the page cache back first (sync(2)), as kexec-tools does; false skips it.</param>
+    /// <exception cref="InvalidOperationException">/sys/kernel/kexec_loaded says no kernel is loaded: reboot(2) is not called.</exception>
+    /// <exception cref="KexecException">The kernel refused: nothing is loaded, or the caller may not reboot.</exception>
+    public static void Execute(bool syncFileSystems = true)
+    {
+        // Where sysfs says nothing is loaded, reboot(2) would only answer EINVAL; say so without calling it.
+        if (File.Exists(KexecLoadedPath) && !IsLoaded) throw new InvalidOperationException("no kernel is loaded: load one first");
+        if (syncFileSystems) Sync();
         if (Syscalls.Reboot(RebootMagic.Magic1, RebootMagic.Magic2, RebootCommand.Kexec, 0) < 0)
         {
             throw KexecException.For("reboot", Marshal.GetLastPInvokeError());
         }
     }
+
+    [LibraryImport("libc", EntryPoint = "sync")]
+    private static partial void Sync();
 
     private static bool ReadFlag(string path) => File.Exists(path) && File.ReadAllText(path).Trim() == "1";
 }

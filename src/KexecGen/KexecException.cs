@@ -10,12 +10,12 @@ public class KexecException : IOException
 {
     /// <summary>Creates the exception for <paramref name="syscall"/> failing with <paramref name="errno"/>.</summary>
     protected KexecException(string syscall, int errno)
-        : base($"{syscall} failed: {Name(errno)} ({errno}): {Meaning(errno)}")
+        : base($"{syscall} failed: {Name(errno)} ({errno}): {Meaning(syscall, errno)}")
     {
         Syscall = syscall;
         Errno = errno;
         ErrnoName = Name(errno);
-        Explanation = Meaning(errno);
+        Explanation = Meaning(syscall, errno);
         HResult = errno;
     }
 
@@ -48,8 +48,19 @@ public class KexecException : IOException
 
     private static string Name(int errno) => Interop.Errno.NameOf(errno) ?? $"errno {errno}";
 
-    // What kexec_load(2), kexec_file_load(2) and reboot(2) say each error means, in our words.
-    private static string Meaning(int errno) => Name(errno) switch
+    // What kexec_load(2), kexec_file_load(2) and reboot(2) say each error means, in our words: an errno means
+    // different things to different syscalls, so reboot's have their own table.
+    private static string Meaning(string syscall, int errno) => syscall == "reboot" ? RebootMeaning(errno) : LoadMeaning(errno);
+
+    private static string RebootMeaning(int errno) => Name(errno) switch
+    {
+        "EINVAL" => "no kernel is loaded: load one first",
+        "EPERM" => "not permitted: the caller lacks CAP_SYS_BOOT, or runs in a PID namespace that may not reboot",
+        "ENOSYS" => "this ABI has no reboot syscall",
+        _ => Marshal.GetPInvokeErrorMessage(errno),
+    };
+
+    private static string LoadMeaning(int errno) => Name(errno) switch
     {
         "ENOSYS" => "this kernel does not implement the syscall (built without CONFIG_KEXEC or CONFIG_KEXEC_FILE), or this ABI has no such syscall",
         "EPERM" => "not permitted: the caller lacks CAP_SYS_BOOT, kexec is disabled (kernel.kexec_load_disabled), or the kernel is locked down",

@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using BenchmarkDotNet.Attributes;
 using KexecGen.Interop;
 using Microsoft.Win32.SafeHandles;
+using KexecGen.Boot;
 
 namespace KexecGen.Benchmarks;
 

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using Xunit;
+using KexecGen.Boot;
 
 namespace KexecGen.Tests;
 

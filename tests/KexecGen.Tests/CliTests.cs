@@ -126,7 +126,7 @@ public class CliLoadTests
 
         Assert.Equal(1, code);
         Assert.Contains("ENOSYS", stderr, StringComparison.Ordinal);
-        Assert.Contains("not an ELF executable", stderr, StringComparison.Ordinal);
+        Assert.Contains("not a kernel the kexec_load path knows", stderr, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System;
 using Xunit;
 using Xunit.Abstractions;
+using KexecGen.Boot;
 
 namespace KexecGen.Tests.Qemu;
 
@@ -90,6 +91,35 @@ public class KexecQemuTests(GuestKit kit, ITestOutputHelper log) : IClassFixture
         Assert.True(console.Contains("KEXECGEN-LOAD-EXIT 0", StringComparison.Ordinal), "kexec -c -l failed; console:\n" + console);
         Assert.True(console.Contains($"KEXECGEN-PAYLOAD {marker}", StringComparison.Ordinal), "the payload's marker never came; console:\n" + console);
         Assert.Equal(QemuMachine.DebugExitCode(exitValue), exitCode);
+    }
+
+    [Fact]
+    public void KexecLoad_OfDebiansBzImage_BootsItWithInitrdAndCommandLine()
+    {
+        var marker = Guid.NewGuid().ToString("N");
+        var second = kit.Base(SecondInit, withKexec: false).ToArray();
+        var first = kit.Base(FirstInit($"""
+            /bin/kexec -e
+            echo "KEXECGEN-EXEC-UNLOADED-EXIT $?"
+            /bin/kexec -c -l /vmlinuz --initrd /second.cpio --append "{Console} kexecgen_marker={marker}"
+            echo "KEXECGEN-LOAD-EXIT $?"
+            /bin/kexec -S && echo "KEXECGEN-STATUS loaded"
+            /bin/kexec -e
+            echo "KEXECGEN-EXEC-RETURNED $?"
+            """))
+            .File("vmlinuz", System.IO.File.ReadAllBytes(kit.Kernel))
+            .File("second.cpio", second)
+            .ToArray();
+
+        var (_, console, elapsed) = QemuMachine.Boot(kit.Kernel, first, Console, Limit);
+        log.WriteLine($"QEMU ran {elapsed.TotalSeconds:F1} s");
+        log.WriteLine(string.Join('\n', Array.FindAll(console.Split('\n'), l => l.Contains("KEXECGEN", StringComparison.Ordinal) || l.Contains("kexec:", StringComparison.Ordinal))));
+
+        Assert.True(console.Contains("kexec: no kernel is loaded: load one with -l first", StringComparison.Ordinal) && console.Contains("KEXECGEN-EXEC-UNLOADED-EXIT 1", StringComparison.Ordinal),
+            "kexec -e with nothing loaded did not say so; console:\n" + console);
+        Assert.True(console.Contains("KEXECGEN-LOAD-EXIT 0", StringComparison.Ordinal), "kexec -c -l of the bzImage failed; console:\n" + console);
+        Assert.True(console.Contains("KEXECGEN-STATUS loaded", StringComparison.Ordinal), "kexec -S did not see the kernel; console:\n" + console);
+        Assert.True(console.Contains($"KEXECGEN-SECOND-KERNEL {marker}", StringComparison.Ordinal), "the second kernel's marker never came; console:\n" + console);
     }
 
     [Fact]

@@ -3,13 +3,13 @@ using System.Buffers.Binary;
 using System.IO;
 using Microsoft.Win32.SafeHandles;
 
-namespace KexecGen;
+namespace KexecGen.Boot;
 
 /// <summary>
 /// What an x86 bzImage's setup header (struct boot_params' hdr, asm/bootparam.h) says about the command line it
 /// accepts. The kernel's bzImage loader refuses a longer one with EINVAL; the safe API refuses it before the syscall.
 /// </summary>
-public static class BzImage
+public static partial class BzImage
 {
     // Offsets in struct boot_params (asm/bootparam.h: hdr is at 0x1f1). BzImageTests compile them against the
     // x86_64 uapi header, so a wrong one fails the suite.

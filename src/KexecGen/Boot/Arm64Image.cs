@@ -1,0 +1,132 @@
+using System;
+using System.Buffers.Binary;
+using System.Collections.Generic;
+using KexecGen.Interop;
+
+namespace KexecGen.Boot;
+
+/// <summary>
+/// The arm64 kernel Image (Documentation/arch/arm64/booting.rst) and its kexec_load plan: the Image at a 2 MiB-aligned
+/// base + text_offset, the initrd in the window booting.rst allows, the device tree with /chosen rewritten, and a
+/// <see cref="Trampolines.Arm64"/> that enters the Image with x0 = the device tree.
+/// </summary>
+public static class Arm64Image
+{
+    /// <summary>The header's magic at offset 56: "ARM\x64", little-endian.</summary>
+    public const uint Magic = 0x644d5241;
+
+    /// <summary>Bytes of header the loader reads.</summary>
+    public const int HeaderSize = 64;
+
+    /// <summary>Random bytes a plan consumes: 8 for kaslr-seed, then <see cref="RngSeedBytes"/> for rng-seed.</summary>
+    public const int EntropyBytes = 8 + RngSeedBytes;
+
+    /// <summary>Size of /chosen/rng-seed, as the kernel's own file loader writes it (RNG_SEED_SIZE).</summary>
+    public const int RngSeedBytes = 128;
+
+    private const ulong KernelAlignment = 2 << 20;        // the base the Image's text_offset counts from
+    private const ulong InitrdWindowAlignment = 1UL << 30; // the kernel and initrd share one 1 GiB-aligned…
+    private const ulong InitrdWindow = 32UL << 30;         // …32 GiB window
+    private const ulong LegacyTextOffset = 0x80000;        // image_size 0: a kernel before 3.17
+    private const int MaxDeviceTree = 2 << 20;
+    private const ulong BigEndianFlag = 1;
+
+    /// <summary>Whether <paramref name="image"/> starts with an arm64 Image header.</summary>
+    public static bool IsImage(ReadOnlySpan<byte> image) =>
+        image.Length >= HeaderSize && BinaryPrimitives.ReadUInt32LittleEndian(image[56..]) == Magic;
+
+    /// <summary>The header's fields that placement needs.</summary>
+    /// <param name="TextOffset">Where in its 2 MiB-aligned base the Image starts.</param>
+    /// <param name="ImageSize">Bytes the Image occupies, bss included.</param>
+    /// <param name="Flags">Endianness, page size and placement flags.</param>
+    public readonly record struct Header(ulong TextOffset, ulong ImageSize, ulong Flags);
+
+    /// <summary>Reads the 64-byte header.</summary>
+    /// <exception cref="FormatException">Not an arm64 Image, truncated, or big-endian.</exception>
+    public static Header ReadHeader(ReadOnlySpan<byte> image)
+    {
+        if (image.Length < HeaderSize) throw new FormatException($"an arm64 Image is at least {HeaderSize} bytes; this file has {image.Length}");
+        if (!IsImage(image)) throw new FormatException($"no arm64 Image magic (0x{Magic:x8}) at offset 56");
+        ulong textOffset = BinaryPrimitives.ReadUInt64LittleEndian(image[8..]);
+        ulong imageSize = BinaryPrimitives.ReadUInt64LittleEndian(image[16..]);
+        ulong flags = BinaryPrimitives.ReadUInt64LittleEndian(image[24..]);
+        if (imageSize == 0) textOffset = LegacyTextOffset; // booting.rst: before 3.17 the field is 0 and the offset is 0x80000
+        if ((flags & BigEndianFlag) != 0) throw new FormatException("the Image is a big-endian kernel; this loader writes little-endian trampolines and device trees");
+        if (textOffset >= KernelAlignment) throw new FormatException($"text_offset 0x{textOffset:x} is not inside a 2 MiB block");
+        PeImage.CheckComplete(image, "arm64 Image");
+        // The bytes must fit what the Image occupies: a file longer than image_size is placed by its length.
+        return new Header(textOffset, Math.Max(imageSize, (ulong)image.Length), flags);
+    }
+
+    /// <summary>
+    /// The kexec_load plan for <paramref name="image"/>: a pure function of its inputs (no file, no /proc, no clock).
+    /// </summary>
+    /// <param name="image">The uncompressed Image.</param>
+    /// <param name="initrd">The initrd, or null for none.</param>
+    /// <param name="commandLine">The new kernel's command line (/chosen/bootargs), or null for none.</param>
+    /// <param name="machine">RAM, page size, entropy and the device tree to start from (required).</param>
+    /// <exception cref="FormatException">The Image or the device tree is malformed.</exception>
+    /// <exception cref="ArgumentException">Something does not fit in RAM, or the device tree is missing or too big.</exception>
+    public static BootPlan Plan(ReadOnlyMemory<byte> image, ReadOnlyMemory<byte>? initrd, string? commandLine, MachineDescription machine)
+    {
+        ArgumentNullException.ThrowIfNull(machine);
+        var header = ReadHeader(image.Span);
+        if (machine.DeviceTree is not { } dtbBytes) throw new ArgumentException("an arm64 Image needs a device tree: none was found (/sys/firmware/fdt) or given (--dtb)");
+        if (machine.Entropy.Length < EntropyBytes) throw new ArgumentException($"the plan needs {EntropyBytes} random bytes, got {machine.Entropy.Length}");
+        var tree = DeviceTree.Parse(dtbBytes.Span);
+
+        var placement = new PhysicalPlacement(machine.Ram, machine.PageSize);
+        ulong imageBytes = header.TextOffset + header.ImageSize;
+        ulong kernelBase = placement.Place("kernel Image", imageBytes, KernelAlignment);
+        ulong kernel = kernelBase + header.TextOffset;
+        ulong windowStart = kernelBase / InitrdWindowAlignment * InitrdWindowAlignment;
+        ulong windowEnd = windowStart + InitrdWindow;
+
+        var segments = new List<PlannedSegment>();
+        // The Image's own segment starts at the base: the text_offset bytes below the Image stay zero.
+        segments.Add(new PlannedSegment(new KexecSegmentSource(image, kernel, PhysicalPlacement.AlignUp(header.ImageSize, machine.PageSize)), "kernel Image"));
+        if (initrd is { } rd)
+        {
+            ulong at = placement.Place("initrd", (ulong)rd.Length, machine.PageSize, kernel + header.ImageSize, windowEnd);
+            segments.Add(new PlannedSegment(new KexecSegmentSource(rd, at, PhysicalPlacement.AlignUp((ulong)rd.Length, machine.PageSize)), "initrd"));
+            SetChosen(tree, commandLine, (at, at + (ulong)rd.Length), machine.Entropy.Span);
+        }
+        else
+        {
+            SetChosen(tree, commandLine, null, machine.Entropy.Span);
+        }
+        var dtb = tree.ToArray();
+        if (dtb.Length > MaxDeviceTree) throw new ArgumentException($"the device tree is {dtb.Length} bytes; booting.rst allows at most {MaxDeviceTree}");
+        // A 2 MiB-aligned block of its own: the kernel maps the DTB with 2 MiB blocks, so it must not share one.
+        ulong dtbAt = placement.Place("device tree", (ulong)dtb.Length, KernelAlignment, kernel + header.ImageSize, windowEnd);
+        segments.Add(new PlannedSegment(new KexecSegmentSource(dtb, dtbAt, PhysicalPlacement.AlignUp((ulong)dtb.Length, machine.PageSize)), "device tree"));
+        ulong trampolineAt = placement.Place("trampoline", Trampolines.Arm64Size, machine.PageSize, kernel + header.ImageSize);
+        segments.Add(new PlannedSegment(new KexecSegmentSource(Trampolines.Arm64(dtbAt, kernel), trampolineAt, machine.PageSize), "trampoline (x0 = device tree, branch to the Image)"));
+        return new BootPlan(trampolineAt, segments, KexecArch.Aarch64);
+    }
+
+    /// <summary>
+    /// /chosen as the new kernel should see it, as the kernel's own arm64 file loader leaves it: bootargs, the
+    /// initrd's range (or none), fresh seeds, and no crash-kernel properties.
+    /// </summary>
+    internal static void SetChosen(DeviceTree tree, string? commandLine, (ulong Start, ulong End)? initrd, ReadOnlySpan<byte> entropy)
+    {
+        var chosen = tree.Root.GetOrAddChild("chosen");
+        if (string.IsNullOrEmpty(commandLine)) chosen.Remove("bootargs");
+        else chosen.SetString("bootargs", commandLine);
+        if (initrd is { } range)
+        {
+            chosen.SetUInt64("linux,initrd-start", range.Start);
+            chosen.SetUInt64("linux,initrd-end", range.End);
+        }
+        else
+        {
+            chosen.Remove("linux,initrd-start");
+            chosen.Remove("linux,initrd-end");
+        }
+        chosen.Set("kaslr-seed", entropy[..8].ToArray());
+        chosen.Set("rng-seed", entropy.Slice(8, RngSeedBytes).ToArray());
+        chosen.Remove("linux,elfcorehdr");
+        chosen.Remove("linux,usable-memory-range");
+    }
+}

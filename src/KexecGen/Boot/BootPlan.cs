@@ -1,0 +1,86 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using KexecGen.Interop;
+
+namespace KexecGen.Boot;
+
+/// <summary>One segment of a <see cref="BootPlan"/>: what to copy where, and what it holds ("kernel", "initrd"…).</summary>
+/// <param name="Segment">The bytes and their destination.</param>
+/// <param name="Contents">What the segment holds, for people: the dry run prints it.</param>
+public sealed record PlannedSegment(KexecSegmentSource Segment, string Contents);
+
+/// <summary>What a loader decided: the entry point, the segments and the architecture, ready for <see cref="Kexec.Load(ulong, System.Collections.Generic.IReadOnlyList{KexecSegmentSource}, KexecGen.Interop.KexecLoadFlags, KexecGen.Interop.KexecArch)"/>.</summary>
+/// <param name="Entry">The physical address the old kernel jumps to.</param>
+/// <param name="Segments">The segments, in the order they were placed.</param>
+/// <param name="Architecture">The image's architecture: the kernel refuses an image for another one.</param>
+public sealed record BootPlan(ulong Entry, IReadOnlyList<PlannedSegment> Segments, KexecArch Architecture)
+{
+    /// <summary>The segments as <see cref="Kexec.Load(ulong, System.Collections.Generic.IReadOnlyList{KexecSegmentSource}, KexecGen.Interop.KexecLoadFlags, KexecGen.Interop.KexecArch)"/> takes them.</summary>
+    public IReadOnlyList<KexecSegmentSource> Sources => Segments.Select(s => s.Segment).ToArray();
+}
+
+/// <summary>
+/// The running machine as a loader needs it: where RAM is, and what the firmware or the running kernel hands on.
+/// <see cref="RunningMachine.Describe"/> reads it from /proc and /sys; tests build it by hand.
+/// </summary>
+/// <param name="Ram">Usable RAM: System RAM less reserved ranges (<see cref="MemoryMap.UsableRam"/>).</param>
+/// <param name="PageSize">The kernel's page size: segments are placed on page boundaries.</param>
+/// <param name="Entropy">Random bytes for the seeds a device tree passes on (kaslr-seed, rng-seed): at least <see cref="Arm64Image.EntropyBytes"/>.</param>
+public sealed record MachineDescription(IReadOnlyList<MemoryRange> Ram, ulong PageSize, ReadOnlyMemory<byte> Entropy)
+{
+    /// <summary>The device tree to start from (arm64: /sys/firmware/fdt or --dtb); null where there is none.</summary>
+    public ReadOnlyMemory<byte>? DeviceTree { get; init; }
+
+    /// <summary>The running kernel's boot_params (x86: /sys/kernel/boot_params/data); null where there is none.</summary>
+    public ReadOnlyMemory<byte>? BootParams { get; init; }
+
+    /// <summary>The firmware's memory map for the new kernel's e820 table (x86: /sys/firmware/memmap, else /proc/iomem).</summary>
+    public IReadOnlyList<MemoryRange> FirmwareMap { get; init; } = Array.Empty<MemoryRange>();
+}
+
+/// <summary>Places segments in free RAM: lowest address first, each carved out of the free list once placed.</summary>
+internal sealed class PhysicalPlacement
+{
+    private readonly List<MemoryRange> _free;
+    private readonly ulong _pageSize;
+
+    public PhysicalPlacement(IReadOnlyList<MemoryRange> ram, ulong pageSize)
+    {
+        if (pageSize == 0 || (pageSize & (pageSize - 1)) != 0) throw new ArgumentException($"page size {pageSize} is not a power of two", nameof(pageSize));
+        _pageSize = pageSize;
+        _free = new List<MemoryRange>();
+        foreach (var r in MemoryMap.Subtract(ram, Array.Empty<MemoryRange>()))
+        {
+            // Whole pages only: a segment starts and ends on a page boundary.
+            ulong start = AlignUp(r.Start, pageSize), end = r.End / pageSize * pageSize;
+            if (start != 0 && end > start) _free.Add(r with { Start = start, End = end });
+            else if (start == 0 && end > pageSize) _free.Add(r with { Start = pageSize, End = end }); // never hand out address 0
+        }
+    }
+
+    /// <summary>The lowest address at or above <paramref name="min"/>, aligned to <paramref name="alignment"/>, where <paramref name="size"/> bytes fit below <paramref name="max"/>; reserved from then on.</summary>
+    /// <exception cref="ArgumentException">Nowhere fits; the message names <paramref name="what"/> and the sizes.</exception>
+    public ulong Place(string what, ulong size, ulong alignment, ulong min = 0, ulong max = ulong.MaxValue)
+    {
+        size = AlignUp(Math.Max(size, 1), _pageSize);
+        alignment = Math.Max(alignment, _pageSize);
+        for (int i = 0; i < _free.Count; i++)
+        {
+            var r = _free[i];
+            ulong start = AlignUp(Math.Max(r.Start, min), alignment);
+            if (start < r.Start || start >= r.End || r.End - start < size || start + size > max) continue;
+            _free.RemoveAt(i);
+            if (start + size < r.End) _free.Insert(i, r with { Start = start + size });
+            if (r.Start < start) _free.Insert(i, r with { End = start });
+            return start;
+        }
+        throw new ArgumentException($"the {what} ({Size(size)}) does not fit in free RAM{(max != ulong.MaxValue ? $" below 0x{max:x}" : "")}{(min > 0 ? $" at or above 0x{min:x}" : "")} (free: {(_free.Count == 0 ? "none" : string.Join(", ", _free.ConvertAll(f => $"0x{f.Start:x}-0x{f.End:x}")))})");
+    }
+
+    // Saturates instead of wrapping: an address past the top never fits anywhere.
+    public static ulong AlignUp(ulong value, ulong alignment) =>
+        alignment <= 1 ? value : value > ulong.MaxValue - (alignment - 1) ? ulong.MaxValue : (value + alignment - 1) / alignment * alignment;
+
+    public static string Size(ulong bytes) => bytes >= 1 << 20 ? $"{bytes / (1024.0 * 1024):0.#} MiB" : bytes >= 1 << 10 ? $"{bytes / 1024.0:0.#} KiB" : $"{bytes} bytes";
+}

@@ -1,0 +1,196 @@
+using System;
+using System.Buffers.Binary;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text;
+using KexecGen.Interop;
+
+namespace KexecGen.Boot;
+
+public static partial class BzImage
+{
+    // struct boot_params and its setup_header (asm/bootparam.h); BzImageLoaderTests check every one of these against
+    // the uapi header with offsetof.
+    internal static class Layout
+    {
+        public const int ScreenInfo = 0x000, ScreenInfoSize = 0x40;   // screen_info: the console the new kernel finds
+        public const int AcpiRsdpAddress = 0x070;   // acpi_rsdp_addr
+        public const int ExtRamdiskImage = 0x0c0;   // ext_ramdisk_image: the initrd address's high half
+        public const int ExtRamdiskSize = 0x0c4;    // ext_ramdisk_size
+        public const int ExtCommandLinePointer = 0x0c8; // ext_cmd_line_ptr
+        public const int E820Entries = 0x1e8;       // e820_entries
+        public const int SetupSectors = 0x1f1;      // hdr.setup_sects: the setup code's 512-byte sectors less one
+        public const int SystemSize = 0x1f4;        // hdr.syssize: the protected-mode kernel in 16-byte units
+        public const int Jump = 0x200;              // hdr.jump: its second byte is where the header ends, from 0x202
+        public const int TypeOfLoader = 0x210;      // hdr.type_of_loader
+        public const int RamdiskImage = 0x218;      // hdr.ramdisk_image
+        public const int RamdiskSize = 0x21c;       // hdr.ramdisk_size
+        public const int CommandLinePointer = 0x228; // hdr.cmd_line_ptr
+        public const int InitrdAddressMax = 0x22c;  // hdr.initrd_addr_max
+        public const int KernelAlignment = 0x230;   // hdr.kernel_alignment
+        public const int RelocatableKernel = 0x234; // hdr.relocatable_kernel
+        public const int ExtendedLoadFlags = 0x236; // hdr.xloadflags
+        public const int HardwareSubarch = 0x23c;   // hdr.hardware_subarch
+        public const int HardwareSubarchData = 0x240; // hdr.hardware_subarch_data
+        public const int PreferredAddress = 0x258;  // hdr.pref_address
+        public const int InitSize = 0x260;          // hdr.init_size
+        public const int E820Table = 0x2d0;         // e820_table
+        public const int E820EntrySize = 20;        // struct boot_e820_entry: addr, size, type
+        public const int Size = 0x1000;             // sizeof(struct boot_params)
+    }
+
+    /// <summary>The boot protocol the loader needs: 2.12, which added xloadflags (Documentation/arch/x86/boot.rst).</summary>
+    public const ushort MinimumLoaderVersion = 0x020c;
+
+    /// <summary>Where in the protected-mode kernel its 64-bit entry is (boot.rst: "the 64-bit entry point is 0x200").</summary>
+    public const ulong Entry64Offset = 0x200;
+
+    private const ushort Kernel64 = 1 << 0;          // XLF_KERNEL_64
+    private const ushort CanBeLoadedAbove4G = 1 << 1; // XLF_CAN_BE_LOADED_ABOVE_4G
+    private const ulong Below4G = 1UL << 32;
+    private const ulong LowMemoryEnd = 1 << 20;       // nothing below 1 MiB: the BIOS and the kernel's real-mode code live there
+    private const byte UndefinedLoader = 0xff;        // boot.rst: type_of_loader 0xFF, "undefined"
+
+    // E820 types by the names /sys/firmware/memmap and /proc/iomem give them (arch/x86/include/asm/e820/types.h and
+    // firmware_map_add_entry's names; the numbers are the ACPI specification's address range types).
+    private static readonly Dictionary<string, uint> E820Types = new(StringComparer.Ordinal)
+    {
+        ["System RAM"] = 1,
+        ["Reserved"] = 2,
+        ["reserved"] = 2,
+        ["ACPI Tables"] = 3,
+        ["ACPI Non-volatile Storage"] = 4,
+        ["Unusable memory"] = 5,
+        ["Persistent Memory"] = 7,
+        ["Persistent Memory (legacy)"] = 12,
+        ["Soft Reserved"] = 0xefffffff,
+    };
+
+    /// <summary>Whether <paramref name="image"/> has a bzImage setup header ("HdrS").</summary>
+    public static bool IsBzImage(ReadOnlySpan<byte> image) => image.Length >= HeaderBytes && image.Slice(MagicOffset, 4).SequenceEqual("HdrS"u8);
+
+    /// <summary>
+    /// The kexec_load plan for a 64-bit relocatable bzImage: a pure function of its inputs. The protected-mode kernel
+    /// goes to a kernel_alignment-aligned address at or above pref_address with init_size bytes free; boot_params is the
+    /// image's setup header on zeroes, with the e820 table, command line and initrd filled in and what the running
+    /// kernel's boot_params passes on (screen_info, acpi_rsdp_addr, hardware_subarch); a <see cref="Trampolines.X86_64"/>
+    /// enters the kernel's 64-bit entry.
+    /// </summary>
+    /// <param name="image">The bzImage.</param>
+    /// <param name="initrd">The initrd, or null for none.</param>
+    /// <param name="commandLine">The command line, or null for none.</param>
+    /// <param name="machine">RAM, page size, the firmware's memory map and the running kernel's boot_params.</param>
+    /// <exception cref="FormatException">The image is not a 64-bit relocatable bzImage of protocol 2.12 or later, or is truncated.</exception>
+    /// <exception cref="ArgumentException">The command line is too long, or something does not fit in RAM.</exception>
+    public static BootPlan Plan(ReadOnlyMemory<byte> image, ReadOnlyMemory<byte>? initrd, string? commandLine, MachineDescription machine)
+    {
+        ArgumentNullException.ThrowIfNull(machine);
+        var bytes = image.Span;
+        if (!IsBzImage(bytes)) throw new FormatException($"not a bzImage: no \"HdrS\" setup header at offset 0x{MagicOffset:x}");
+        if (bytes.Length < Layout.InitSize + 4) throw new FormatException($"the bzImage is truncated: {bytes.Length} bytes end inside its setup header");
+        ushort version = U16(bytes, VersionOffset);
+        if (version < MinimumLoaderVersion)
+        {
+            throw new FormatException($"boot protocol {version >> 8}.{version & 0xff} is older than 2.12, the first with a 64-bit entry this loader can use");
+        }
+        ushort xloadflags = U16(bytes, Layout.ExtendedLoadFlags);
+        if ((xloadflags & Kernel64) == 0) throw new FormatException("the bzImage has no 64-bit entry point (xloadflags lacks XLF_KERNEL_64)");
+        if (bytes[Layout.RelocatableKernel] == 0) throw new FormatException("the bzImage is not relocatable (relocatable_kernel is 0)");
+        int setupSectors = bytes[Layout.SetupSectors] == 0 ? 4 : bytes[Layout.SetupSectors]; // boot.rst: 0 means 4
+        int setupBytes = (setupSectors + 1) * 512;
+        ulong kernelBytes = (ulong)U32(bytes, Layout.SystemSize) * 16;
+        if ((ulong)bytes.Length < (ulong)setupBytes + kernelBytes)
+        {
+            throw new FormatException($"the bzImage is truncated: its header states {setupBytes} bytes of setup and {kernelBytes} of kernel, the file has {bytes.Length}");
+        }
+        PeImage.CheckComplete(bytes, "bzImage");
+        int headerEnd = 0x202 + bytes[Layout.Jump + 1];
+        if (headerEnd > Layout.Size || headerEnd > setupBytes) throw new FormatException($"the setup header claims to end at 0x{headerEnd:x}, past boot_params");
+
+        ulong alignment = Math.Max(U32(bytes, Layout.KernelAlignment), (uint)machine.PageSize);
+        if ((alignment & (alignment - 1)) != 0) throw new FormatException($"kernel_alignment 0x{alignment:x} is not a power of two");
+        ulong initSize = Math.Max(U32(bytes, Layout.InitSize), kernelBytes);
+        ulong preferred = U64(bytes, Layout.PreferredAddress);
+        bool above4G = (xloadflags & CanBeLoadedAbove4G) != 0;
+        ulong initrdMax = above4G ? ulong.MaxValue : (ulong)U32(bytes, Layout.InitrdAddressMax) + 1;
+
+        byte[]? line = null;
+        if (!string.IsNullOrEmpty(commandLine))
+        {
+            if (commandLine.Contains('\0', StringComparison.Ordinal)) throw new ArgumentException("the command line contains a NUL character; the kernel would ignore everything after it");
+            line = new byte[Encoding.UTF8.GetByteCount(commandLine) + 1];
+            Encoding.UTF8.GetBytes(commandLine, line);
+            uint most = U32(bytes, CommandLineSizeOffset);
+            if ((ulong)line.Length - 1 > most) throw new ArgumentException($"the command line is {line.Length - 1} bytes; this bzImage takes at most {most} (its setup header's cmdline_size)");
+        }
+
+        var placement = new PhysicalPlacement(machine.Ram, machine.PageSize);
+        ulong kernel = placement.Place("kernel", initSize, alignment, Math.Max(preferred, LowMemoryEnd), above4G ? ulong.MaxValue : Below4G);
+        var segments = new List<PlannedSegment>
+        {
+            new(new KexecSegmentSource(image.Slice(setupBytes, (int)kernelBytes), kernel, PhysicalPlacement.AlignUp(initSize, machine.PageSize)), "kernel (protected mode, with room for init_size)"),
+        };
+        var parameters = BootParams(bytes[..headerEnd], machine);
+        if (initrd is { } rd)
+        {
+            ulong at = placement.Place("initrd", (ulong)rd.Length, machine.PageSize, LowMemoryEnd, initrdMax);
+            Split(parameters, Layout.RamdiskImage, Layout.ExtRamdiskImage, at);
+            Split(parameters, Layout.RamdiskSize, Layout.ExtRamdiskSize, (ulong)rd.Length);
+            segments.Add(new(new KexecSegmentSource(rd, at, PhysicalPlacement.AlignUp((ulong)rd.Length, machine.PageSize)), "initrd"));
+        }
+        if (line is not null)
+        {
+            ulong at = placement.Place("command line", (ulong)line.Length, machine.PageSize, LowMemoryEnd, Below4G);
+            Split(parameters, Layout.CommandLinePointer, Layout.ExtCommandLinePointer, at);
+            segments.Add(new(new KexecSegmentSource(line, at, PhysicalPlacement.AlignUp((ulong)line.Length, machine.PageSize)), "command line"));
+        }
+        ulong paramsAt = placement.Place("boot_params", Layout.Size, machine.PageSize, LowMemoryEnd, Below4G);
+        segments.Add(new(new KexecSegmentSource(parameters, paramsAt, PhysicalPlacement.AlignUp(Layout.Size, machine.PageSize)), "boot_params (setup header, e820 table)"));
+        ulong trampolineAt = placement.Place("trampoline", Trampolines.X86_64Size, machine.PageSize, LowMemoryEnd, Below4G);
+        segments.Add(new(new KexecSegmentSource(Trampolines.X86_64(trampolineAt, paramsAt, kernel + Entry64Offset), trampolineAt, machine.PageSize),
+            "trampoline (GDT, segments, rsi = boot_params, jump to the 64-bit entry)"));
+        return new BootPlan(trampolineAt, segments, KexecArch.X86_64);
+    }
+
+    // boot_params from zero plus the image's setup header, and what the running kernel passes on.
+    private static byte[] BootParams(ReadOnlySpan<byte> setupHeader, MachineDescription machine)
+    {
+        var parameters = new byte[Layout.Size];
+        setupHeader[SetupSectorsStart..].CopyTo(parameters.AsSpan(SetupSectorsStart));
+        parameters[Layout.TypeOfLoader] = UndefinedLoader;
+        if (machine.BootParams is { } running && running.Length >= Layout.Size)
+        {
+            var current = running.Span;
+            current.Slice(Layout.ScreenInfo, Layout.ScreenInfoSize).CopyTo(parameters.AsSpan(Layout.ScreenInfo));
+            current.Slice(Layout.AcpiRsdpAddress, 8).CopyTo(parameters.AsSpan(Layout.AcpiRsdpAddress));
+            current.Slice(Layout.HardwareSubarch, 4 + 8).CopyTo(parameters.AsSpan(Layout.HardwareSubarch)); // subarch and its data
+        }
+        var e820 = machine.FirmwareMap.Where(r => E820Types.ContainsKey(r.Kind)).OrderBy(r => r.Start).ToList();
+        int max = (Layout.Size - Layout.E820Table) / Layout.E820EntrySize;
+        if (e820.Count > Math.Min(max, byte.MaxValue)) throw new ArgumentException($"the memory map has {e820.Count} entries; boot_params holds at most {Math.Min(max, byte.MaxValue)}");
+        parameters[Layout.E820Entries] = (byte)e820.Count;
+        for (int i = 0; i < e820.Count; i++)
+        {
+            var entry = parameters.AsSpan(Layout.E820Table + i * Layout.E820EntrySize);
+            BinaryPrimitives.WriteUInt64LittleEndian(entry, e820[i].Start);
+            BinaryPrimitives.WriteUInt64LittleEndian(entry[8..], e820[i].Size);
+            BinaryPrimitives.WriteUInt32LittleEndian(entry[16..], E820Types[e820[i].Kind]);
+        }
+        return parameters;
+    }
+
+    private const int SetupSectorsStart = Layout.SetupSectors;
+
+    // A 64-bit value as the protocol splits it: the low half in the setup header, the high half in boot_params' ext_ field.
+    private static void Split(byte[] parameters, int low, int high, ulong value)
+    {
+        BinaryPrimitives.WriteUInt32LittleEndian(parameters.AsSpan(low), (uint)value);
+        BinaryPrimitives.WriteUInt32LittleEndian(parameters.AsSpan(high), (uint)(value >> 32));
+    }
+
+    private static ushort U16(ReadOnlySpan<byte> b, int at) => BinaryPrimitives.ReadUInt16LittleEndian(b[at..]);
+
+    private static uint U32(ReadOnlySpan<byte> b, int at) => BinaryPrimitives.ReadUInt32LittleEndian(b[at..]);
+
+    private static ulong U64(ReadOnlySpan<byte> b, int at) => BinaryPrimitives.ReadUInt64LittleEndian(b[at..]);
+}

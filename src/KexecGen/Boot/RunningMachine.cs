@@ -1,0 +1,72 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Runtime.InteropServices;
+
+namespace KexecGen.Boot;
+
+/// <summary>
+/// Describes the machine this process runs on, for the loaders: /proc/iomem, /sys/firmware/memmap, /sys/firmware/fdt and
+/// /sys/kernel/boot_params/data, read as they are and handed to the pure parsers. Nothing else in the loaders reads a file.
+/// </summary>
+public static partial class RunningMachine
+{
+    private const string Iomem = "/proc/iomem";
+    private const string FirmwareMemmap = "/sys/firmware/memmap";
+    private const string FirmwareDeviceTree = "/sys/firmware/fdt";
+    private const string BootParams = "/sys/kernel/boot_params/data";
+
+    /// <summary>
+    /// What <see cref="KernelImage.Plan"/> needs to place <paramref name="kernel"/>: an ELF executable is placed at its
+    /// own addresses and needs only the page size (so no root for /proc/iomem); any other image the whole description.
+    /// </summary>
+    public static MachineDescription DescribeFor(ReadOnlySpan<byte> kernel, string? deviceTreePath = null) =>
+        ElfImage.IsExecutable(kernel)
+            ? new MachineDescription(Array.Empty<MemoryRange>(), (ulong)Environment.SystemPageSize, ReadOnlyMemory<byte>.Empty)
+            : Describe(deviceTreePath);
+
+    /// <summary>The running machine's description; <paramref name="deviceTreePath"/> replaces /sys/firmware/fdt when given.</summary>
+    /// <exception cref="IOException">A file cannot be read.</exception>
+    /// <exception cref="UnauthorizedAccessException">A file is root's only.</exception>
+    /// <exception cref="FormatException">/proc/iomem or /sys/firmware/memmap is malformed, or shows no RAM.</exception>
+    public static MachineDescription Describe(string? deviceTreePath = null)
+    {
+        var iomem = MemoryMap.ParseIomem(File.ReadAllText(Iomem));
+        var firmware = Directory.Exists(FirmwareMemmap)
+            ? MemoryMap.ParseFirmwareMemmap(Directory.GetDirectories(FirmwareMemmap)
+                .OrderBy(d => int.TryParse(Path.GetFileName(d), out int n) ? n : int.MaxValue)
+                .Select(d => (File.ReadAllText(Path.Combine(d, "start")), File.ReadAllText(Path.Combine(d, "end")), File.ReadAllText(Path.Combine(d, "type")))))
+            : iomem.Where(e => e.Depth == 0).Select(e => e.Range).ToList();
+        string? dtb = deviceTreePath ?? (File.Exists(FirmwareDeviceTree) ? FirmwareDeviceTree : null);
+        return new MachineDescription(MemoryMap.UsableRam(iomem), (ulong)Environment.SystemPageSize, Entropy(Arm64Image.EntropyBytes))
+        {
+            DeviceTree = dtb is null ? null : File.ReadAllBytes(dtb),
+            BootParams = File.Exists(BootParams) ? File.ReadAllBytes(BootParams) : null,
+            FirmwareMap = firmware,
+        };
+    }
+
+    // getrandom(2) through libc: no OpenSSL needed in a minimal initramfs.
+    private static unsafe byte[] Entropy(int count)
+    {
+        var bytes = new byte[count];
+        fixed (byte* p = bytes)
+        {
+            for (int done = 0; done < count;)
+            {
+                nint got = GetRandom(p + done, (nuint)(count - done), 0);
+                if (got < 0)
+                {
+                    int errno = Marshal.GetLastPInvokeError();
+                    if (errno == Interop.Errno.EINTR) continue;
+                    throw new IOException($"getrandom failed: {Interop.Errno.NameOf(errno) ?? errno.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+                }
+                done += (int)got;
+            }
+        }
+        return bytes;
+    }
+
+    [LibraryImport("libc", EntryPoint = "getrandom", SetLastError = true)]
+    private static unsafe partial nint GetRandom(byte* buffer, nuint length, uint flags);
+}
