@@ -1,11 +1,26 @@
 using System;
 using System.Diagnostics;
 using System.IO;
+using System.Linq;
 using System.Text;
 
 namespace KexecGen.Tests.Qemu;
 
-/// <summary>An x86_64 QEMU machine under TCG, its serial console captured, ended by a hard timeout.</summary>
+/// <summary>What differs between the emulated machines the tests boot: the emulator and its board.</summary>
+/// <param name="Emulator">The qemu-system binary.</param>
+/// <param name="Package">The Debian package that has it.</param>
+/// <param name="Board">Machine, CPU and device arguments.</param>
+internal sealed record QemuTarget(string Emulator, string Package, string[] Board)
+{
+    /// <summary>A PC with the isa-debug-exit device, so that a payload can end QEMU with a code.</summary>
+    public static readonly QemuTarget X86_64 = new("qemu-system-x86_64", "qemu-system-x86",
+        new[] { "-device", $"isa-debug-exit,iobase=0x{QemuMachine.DebugExitPort:x},iosize=0x04" });
+
+    /// <summary>The virt board with a Cortex-A57, as Debian's arm64 kernel boots on it (console ttyAMA0).</summary>
+    public static readonly QemuTarget Arm64 = new("qemu-system-aarch64", "qemu-system-arm", new[] { "-M", "virt", "-cpu", "cortex-a57" });
+}
+
+/// <summary>A QEMU machine under TCG, its serial console captured, ended by a hard timeout.</summary>
 internal static class QemuMachine
 {
     /// <summary>Exit code QEMU gives when the guest writes <paramref name="value"/> to the isa-debug-exit port.</summary>
@@ -15,11 +30,12 @@ internal static class QemuMachine
     public const int DebugExitPort = 0xf4;
 
     /// <summary>Boots <paramref name="kernel"/> with <paramref name="initramfs"/>; returns QEMU's exit code and the console text.</summary>
-    public static (int ExitCode, string Console, TimeSpan Elapsed) Boot(string kernel, byte[] initramfs, string commandLine, TimeSpan timeout)
+    public static (int ExitCode, string Console, TimeSpan Elapsed) Boot(string kernel, byte[] initramfs, string commandLine, TimeSpan timeout, QemuTarget? target = null)
     {
+        target ??= QemuTarget.X86_64;
         var initrd = Path.Combine(Path.GetTempPath(), $"kexecgen-initrd-{Guid.NewGuid():N}.cpio");
         File.WriteAllBytes(initrd, initramfs);
-        var info = new ProcessStartInfo("qemu-system-x86_64")
+        var info = new ProcessStartInfo(target.Emulator)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -28,9 +44,7 @@ internal static class QemuMachine
         foreach (var arg in new[]
         {
             "-accel", "tcg", "-m", "1024", "-smp", "1", "-nographic", "-no-reboot", "-nodefaults", "-serial", "stdio",
-            "-device", $"isa-debug-exit,iobase=0x{DebugExitPort:x},iosize=0x04",
-            "-kernel", kernel, "-initrd", initrd, "-append", commandLine,
-        })
+        }.Concat(target.Board).Concat(new[] { "-kernel", kernel, "-initrd", initrd, "-append", commandLine }))
         {
             info.ArgumentList.Add(arg);
         }
@@ -43,7 +57,7 @@ internal static class QemuMachine
         }
         catch (System.ComponentModel.Win32Exception e)
         {
-            throw new InvalidOperationException("qemu-system-x86_64 is not installed (apt-get install qemu-system-x86; .ci/run does)", e);
+            throw new InvalidOperationException($"{target.Emulator} is not installed (apt-get install {target.Package}; .ci/run does)", e);
         }
         using (qemu)
         {
