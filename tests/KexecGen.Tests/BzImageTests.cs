@@ -35,7 +35,7 @@ public class BzImageTests
         }
         """;
 
-    private static readonly Lazy<string> WriterProgram = new(CompileWriter);
+    private static readonly Lazy<string> WriterProgram = new(() => Boot.HostC.Compile("bzimage-writer", Writer));
 
     // What the kernel's bzImage loader adds to cmdline_len before comparing with cmdline_size: MAX_ELFCOREHDR_STR_LEN
     // in arch/x86/kernel/kexec-bzimage64.c ("elfcorehdr=0x<64bit-value> ").
@@ -117,18 +117,5 @@ public class BzImageTests
             version.ToString(CultureInfo.InvariantCulture), commandLineSize.ToString(CultureInfo.InvariantCulture));
         Assert.True(code == 0, err);
         return path;
-    }
-
-    // Host gcc, with asm/ from the x86_64 ABI's own uapi headers (the ones headers/x86_64.yaml was scanned from).
-    private static string CompileWriter()
-    {
-        var abi = Repo.Arches.Abis.Single(a => a.Name == "x86_64");
-        var source = Path.Combine(Path.GetTempPath(), $"kexecgen-bzimage-writer-{Guid.NewGuid():N}.c");
-        File.WriteAllText(source, Writer);
-        var program = Path.ChangeExtension(source, null);
-        var args = abi.Include.Select(d => "-I" + d).Concat(new[] { "-O1", "-o", program, source }).ToArray();
-        var (code, _, err) = ProcessRunner.Run("gcc", TimeSpan.FromMinutes(1), args);
-        Assert.True(code == 0, "gcc could not build the bzImage writer: " + err);
-        return program;
     }
 }
