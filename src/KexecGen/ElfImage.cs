@@ -38,27 +38,40 @@ public sealed class ElfImage
     /// <exception cref="FormatException">Not an ELF executable with loadable segments.</exception>
     public static ElfImage Parse(byte[] image, ulong pageSize)
     {
+        ArgumentNullException.ThrowIfNull(image);
         if (!IsElf(image) || image.Length < 52) throw new FormatException("not an ELF file");
         bool is64 = image[4] == 2, big = image[5] == 2;
-        ulong Word(int at, bool wide) => wide
-            ? (big ? BinaryPrimitives.ReadUInt64BigEndian(image.AsSpan(at)) : BinaryPrimitives.ReadUInt64LittleEndian(image.AsSpan(at)))
-            : (big ? BinaryPrimitives.ReadUInt32BigEndian(image.AsSpan(at)) : BinaryPrimitives.ReadUInt32LittleEndian(image.AsSpan(at)));
+        if (is64 && image.Length < 64) throw new FormatException("the ELF header is truncated");
+        ulong Word(long at, bool wide)
+        {
+            if (at < 0 || at + (wide ? 8 : 4) > image.Length) throw new FormatException($"the ELF file is truncated: a field at offset {at} is past its end");
+            return wide
+                ? (big ? BinaryPrimitives.ReadUInt64BigEndian(image.AsSpan((int)at)) : BinaryPrimitives.ReadUInt64LittleEndian(image.AsSpan((int)at)))
+                : (big ? BinaryPrimitives.ReadUInt32BigEndian(image.AsSpan((int)at)) : BinaryPrimitives.ReadUInt32LittleEndian(image.AsSpan((int)at)));
+        }
         ushort Half(int at) => big ? BinaryPrimitives.ReadUInt16BigEndian(image.AsSpan(at)) : BinaryPrimitives.ReadUInt16LittleEndian(image.AsSpan(at));
 
         const uint Load = 1;
+        const ulong MaxMemory = 1UL << 48; // past any physical address: a larger size is a corrupt header, not a request
         if (!IsExecutable(image)) throw new FormatException("not an ELF executable (ET_EXEC)");
         ulong entry = Word(24, is64);
-        int phoff = checked((int)Word(is64 ? 32 : 28, is64));
+        ulong phoff = Word(is64 ? 32 : 28, is64);
         int phentsize = Half(is64 ? 54 : 42), phnum = Half(is64 ? 56 : 44);
+        if (phentsize < (is64 ? 56 : 32)) throw new FormatException($"program headers of {phentsize} bytes are too small");
+        if (phoff > (ulong)image.Length || (ulong)phnum * (ulong)phentsize > (ulong)image.Length - phoff)
+        {
+            throw new FormatException($"{phnum} program headers at offset {phoff} reach past the end of the file");
+        }
 
         var segments = new List<KexecSegmentSource>();
         for (int i = 0; i < phnum; i++)
         {
-            int h = phoff + i * phentsize;
+            long h = (long)phoff + (long)i * phentsize;
             if ((uint)Word(h, false) != Load) continue;
             ulong offset = Word(is64 ? h + 8 : h + 4, is64), paddr = Word(is64 ? h + 24 : h + 12, is64);
             ulong filesz = Word(is64 ? h + 32 : h + 16, is64), memsz = Word(is64 ? h + 40 : h + 20, is64);
-            if (offset + filesz > (ulong)image.Length) throw new FormatException($"program header {i} reaches past the end of the file");
+            if (offset > (ulong)image.Length || filesz > (ulong)image.Length - offset) throw new FormatException($"program header {i} reaches past the end of the file");
+            if (memsz > MaxMemory || paddr > MaxMemory) throw new FormatException($"program header {i} places 0x{memsz:x} bytes at 0x{paddr:x}: past any physical memory");
             // The kernel wants page-aligned destinations: start at the page, zero-fill up to the data.
             ulong start = paddr / pageSize * pageSize, lead = paddr - start;
             var bytes = new byte[lead + filesz];

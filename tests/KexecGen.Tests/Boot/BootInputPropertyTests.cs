@@ -1,0 +1,180 @@
+using System;
+using System.Buffers.Binary;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text;
+using CsCheck;
+using KexecGen.Boot;
+using Xunit;
+
+namespace KexecGen.Tests.Boot;
+
+/// <summary>
+/// Kernel images, device trees, /proc/iomem and /sys/firmware/memmap text are untrusted bytes. Each parser gets 10^5
+/// random inputs (mutations of a valid one, so that most get past the magic): it must answer, or throw only the
+/// exceptions it documents, with a message; and allocate no more than a bounded multiple of the input's size.
+/// KEXECGEN_PROPERTY_ITERATIONS sets another count.
+/// </summary>
+public class BootInputPropertyTests
+{
+    private static readonly long Iterations =
+        long.TryParse(Environment.GetEnvironmentVariable("KEXECGEN_PROPERTY_ITERATIONS"), out long n) && n > 0 ? n : 100_000;
+
+    private const long AllowedPerInputByte = 256, AllowedFixed = 4 << 20;
+
+    private static readonly MachineDescription Machine = new(
+        new[] { new MemoryRange(0x100000, 0x3ffe0000, MemoryMap.SystemRam), new MemoryRange(0x40000000, 0x80000000, MemoryMap.SystemRam) },
+        4096, new byte[Arm64Image.EntropyBytes])
+    {
+        DeviceTree = new DeviceTree().ToArray(),
+        BootParams = new byte[4096],
+        FirmwareMap = new[] { new MemoryRange(0, 0x80000000, MemoryMap.SystemRam) },
+    };
+
+    // A valid input with some bytes overwritten, some cut off, or some inserted.
+    private static Gen<byte[]> Mutated(byte[] seed) =>
+        Gen.Select(Gen.Int[0, 2], Gen.Int[0, Math.Max(0, seed.Length - 1)], Gen.Byte.Array[1, 8], Gen.Int[0, 3]).Select((kind, at, noise, word) =>
+        {
+            var bytes = kind switch
+            {
+                0 => seed.ToArray(),
+                1 => seed[..at],
+                _ => seed[..at].Concat(noise).Concat(seed[at..]).ToArray(),
+            };
+            if (kind == 0)
+            {
+                // Header fields are where parsers trust numbers: often overwrite a whole aligned word.
+                int start = word == 0 ? at / 4 * 4 : at;
+                for (int i = 0; i < noise.Length && start + i < bytes.Length; i++) bytes[start + i] = noise[i];
+            }
+            return bytes;
+        });
+
+    [Fact]
+    public void DeviceTree_Parse() => Check(SeedDeviceTree(), bytes =>
+    {
+        var tree = DeviceTree.Parse(bytes);
+        _ = tree.ToArray();
+    }, typeof(FormatException));
+
+    [Fact]
+    public void Arm64Image_Plan() => Check(SeedArm64Image(), bytes => Arm64Image.Plan(bytes, new byte[100], "console=ttyAMA0", Machine with { DeviceTree = SeedDeviceTree() }),
+        typeof(FormatException), typeof(ArgumentException));
+
+    [Fact]
+    public void Arm64Plan_OfAMutatedDeviceTree() => Check(SeedDeviceTree(), bytes => Arm64Image.Plan(SeedArm64Image(), null, "x", Machine with { DeviceTree = bytes }),
+        typeof(FormatException), typeof(ArgumentException));
+
+    [Fact]
+    public void BzImage_Plan() => Check(SeedBzImage(), bytes => BzImage.Plan(bytes, new byte[100], "console=ttyS0", Machine),
+        typeof(FormatException), typeof(ArgumentException));
+
+    [Fact]
+    public void KernelImage_Plan_OfElfAndGzip()
+    {
+        Check(Qemu.SerialPayload.Elf("x", 1), bytes => KernelImage.Plan(bytes, null, null, Machine), typeof(FormatException), typeof(ArgumentException));
+        Check(Gzip(SeedArm64Image()), bytes => KernelImage.Plan(bytes, null, null, Machine with { DeviceTree = SeedDeviceTree() }), typeof(FormatException), typeof(ArgumentException));
+    }
+
+    [Fact]
+    public void Iomem_Parse() => Check(Encoding.ASCII.GetBytes(IomemSeed), bytes => MemoryMap.UsableRam(MemoryMap.ParseIomem(Encoding.Latin1.GetString(bytes))),
+        typeof(FormatException));
+
+    [Fact]
+    public void FirmwareMemmap_Parse() => Check(Encoding.ASCII.GetBytes("0x0\n0x9fbff\nSystem RAM\n0x100000\n0x3ffdffff\nSystem RAM\n"), bytes =>
+    {
+        var lines = Encoding.Latin1.GetString(bytes).Split('\n');
+        var triples = Enumerable.Range(0, lines.Length / 3).Select(i => (lines[3 * i], lines[3 * i + 1], lines[3 * i + 2]));
+        MemoryMap.ParseFirmwareMemmap(triples);
+    }, typeof(FormatException));
+
+    private const string IomemSeed = """
+        00000000-00000fff : Reserved
+        00001000-0009fbff : System RAM
+        00100000-3ffdffff : System RAM
+          01000000-01e03fff : Kernel code
+          02000000-0246ffff : reserved
+        3ffe0000-3fffffff : Reserved
+        """;
+
+    private static void Check(byte[] seed, Action<byte[]> parse, params Type[] documented)
+    {
+        long answered = 0, refused = 0;
+        Mutated(seed).Sample(bytes =>
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            try
+            {
+                parse(bytes);
+                System.Threading.Interlocked.Increment(ref answered);
+            }
+            catch (Exception e) when (documented.Contains(e.GetType()))
+            {
+                Assert.False(string.IsNullOrWhiteSpace(e.Message), $"{e.GetType().Name} without a message");
+                System.Threading.Interlocked.Increment(ref refused);
+            }
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            Assert.True(allocated <= AllowedFixed + AllowedPerInputByte * bytes.Length, $"{allocated} bytes allocated for {bytes.Length} bytes of input");
+        }, iter: Iterations, threads: Environment.ProcessorCount);
+        // Both outcomes must occur, or the mutations never reach the code past the first check (or never break it).
+        if (Iterations >= 10_000) Assert.True(answered > 0 && refused > 0, $"{answered} inputs answered, {refused} refused");
+    }
+
+    private static byte[] SeedDeviceTree()
+    {
+        var tree = new DeviceTree();
+        tree.Reservations.Add(new MemoryReservation(0x48000000, 0x1000));
+        tree.Root.SetString("model", "kexecgen");
+        var memory = tree.Root.GetOrAddChild("memory@40000000");
+        memory.SetString("device_type", "memory");
+        memory.SetUInt64("reg", 0x40000000);
+        var chosen = tree.Root.GetOrAddChild("chosen");
+        chosen.SetString("bootargs", "console=ttyAMA0");
+        chosen.SetUInt64("linux,initrd-start", 0x48000000);
+        chosen.GetOrAddChild("deeper").Set("cells", new byte[] { 0, 0, 0, 1 });
+        return tree.ToArray();
+    }
+
+    private static byte[] SeedArm64Image()
+    {
+        var image = new byte[4096];
+        BinaryPrimitives.WriteUInt64LittleEndian(image.AsSpan(16), 2 << 20);
+        BinaryPrimitives.WriteUInt64LittleEndian(image.AsSpan(24), 0xa);
+        BinaryPrimitives.WriteUInt32LittleEndian(image.AsSpan(56), Arm64Image.Magic);
+        image[0] = (byte)'M';
+        image[1] = (byte)'Z';
+        BinaryPrimitives.WriteUInt32LittleEndian(image.AsSpan(0x3c), 0x40);
+        "PE\0\0"u8.CopyTo(image.AsSpan(0x40));
+        BinaryPrimitives.WriteUInt16LittleEndian(image.AsSpan(0x46), 1);   // one section
+        BinaryPrimitives.WriteUInt16LittleEndian(image.AsSpan(0x54), 0);   // no optional header
+        BinaryPrimitives.WriteUInt32LittleEndian(image.AsSpan(0x58 + 16), 0x800); // SizeOfRawData
+        BinaryPrimitives.WriteUInt32LittleEndian(image.AsSpan(0x58 + 20), 0x400); // PointerToRawData
+        return image;
+    }
+
+    // The bzImage fields the loader reads, set by offset (LoaderTests checks the layout against asm/bootparam.h).
+    private static byte[] SeedBzImage()
+    {
+        var image = new byte[4096 + 4096];
+        image[0x1f1] = 7;
+        BinaryPrimitives.WriteUInt32LittleEndian(image.AsSpan(0x1f4), 4096 / 16);
+        image[0x201] = 0x66;
+        "HdrS"u8.CopyTo(image.AsSpan(0x202));
+        BinaryPrimitives.WriteUInt16LittleEndian(image.AsSpan(0x206), 0x020f);
+        BinaryPrimitives.WriteUInt32LittleEndian(image.AsSpan(0x22c), 0x7fffffff);
+        BinaryPrimitives.WriteUInt32LittleEndian(image.AsSpan(0x230), 0x200000);
+        image[0x234] = 1;
+        BinaryPrimitives.WriteUInt16LittleEndian(image.AsSpan(0x236), 3);
+        BinaryPrimitives.WriteUInt32LittleEndian(image.AsSpan(0x238), 2047);
+        BinaryPrimitives.WriteUInt64LittleEndian(image.AsSpan(0x258), 0x1000000);
+        BinaryPrimitives.WriteUInt32LittleEndian(image.AsSpan(0x260), 0x800000);
+        return image;
+    }
+
+    private static byte[] Gzip(byte[] bytes)
+    {
+        using var output = new System.IO.MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(output, System.IO.Compression.CompressionLevel.Fastest)) gzip.Write(bytes);
+        return output.ToArray();
+    }
+}
