@@ -48,33 +48,41 @@ public class KexecException : IOException
 
     private static string Name(int errno) => Interop.Errno.NameOf(errno) ?? $"errno {errno}";
 
-    // What kexec_load(2), kexec_file_load(2) and reboot(2) say each error means, in our words: an errno means
-    // different things to different syscalls, so reboot's have their own table.
-    private static string Meaning(string syscall, int errno) => syscall == "reboot" ? RebootMeaning(errno) : LoadMeaning(errno);
-
-    private static string RebootMeaning(int errno) => Name(errno) switch
+    // What kexec_load(2), kexec_file_load(2) and reboot(2) say each error means, in our words. An errno means
+    // different things to different syscalls (EINVAL from reboot is "nothing loaded"), so each has its own entries;
+    // the shared ones apply to both load syscalls only.
+    private static string Meaning(string syscall, int errno)
     {
-        "EINVAL" => "no kernel is loaded: load one first",
-        "EPERM" => "not permitted: the caller lacks CAP_SYS_BOOT, or runs in a PID namespace that may not reboot",
-        "ENOSYS" => "this ABI has no reboot syscall",
-        _ => Marshal.GetPInvokeErrorMessage(errno),
+        var name = Name(errno);
+        if (BySyscall.TryGetValue((syscall, name), out var meaning)) return meaning;
+        if (syscall != "reboot" && ByLoadSyscall.TryGetValue(name, out meaning)) return meaning;
+        return Marshal.GetPInvokeErrorMessage(errno);
+    }
+
+    private static readonly System.Collections.Generic.Dictionary<(string Syscall, string Errno), string> BySyscall = new()
+    {
+        [("kexec_load", "ENOSYS")] = "this kernel does not implement kexec_load (built without CONFIG_KEXEC), or this ABI has no such syscall",
+        [("kexec_load", "EINVAL")] = "an argument was refused: the flags or architecture, or a segment's alignment, size, overlap or destination (outside RAM, or outside the crashkernel= range for a crash kernel)",
+        [("kexec_load", "EADDRNOTAVAIL")] = "a segment's destination is not memory the kernel can load to",
+        [("kexec_file_load", "ENOSYS")] = "this kernel does not implement kexec_file_load (built without CONFIG_KEXEC_FILE), or this ABI has no such syscall",
+        [("kexec_file_load", "EINVAL")] = "an argument was refused: the flags, or the command line (too long for the image, or not NUL-terminated)",
+        [("kexec_file_load", "ENOEXEC")] = "the kernel cannot load this image: not a format its file loader boots, or built for another architecture",
+        [("kexec_file_load", "EBADF")] = "a file descriptor is not open for reading",
+        [("kexec_file_load", "EKEYREJECTED")] = "the image's signature was rejected: the kernel requires images signed with a trusted key",
+        [("kexec_file_load", "ENOKEY")] = "the image is unsigned or its key is unknown: the kernel requires signed images",
+        [("kexec_file_load", "EBADMSG")] = "the image's signature is malformed: the kernel requires signed images",
+        [("kexec_file_load", "EADDRNOTAVAIL")] = "no memory is reserved for a crash kernel (boot with crashkernel=)",
+        [("reboot", "EINVAL")] = "no kernel is loaded: load one first",
+        [("reboot", "EPERM")] = "not permitted: the caller lacks CAP_SYS_BOOT, or runs in a PID namespace that may not reboot",
+        [("reboot", "ENOSYS")] = "this ABI has no reboot syscall",
     };
 
-    private static string LoadMeaning(int errno) => Name(errno) switch
+    private static readonly System.Collections.Generic.Dictionary<string, string> ByLoadSyscall = new(StringComparer.Ordinal)
     {
-        "ENOSYS" => "this kernel does not implement the syscall (built without CONFIG_KEXEC or CONFIG_KEXEC_FILE), or this ABI has no such syscall",
-        "EPERM" => "not permitted: the caller lacks CAP_SYS_BOOT, kexec is disabled (kernel.kexec_load_disabled), or the kernel is locked down",
-        "EBUSY" => "another kernel is being loaded or the loaded one is in use",
-        "ENOEXEC" => "the kernel cannot load this image: not a format it boots, or built for another architecture",
-        "EINVAL" => "an argument was refused: flags, architecture, a segment's alignment, size or overlap, or the command line",
-        "ENOMEM" => "not enough memory for the image (for a crash kernel: no or too small crashkernel= reservation)",
-        "EKEYREJECTED" => "the image's signature was rejected: the kernel requires images signed with a trusted key",
-        "ENOKEY" => "the image is unsigned or its key is unknown: the kernel requires signed images",
-        "EBADMSG" => "the image's signature is malformed: the kernel requires signed images",
-        "EBADF" => "a file descriptor is not open for reading",
-        "EADDRNOTAVAIL" => "no memory is reserved for a crash kernel (boot with crashkernel=)",
-        "ENOENT" => "nothing is loaded to act on",
-        _ => Marshal.GetPInvokeErrorMessage(errno),
+        ["EPERM"] = "not permitted: the caller lacks CAP_SYS_BOOT, kexec is disabled (kernel.kexec_load_disabled), or the kernel is locked down",
+        ["EBUSY"] = "another kernel is being loaded or the loaded one is in use",
+        ["ENOMEM"] = "not enough memory for the image (for a crash kernel: no or too small crashkernel= reservation)",
+        ["ENOENT"] = "nothing is loaded to act on",
     };
 }
 

@@ -106,6 +106,27 @@ public class CliLoadTests
         Assert.Equal("kexec_load", call.GetProperty("syscall").GetString());
         Assert.False(call.GetProperty("made").GetBoolean());
         Assert.Contains("entry=0x1000000, nr_segments=1", call.GetProperty("args").GetString(), StringComparison.Ordinal);
+        var segment = Assert.Single(doc.RootElement.GetProperty("plan").GetProperty("segments").EnumerateArray().ToList());
+        Assert.Equal(0x1000000UL, segment.GetProperty("mem").GetUInt64());
+        Assert.StartsWith("ELF program header 0", segment.GetProperty("contents").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void DryRun_OfABzImage_PrintsEverySegmentAndWhatItHolds()
+    {
+        // A bzImage through kexec_load is planned from this machine's /proc/iomem and firmware map: root only.
+        var kernel = Path.Combine(Path.GetTempPath(), $"kexecgen-bz-{Guid.NewGuid():N}");
+        File.WriteAllBytes(kernel, Boot.LoaderTests.BzImageFixture(64 * 1024));
+        var (code, stdout, stderr) = Kexec("-c", "-l", kernel, "--initrd", "/bin/sh", "--append", "console=ttyS0", "--dry-run");
+
+        Assert.True(code == 0, stderr);
+        var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith("kexec_load(entry=0x", lines[0], StringComparison.Ordinal);
+        Assert.Contains("flags=0|KEXEC_ARCH_X86_64", lines[0], StringComparison.Ordinal);
+        foreach (var holds in new[] { "kernel", "initrd", "command line", "boot_params", "trampoline" })
+        {
+            Assert.Contains(lines, l => l.StartsWith("# segment ", StringComparison.Ordinal) && l.Contains("): " + holds, StringComparison.Ordinal));
+        }
     }
 
     [Fact]

@@ -27,6 +27,23 @@ public class SafeApiTests
         Assert.Contains("CONFIG_KEXEC_FILE", e.Explanation, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("reboot", "EINVAL", "no kernel is loaded", "segment")]
+    [InlineData("kexec_load", "EINVAL", "segment's alignment", "command line")]
+    [InlineData("kexec_file_load", "EINVAL", "command line", "segment")]
+    [InlineData("kexec_load", "ENOSYS", "CONFIG_KEXEC)", "CONFIG_KEXEC_FILE")]
+    [InlineData("reboot", "EBUSY", "resource busy", "another kernel is being loaded")]
+    public void EachErrno_IsExplainedForTheSyscallItCameFrom(string syscall, string errno, string says, string doesNotSay)
+    {
+        int number = (int)typeof(Errno).GetField(errno)!.GetValue(null)!;
+
+        var e = KexecException.For(syscall, number);
+
+        Assert.Equal(errno, e.ErrnoName);
+        Assert.Contains(says, e.Explanation, StringComparison.Ordinal);
+        Assert.DoesNotContain(doesNotSay, e.Explanation, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void LoadFile_LeavesTheCallersHandlesOpen_AndClosesItsOwn()
     {

@@ -254,7 +254,7 @@ public class LoaderTests
         Assert.Contains("at most 2047", e.Message, StringComparison.Ordinal);
     }
 
-    private static byte[] BzImageFixture(int kernelBytes)
+    internal static byte[] BzImageFixture(int kernelBytes)
     {
         var path = Path.Combine(Path.GetTempPath(), $"kexecgen-bzimage-{Guid.NewGuid():N}");
         var (code, _, err) = ProcessRunner.Run(Writer.Value, TimeSpan.FromSeconds(30), path, kernelBytes.ToString(CultureInfo.InvariantCulture));
