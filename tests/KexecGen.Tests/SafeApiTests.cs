@@ -27,6 +27,18 @@ public class SafeApiTests
         Assert.Contains("CONFIG_KEXEC_FILE", e.Explanation, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void LoadImage_MapsPlansAndReachesKexecLoad()
+    {
+        // As root, /proc/iomem has real addresses and the bzImage is planned; this kernel then answers ENOSYS.
+        var kernel = Path.Combine(Path.GetTempPath(), $"kexecgen-bz-{Guid.NewGuid():N}");
+        File.WriteAllBytes(kernel, Boot.LoaderTests.BzImageFixture(64 * 1024));
+
+        var e = Assert.Throws<KexecNotSupportedException>(() => Kexec.LoadImage(kernel, "/bin/sh", "console=ttyS0"));
+        Assert.Equal("kexec_load", e.Syscall);
+        Assert.Throws<FormatException>(() => Kexec.LoadImage("/bin/sh")); // a shared object is no kernel: refused first
+    }
+
     [Theory]
     [InlineData("reboot", "EINVAL", "no kernel is loaded", "segment")]
     [InlineData("kexec_load", "EINVAL", "segment's alignment", "command line")]

@@ -101,6 +101,10 @@ public class KexecQemuTests(GuestKit kit, ITestOutputHelper log) : IClassFixture
         var first = kit.Base(FirstInit($"""
             /bin/kexec -e
             echo "KEXECGEN-EXEC-UNLOADED-EXIT $?"
+            /bin/busybox head -c 4000000 /vmlinuz > /truncated
+            /bin/kexec -c -l /truncated --append "{Console}"
+            echo "KEXECGEN-TRUNCATED-EXIT $?"
+            /bin/kexec -S || echo "KEXECGEN-STATUS nothing loaded"
             /bin/kexec -c -l /vmlinuz --initrd /second.cpio --append "{Console} kexecgen_marker={marker}"
             echo "KEXECGEN-LOAD-EXIT $?"
             /bin/kexec -S && echo "KEXECGEN-STATUS loaded"
@@ -117,6 +121,9 @@ public class KexecQemuTests(GuestKit kit, ITestOutputHelper log) : IClassFixture
 
         Assert.True(console.Contains("kexec: no kernel is loaded: load one with -l first", StringComparison.Ordinal) && console.Contains("KEXECGEN-EXEC-UNLOADED-EXIT 1", StringComparison.Ordinal),
             "kexec -e with nothing loaded did not say so; console:\n" + console);
+        Assert.True(console.Contains("kexec: the bzImage is truncated", StringComparison.Ordinal) && console.Contains("KEXECGEN-TRUNCATED-EXIT 1", StringComparison.Ordinal),
+            "a truncated bzImage was not refused before kexec_load; console:\n" + console);
+        Assert.Contains("KEXECGEN-STATUS nothing loaded", console, StringComparison.Ordinal);
         Assert.True(console.Contains("KEXECGEN-LOAD-EXIT 0", StringComparison.Ordinal), "kexec -c -l of the bzImage failed; console:\n" + console);
         Assert.True(console.Contains("KEXECGEN-STATUS loaded", StringComparison.Ordinal), "kexec -S did not see the kernel; console:\n" + console);
         Assert.True(console.Contains($"KEXECGEN-SECOND-KERNEL {marker}", StringComparison.Ordinal), "the second kernel's marker never came; console:\n" + console);
