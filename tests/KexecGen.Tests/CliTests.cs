@@ -129,6 +129,19 @@ public class CliLoadTests
         }
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Exec_SyncsFirst_UnlessToldNotTo(bool sync)
+    {
+        // --dry-run: reboot(2) is never called on this machine.
+        var (code, stdout, _) = sync ? Kexec("-e", "--dry-run") : Kexec("-e", "-y", "--dry-run");
+
+        Assert.Equal(0, code);
+        Assert.Equal(sync, stdout.Contains("# sync(): file systems written back first", StringComparison.Ordinal));
+        Assert.Contains("reboot(LINUX_REBOOT_MAGIC1, LINUX_REBOOT_MAGIC2, LINUX_REBOOT_CMD_KEXEC, NULL)", stdout, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void RealLoad_ReportsEnosys_InOneClearLine()
     {

@@ -16,52 +16,23 @@ public class Arm64KexecQemuTests(Arm64GuestKit kit, ITestOutputHelper log) : ICl
     private static readonly TimeSpan Limit = TimeSpan.FromMinutes(4);
     private const string Console = "console=ttyAMA0 panic=-1 loglevel=4";
 
-    // The second kernel's /init: prints the marker from its command line and the one the test put in its device tree.
-    private const string SecondInit = """
-        #!/bin/busybox sh
-        /bin/busybox mkdir -p /proc /sys
-        /bin/busybox mount -t proc proc /proc
-        /bin/busybox mount -t sysfs sys /sys
-        for word in $(/bin/busybox cat /proc/cmdline); do
-          case "$word" in kexecgen_marker=*) echo "KEXECGEN-SECOND-KERNEL ${word#kexecgen_marker=}" ;; esac
-        done
-        if [ -f /sys/firmware/devicetree/base/chosen/kexecgen,marker ]; then
-          echo "KEXECGEN-DEVICE-TREE $(/bin/busybox cat /sys/firmware/devicetree/base/chosen/kexecgen,marker)"
-        fi
-        /bin/busybox poweroff -f
-        """;
-
-    private static string FirstInit(string commands) => $"""
-        #!/bin/busybox sh
-        /bin/busybox mkdir -p /proc /sys /dev
-        /bin/busybox mount -t proc proc /proc
-        /bin/busybox mount -t sysfs sys /sys
-        /bin/busybox mount -t devtmpfs dev /dev
-        {commands}
-        /bin/busybox poweroff -f
-        """;
-
     [Fact]
     public void PlainLoad_FallsBackToKexecLoad_AndBootsDebiansImage()
     {
         var marker = Guid.NewGuid().ToString("N");
         var image = File.ReadAllBytes(kit.Kernel);
-        var first = kit.Base(FirstInit($"""
+        var first = kit.Base(GuestScripts.FirstInit($"""
             /bin/kexec -l /truncated.img --append "{Console}"
             echo "KEXECGEN-TRUNCATED-EXIT $?"
             /bin/busybox truncate -s 1536M /huge.cpio
             /bin/kexec -c -l /vmlinuz --initrd /huge.cpio --append "{Console}"
             echo "KEXECGEN-HUGE-EXIT $?"
             /bin/kexec -S || echo "KEXECGEN-STATUS nothing loaded"
-            /bin/kexec -l /vmlinuz --initrd /second.cpio --append "{Console} kexecgen_marker={marker}"
-            echo "KEXECGEN-LOAD-EXIT $?"
-            /bin/kexec -S && echo "KEXECGEN-STATUS loaded"
-            /bin/kexec -e
-            echo "KEXECGEN-EXEC-RETURNED $?"
+            {GuestScripts.LoadAndExecute($"/bin/kexec -l /vmlinuz --initrd /second.cpio --append \"{Console} kexecgen_marker={marker}\"")}
             """))
             .File("vmlinuz", image)
             .File("truncated.img", image.AsSpan(0, image.Length / 2).ToArray())
-            .File("second.cpio", kit.Base(SecondInit, withKexec: false).ToArray())
+            .File("second.cpio", kit.Base(GuestScripts.SecondInit, withKexec: false).ToArray())
             .ToArray();
 
         var console = Boot(first);
@@ -71,9 +42,7 @@ public class Arm64KexecQemuTests(Arm64GuestKit kit, ITestOutputHelper log) : ICl
         Assert.True(console.Contains("kexec: the initrd (1536 MiB) does not fit in free RAM", StringComparison.Ordinal) && console.Contains("KEXECGEN-HUGE-EXIT 1", StringComparison.Ordinal),
             "an initrd larger than RAM was not refused before kexec_load; console:\n" + console);
         Assert.Contains("KEXECGEN-STATUS nothing loaded", console, StringComparison.Ordinal);
-        Assert.True(console.Contains("KEXECGEN-LOAD-EXIT 0", StringComparison.Ordinal), "kexec -l of Debian's arm64 Image failed; console:\n" + console);
-        Assert.True(console.Contains("KEXECGEN-STATUS loaded", StringComparison.Ordinal), "kexec -S did not see the kernel; console:\n" + console);
-        Assert.True(console.Contains($"KEXECGEN-SECOND-KERNEL {marker}", StringComparison.Ordinal), "the second kernel's marker never came; console:\n" + console);
+        GuestScripts.AssertSecondKernelBooted(console, marker, "kexec -l of Debian's arm64 Image");
     }
 
     [Fact]
@@ -81,21 +50,17 @@ public class Arm64KexecQemuTests(Arm64GuestKit kit, ITestOutputHelper log) : ICl
     {
         var marker = Guid.NewGuid().ToString("N");
         var treeMarker = Guid.NewGuid().ToString("N");
-        var first = kit.Base(FirstInit($"""
-            /bin/kexec -c -l /vmlinuz --dtb /board.dtb --initrd /second.cpio --append "{Console} kexecgen_marker={marker}"
-            echo "KEXECGEN-LOAD-EXIT $?"
-            /bin/kexec -e -y
-            echo "KEXECGEN-EXEC-RETURNED $?"
+        var first = kit.Base(GuestScripts.FirstInit($"""
+            {GuestScripts.LoadAndExecute($"/bin/kexec -c -l /vmlinuz --dtb /board.dtb --initrd /second.cpio --append \"{Console} kexecgen_marker={marker}\"", "/bin/kexec -e -y")}
             """))
             .File("vmlinuz", File.ReadAllBytes(kit.Kernel))
             .File("board.dtb", BoardDeviceTree(treeMarker))
-            .File("second.cpio", kit.Base(SecondInit, withKexec: false).ToArray())
+            .File("second.cpio", kit.Base(GuestScripts.SecondInit, withKexec: false).ToArray())
             .ToArray();
 
         var console = Boot(first);
 
-        Assert.True(console.Contains("KEXECGEN-LOAD-EXIT 0", StringComparison.Ordinal), "kexec -c -l --dtb failed; console:\n" + console);
-        Assert.True(console.Contains($"KEXECGEN-SECOND-KERNEL {marker}", StringComparison.Ordinal), "the second kernel's marker never came; console:\n" + console);
+        GuestScripts.AssertSecondKernelBooted(console, marker, "kexec -c -l --dtb");
         Assert.True(console.Contains($"KEXECGEN-DEVICE-TREE {treeMarker}", StringComparison.Ordinal), "the second kernel did not see the given device tree; console:\n" + console);
     }
 
@@ -121,8 +86,7 @@ public class Arm64KexecQemuTests(Arm64GuestKit kit, ITestOutputHelper log) : ICl
     private string Boot(byte[] initramfs)
     {
         var (_, console, elapsed) = QemuMachine.Boot(kit.Kernel, initramfs, Console, Limit, QemuTarget.Arm64);
-        log.WriteLine($"QEMU ran {elapsed.TotalSeconds:F1} s");
-        log.WriteLine(string.Join('\n', Array.FindAll(console.Split('\n'), l => l.Contains("KEXECGEN", StringComparison.Ordinal) || l.Contains("kexec:", StringComparison.Ordinal))));
+        GuestScripts.Log(log, console, elapsed);
         return console;
     }
 }

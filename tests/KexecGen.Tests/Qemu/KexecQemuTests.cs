@@ -15,27 +15,6 @@ public class KexecQemuTests(GuestKit kit, ITestOutputHelper log) : IClassFixture
     private static readonly TimeSpan Limit = TimeSpan.FromMinutes(3);
     private const string Console = "console=ttyS0 panic=-1 loglevel=4";
 
-    // The second kernel's /init: prints the marker its command line carries, then powers off.
-    private const string SecondInit = """
-        #!/bin/busybox sh
-        /bin/busybox mkdir -p /proc
-        /bin/busybox mount -t proc proc /proc
-        for word in $(/bin/busybox cat /proc/cmdline); do
-          case "$word" in kexecgen_marker=*) echo "KEXECGEN-SECOND-KERNEL ${word#kexecgen_marker=}" ;; esac
-        done
-        /bin/busybox poweroff -f
-        """;
-
-    private static string FirstInit(string commands) => $"""
-        #!/bin/busybox sh
-        /bin/busybox mkdir -p /proc /sys /dev
-        /bin/busybox mount -t proc proc /proc
-        /bin/busybox mount -t sysfs sys /sys
-        /bin/busybox mount -t devtmpfs dev /dev
-        {commands}
-        /bin/busybox poweroff -f
-        """;
-
     [Fact]
     public void KexecFileLoad_BootsTheSecondKernel()
     {
@@ -46,29 +25,22 @@ public class KexecQemuTests(GuestKit kit, ITestOutputHelper log) : IClassFixture
             ?? throw new InvalidOperationException($"{kit.Kernel} states no command-line size");
         var line = $"{Console} kexecgen_marker={marker} kexecgen_pad=";
         line += new string('x', checked((int)limit - 1 - line.Length));
-        var second = kit.Base(SecondInit, withKexec: false).ToArray();
-        var first = kit.Base(FirstInit($"""
+        var second = kit.Base(GuestScripts.SecondInit, withKexec: false).ToArray();
+        var first = kit.Base(GuestScripts.FirstInit($"""
             /bin/kexec -s -l /vmlinuz --initrd /second.cpio --append "{line}x"
             echo "KEXECGEN-TOO-LONG-EXIT $?"
-            /bin/kexec -s -l /vmlinuz --initrd /second.cpio --append "{line}"
-            echo "KEXECGEN-LOAD-EXIT $?"
-            /bin/kexec -S && echo "KEXECGEN-STATUS loaded"
-            /bin/kexec -e
-            echo "KEXECGEN-EXEC-RETURNED $?"
+            {GuestScripts.LoadAndExecute($"/bin/kexec -s -l /vmlinuz --initrd /second.cpio --append \"{line}\"")}
             """))
             .File("vmlinuz", System.IO.File.ReadAllBytes(kit.Kernel))
             .File("second.cpio", second)
             .ToArray();
 
         var (_, console, elapsed) = QemuMachine.Boot(kit.Kernel, first, Console, Limit);
-        log.WriteLine($"QEMU ran {elapsed.TotalSeconds:F1} s");
+        GuestScripts.Log(log, console, elapsed);
 
         Assert.True(console.Contains($"takes at most {limit}", StringComparison.Ordinal) && console.Contains("KEXECGEN-TOO-LONG-EXIT 1", StringComparison.Ordinal),
             "a command line one byte over the limit was not refused by the tool; console:\n" + console);
-        Assert.True(console.Contains("KEXECGEN-LOAD-EXIT 0", StringComparison.Ordinal), $"kexec -s -l with a {limit}-byte command line failed; console:\n" + console);
-        Assert.True(console.Contains("KEXECGEN-STATUS loaded", StringComparison.Ordinal), "kexec -S did not see the kernel; console:\n" + console);
-        Assert.True(console.Contains($"KEXECGEN-SECOND-KERNEL {marker}", StringComparison.Ordinal), "the second kernel's marker never came; console:\n" + console);
-        log.WriteLine(string.Join('\n', Array.FindAll(console.Split('\n'), l => l.Contains("KEXECGEN", StringComparison.Ordinal))));
+        GuestScripts.AssertSecondKernelBooted(console, marker, $"kexec -s -l with a {limit}-byte command line");
     }
 
     [Fact]
@@ -76,7 +48,7 @@ public class KexecQemuTests(GuestKit kit, ITestOutputHelper log) : IClassFixture
     {
         var marker = Guid.NewGuid().ToString("N");
         const byte exitValue = 0x10;
-        var first = kit.Base(FirstInit("""
+        var first = kit.Base(GuestScripts.FirstInit("""
             /bin/kexec -c -l /payload.elf
             echo "KEXECGEN-LOAD-EXIT $?"
             /bin/kexec -e
@@ -97,42 +69,35 @@ public class KexecQemuTests(GuestKit kit, ITestOutputHelper log) : IClassFixture
     public void KexecLoad_OfDebiansBzImage_BootsItWithInitrdAndCommandLine()
     {
         var marker = Guid.NewGuid().ToString("N");
-        var second = kit.Base(SecondInit, withKexec: false).ToArray();
-        var first = kit.Base(FirstInit($"""
+        var second = kit.Base(GuestScripts.SecondInit, withKexec: false).ToArray();
+        var first = kit.Base(GuestScripts.FirstInit($"""
             /bin/kexec -e
             echo "KEXECGEN-EXEC-UNLOADED-EXIT $?"
             /bin/busybox head -c 4000000 /vmlinuz > /truncated
             /bin/kexec -c -l /truncated --append "{Console}"
             echo "KEXECGEN-TRUNCATED-EXIT $?"
             /bin/kexec -S || echo "KEXECGEN-STATUS nothing loaded"
-            /bin/kexec -c -l /vmlinuz --initrd /second.cpio --append "{Console} kexecgen_marker={marker}"
-            echo "KEXECGEN-LOAD-EXIT $?"
-            /bin/kexec -S && echo "KEXECGEN-STATUS loaded"
-            /bin/kexec -e
-            echo "KEXECGEN-EXEC-RETURNED $?"
+            {GuestScripts.LoadAndExecute($"/bin/kexec -c -l /vmlinuz --initrd /second.cpio --append \"{Console} kexecgen_marker={marker}\"")}
             """))
             .File("vmlinuz", System.IO.File.ReadAllBytes(kit.Kernel))
             .File("second.cpio", second)
             .ToArray();
 
         var (_, console, elapsed) = QemuMachine.Boot(kit.Kernel, first, Console, Limit);
-        log.WriteLine($"QEMU ran {elapsed.TotalSeconds:F1} s");
-        log.WriteLine(string.Join('\n', Array.FindAll(console.Split('\n'), l => l.Contains("KEXECGEN", StringComparison.Ordinal) || l.Contains("kexec:", StringComparison.Ordinal))));
+        GuestScripts.Log(log, console, elapsed);
 
         Assert.True(console.Contains("kexec: no kernel is loaded: load one with -l first", StringComparison.Ordinal) && console.Contains("KEXECGEN-EXEC-UNLOADED-EXIT 1", StringComparison.Ordinal),
             "kexec -e with nothing loaded did not say so; console:\n" + console);
         Assert.True(console.Contains("kexec: the bzImage is truncated", StringComparison.Ordinal) && console.Contains("KEXECGEN-TRUNCATED-EXIT 1", StringComparison.Ordinal),
             "a truncated bzImage was not refused before kexec_load; console:\n" + console);
         Assert.Contains("KEXECGEN-STATUS nothing loaded", console, StringComparison.Ordinal);
-        Assert.True(console.Contains("KEXECGEN-LOAD-EXIT 0", StringComparison.Ordinal), "kexec -c -l of the bzImage failed; console:\n" + console);
-        Assert.True(console.Contains("KEXECGEN-STATUS loaded", StringComparison.Ordinal), "kexec -S did not see the kernel; console:\n" + console);
-        Assert.True(console.Contains($"KEXECGEN-SECOND-KERNEL {marker}", StringComparison.Ordinal), "the second kernel's marker never came; console:\n" + console);
+        GuestScripts.AssertSecondKernelBooted(console, marker, "kexec -c -l of the bzImage");
     }
 
     [Fact]
     public void LockedDownKernel_RefusesKexecFileLoad_AndTheToolSaysEperm()
     {
-        var first = kit.Base(FirstInit("""
+        var first = kit.Base(GuestScripts.FirstInit("""
             /bin/kexec -s -l /vmlinuz --append "console=ttyS0"
             echo "KEXECGEN-LOAD-EXIT $?"
             """))
@@ -140,7 +105,7 @@ public class KexecQemuTests(GuestKit kit, ITestOutputHelper log) : IClassFixture
             .ToArray();
 
         var (_, console, elapsed) = QemuMachine.Boot(kit.Kernel, first, Console + " lockdown=integrity", Limit);
-        log.WriteLine($"QEMU ran {elapsed.TotalSeconds:F1} s");
+        GuestScripts.Log(log, console, elapsed);
 
         Assert.True(console.Contains("kexec: kexec_file_load failed: EPERM (1): not permitted", StringComparison.Ordinal), "no EPERM report; console:\n" + console);
         Assert.True(console.Contains("KEXECGEN-LOAD-EXIT 1", StringComparison.Ordinal), "kexec should exit 1; console:\n" + console);
