@@ -40,8 +40,9 @@ cat > root/init <<EOF
 /bin/busybox --install -s /bin
 mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
 dd if=/dev/urandom of=/initrd.img bs=1M count=$mib 2>/dev/null
-ours() { /bin/kexec -c -l /vmlinuz --initrd /initrd.img --append "console=ttyS0"; }
-theirs() { /sbin/kexec-tools -c -l /vmlinuz --initrd=/initrd.img --append="console=ttyS0"; }
+# Commands as words (no shell function), so that \$! below is the tool's own pid.
+ours="/bin/kexec -c -l /vmlinuz --initrd /initrd.img --append console=ttyS0"
+theirs="/sbin/kexec-tools -c -l /vmlinuz --initrd=/initrd.img --append=console=ttyS0"
 timed() {
   t0=\$(cut -d' ' -f1 /proc/uptime); \$2 >/dev/null 2>/tmp/err; rc=\$?; t1=\$(cut -d' ' -f1 /proc/uptime)
   echo "MEASURE \$1 time exit=\$rc seconds=\$(echo "\$t0 \$t1" | awk '{printf "%.2f", \$2-\$1}') \$(head -c 200 /tmp/err)"
@@ -56,12 +57,12 @@ sampled() {
   wait \$pid; echo "MEASURE \$1 memory exit=\$? rssanon_peak_kib=\$anon vmhwm_kib=\$hwm"
   /bin/kexec -u >/dev/null 2>&1
 }
-for i in \$(seq $runs); do timed ours ours; timed kexec-tools theirs; done
-for i in \$(seq 3); do sampled ours ours; sampled kexec-tools theirs; done
+for i in \$(seq $runs); do timed ours "\$ours"; timed kexec-tools "\$theirs"; done
+for i in \$(seq 3); do sampled ours "\$ours"; sampled kexec-tools "\$theirs"; done
 poweroff -f
 EOF
 chmod 755 root/init
 (cd root && find . | cpio -o -H newc --quiet) > initramfs.cpio
 echo "kernel $kernel, initrd ${mib} MiB of random bytes, $runs timed runs each, 3 sampled runs each"
 qemu-system-x86_64 -accel tcg -m 2048 -smp 1 -nographic -no-reboot -nodefaults -serial stdio \
-  -kernel root/vmlinuz -initrd initramfs.cpio -append "console=ttyS0 panic=-1 loglevel=3" </dev/null | grep --line-buffered '^MEASURE'
+  -kernel root/vmlinuz -initrd initramfs.cpio -append "console=ttyS0 panic=-1 loglevel=3" </dev/null | grep --line-buffered -o 'MEASURE.*'
