@@ -30,7 +30,7 @@ internal static class QemuMachine
     public const int DebugExitPort = 0xf4;
 
     /// <summary>Boots <paramref name="kernel"/> with <paramref name="initramfs"/>; returns QEMU's exit code and the console text.</summary>
-    public static (int ExitCode, string Console, TimeSpan Elapsed) Boot(string kernel, byte[] initramfs, string commandLine, TimeSpan timeout, QemuTarget? target = null)
+    public static (int ExitCode, string Console, TimeSpan Elapsed) Boot(string kernel, byte[] initramfs, string commandLine, TimeSpan timeout, QemuTarget? target = null, int memoryMiB = 1024)
     {
         target ??= QemuTarget.X86_64;
         var initrd = Path.Combine(Path.GetTempPath(), $"kexecgen-initrd-{Guid.NewGuid():N}.cpio");
@@ -43,7 +43,7 @@ internal static class QemuMachine
         };
         foreach (var arg in new[]
         {
-            "-accel", "tcg", "-m", "1024", "-smp", "1", "-nographic", "-no-reboot", "-nodefaults", "-serial", "stdio",
+            "-accel", "tcg", "-m", memoryMiB.ToString(System.Globalization.CultureInfo.InvariantCulture), "-smp", "1", "-nographic", "-no-reboot", "-nodefaults", "-serial", "stdio",
         }.Concat(target.Board).Concat(new[] { "-kernel", kernel, "-initrd", initrd, "-append", commandLine }))
         {
             info.ArgumentList.Add(arg);

@@ -1,0 +1,71 @@
+using System;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace KexecGen.Tests.Qemu.Kdump;
+
+/// <summary>The kdump programs built by the host gcc, once for the class.</summary>
+public sealed class X86_64KdumpPrograms
+{
+    internal KdumpPrograms Programs { get; } = KdumpPrograms.Build("gcc");
+}
+
+/// <summary>
+/// kdump end to end on x86_64 (TCG, Debian's kernel, crashkernel=384M of 2 GiB): the first kernel fills 1 MiB with a
+/// marker's pattern, loads a crash kernel with our tool and panics; the crash kernel reads the pages back from
+/// /proc/vmcore through its PT_LOADs. A test passes only on the crash kernel's verdict line.
+/// </summary>
+[Collection(PublishedTools.Name)]
+public class KdumpQemuTests(GuestKit kit, X86_64KdumpPrograms built, ITestOutputHelper log) : IClassFixture<GuestKit>, IClassFixture<X86_64KdumpPrograms>
+{
+    private static readonly TimeSpan Limit = TimeSpan.FromMinutes(5);
+    private const string FirstConsole = "console=ttyS0 crashkernel=384M panic=-1 loglevel=4";
+    private const string CrashConsole = "console=ttyS0 nr_cpus=1 reset_devices irqpoll panic=-1 loglevel=4";
+
+    [Fact]
+    public void FileLoadedCrashKernel_ReadsTheDeadKernelsPagesBack() => Verdict("-s -p");
+
+    private void Verdict(string loadFlags)
+    {
+        var marker = Guid.NewGuid().ToString("N");
+        var crashInit = $"""
+            #!/bin/busybox sh
+            /bin/busybox mkdir -p /proc /sys
+            /bin/busybox mount -t proc proc /proc
+            /bin/busybox mount -t sysfs sys /sys
+            echo "KEXECGEN-CRASH-KERNEL up"
+            /bin/kdump-check {marker} /kdump
+            /bin/busybox poweroff -f
+            """;
+        var crash = kit.Base(crashInit, withKexec: false).Executable("bin/kdump-check", built.Programs.Check).ToArray();
+        // The frames and RAM map are only known once the buffer is filled: they join the crash kernel's initrd as a
+        // second cpio archive, which the kernel unpacks after the first.
+        var load = $"""
+            cd / && /bin/busybox mkdir -p /kdump && /bin/busybox mv /frames /ram /kdump/ &&
+            /bin/busybox find kdump | /bin/busybox cpio -o -H newc > /kdump.cpio &&
+            /bin/busybox cat /crash.cpio /kdump.cpio > /crash-with-frames.cpio &&
+            /bin/kexec {loadFlags} /vmlinuz --initrd /crash-with-frames.cpio --append "{CrashConsole}" &&
+            /bin/kexec -S -p && echo "KEXECGEN-STATUS crash kernel loaded" &&
+            /bin/kexec -u -p && ( /bin/kexec -S -p || echo "KEXECGEN-STATUS crash kernel unloaded" ) &&
+            /bin/kexec {loadFlags} /vmlinuz --initrd /crash-with-frames.cpio --append "{CrashConsole}" &&
+            echo "KEXECGEN-LOAD-EXIT 0"
+            """.Replace("\n", " ", StringComparison.Ordinal);
+        var first = kit.Base(GuestScripts.FirstInit($"""
+            /bin/kdump-fill {marker} / '{load}'
+            echo "KEXECGEN-FILL-EXIT $?"
+            """))
+            .Executable("bin/kdump-fill", built.Programs.Fill)
+            .File("vmlinuz", System.IO.File.ReadAllBytes(kit.Kernel))
+            .File("crash.cpio", crash)
+            .ToArray();
+
+        var (_, console, elapsed) = QemuMachine.Boot(kit.Kernel, first, FirstConsole, Limit, memoryMiB: 2048);
+        GuestScripts.Log(log, console, elapsed);
+
+        Assert.True(console.Contains("KEXECGEN-STATUS crash kernel loaded", StringComparison.Ordinal), $"kexec -S -p did not see the crash kernel after kexec {loadFlags}; console:\n" + console);
+        Assert.True(console.Contains("KEXECGEN-STATUS crash kernel unloaded", StringComparison.Ordinal), "kexec -u -p did not unload the crash kernel; console:\n" + console);
+        Assert.True(console.Contains("KEXECGEN-LOAD-EXIT 0", StringComparison.Ordinal), $"kexec {loadFlags} failed; console:\n" + console);
+        Assert.True(console.Contains("KEXECGEN-CRASH-KERNEL up", StringComparison.Ordinal), "the crash kernel never ran after the panic; console:\n" + console);
+        Assert.True(console.Contains("KEXECGEN-VMCORE ok:", StringComparison.Ordinal), "the crash kernel's verdict was not ok; console:\n" + console);
+    }
+}
