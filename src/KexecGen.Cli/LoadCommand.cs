@@ -125,12 +125,9 @@ public static class LoadCommand
         using var kernel = MappedFile.Open(options.Kernel!);
         using var initrd = options.Initrd is null ? null : MappedFile.Open(options.Initrd);
         var machine = RunningMachine.DescribeFor(kernel.Memory.Span, options.DeviceTree);
-        var plan = KernelImage.Plan(kernel.Memory, initrd?.Memory, cmdline, machine);
-        if (crash && plan.Architecture != KexecArch.Default)
-        {
-            // A crash kernel needs its segments in the crashkernel= range and an ELF core header: not built here yet.
-            throw new ArgumentException("a crash kernel through kexec_load is loaded from an ELF executable only; load a bzImage or Image as a crash kernel with kexec_file_load (-s -p)");
-        }
+        // A crash kernel gets a core header of the dying kernel and lives in its reservation; an ELF payload is loaded as it is.
+        var dying = crash && !ElfImage.IsExecutable(kernel.Memory.Span) ? RunningMachine.DescribeCrash() : null;
+        var plan = KernelImage.Plan(kernel.Memory, initrd?.Memory, cmdline, machine, dying);
         var loadFlags = crash ? KexecLoadFlags.OnCrash : 0;
         report.Call("kexec_load", SyscallNumbers.KexecLoad,
             $"entry=0x{plan.Entry:x}, nr_segments={plan.Segments.Count}, segments=[" +

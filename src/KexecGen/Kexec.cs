@@ -172,15 +172,17 @@ public static partial class Kexec
     /// <param name="initrdPath">The initrd, or null for none.</param>
     /// <param name="commandLine">The new kernel's command line, or null for none.</param>
     /// <param name="deviceTreePath">arm64: the device tree to start from instead of /sys/firmware/fdt.</param>
-    /// <exception cref="FormatException">The image, device tree or memory map is malformed.</exception>
+    /// <param name="crash">Load it as the crash kernel: into the crashkernel= reservation, with a core header of this kernel (<see cref="RunningMachine.DescribeCrash"/>).</param>
+    /// <exception cref="FormatException">The image, device tree or memory map is malformed, or (crash) nothing is reserved for a crash kernel.</exception>
     /// <exception cref="ArgumentException">Something does not fit in RAM, or the command line is refused.</exception>
     /// <exception cref="KexecException">The kernel refused; the exception says why.</exception>
-    public static BootPlan LoadImage(string kernelPath, string? initrdPath = null, string? commandLine = null, string? deviceTreePath = null)
+    public static BootPlan LoadImage(string kernelPath, string? initrdPath = null, string? commandLine = null, string? deviceTreePath = null, bool crash = false)
     {
         using var kernel = MappedFile.Open(kernelPath);
         using var initrd = initrdPath is null ? null : MappedFile.Open(initrdPath);
-        var plan = KernelImage.Plan(kernel.Memory, initrd?.Memory, commandLine, RunningMachine.DescribeFor(kernel.Memory.Span, deviceTreePath));
-        Load(plan);
+        var plan = KernelImage.Plan(kernel.Memory, initrd?.Memory, commandLine, RunningMachine.DescribeFor(kernel.Memory.Span, deviceTreePath),
+            crash && !ElfImage.IsExecutable(kernel.Memory.Span) ? RunningMachine.DescribeCrash() : null);
+        Load(plan, crash ? KexecLoadFlags.OnCrash : 0);
         return plan;
     }
 

@@ -1,6 +1,7 @@
 using System;
 using System.Buffers.Binary;
 using System.Collections.Generic;
+using System.Linq;
 using KexecGen.Interop;
 
 namespace KexecGen.Boot;
@@ -65,9 +66,14 @@ public static class Arm64Image
     /// <param name="initrd">The initrd, or null for none.</param>
     /// <param name="commandLine">The new kernel's command line (/chosen/bootargs), or null for none.</param>
     /// <param name="machine">RAM, page size, entropy and the device tree to start from (required).</param>
+    /// <param name="crash">
+    /// For a crash kernel: the dying kernel's description. Every segment then goes into the crash kernel's reservation,
+    /// with an <see cref="ElfCoreHeader"/>, and /chosen says where it is (linux,elfcorehdr) and which memory the crash
+    /// kernel may use (linux,usable-memory-range), in the root's #address-cells and #size-cells.
+    /// </param>
     /// <exception cref="FormatException">The Image or the device tree is malformed.</exception>
-    /// <exception cref="ArgumentException">Something does not fit in RAM, or the device tree is missing or too big.</exception>
-    public static BootPlan Plan(ReadOnlyMemory<byte> image, ReadOnlyMemory<byte>? initrd, string? commandLine, MachineDescription machine)
+    /// <exception cref="ArgumentException">Something does not fit in RAM (or the crash kernel's reservation), or the device tree is missing or too big.</exception>
+    public static BootPlan Plan(ReadOnlyMemory<byte> image, ReadOnlyMemory<byte>? initrd, string? commandLine, MachineDescription machine, CrashDescription? crash = null)
     {
         ArgumentNullException.ThrowIfNull(machine);
         var header = ReadHeader(image.Span);
@@ -75,7 +81,7 @@ public static class Arm64Image
         if (machine.Entropy.Length < EntropyBytes) throw new ArgumentException($"the plan needs {EntropyBytes} random bytes, got {machine.Entropy.Length}");
         var tree = DeviceTree.Parse(dtbBytes.Span);
 
-        var placement = new PhysicalPlacement(machine.Ram, machine.PageSize);
+        var placement = new PhysicalPlacement(crash?.CrashKernel ?? machine.Ram, machine.PageSize, crash is null ? "RAM" : "the crash kernel's reservation");
         ulong imageBytes = header.TextOffset + header.ImageSize;
         ulong kernelBase = placement.Place("kernel Image", imageBytes, KernelAlignment);
         ulong kernel = kernelBase + header.TextOffset;
@@ -85,15 +91,24 @@ public static class Arm64Image
         var segments = new List<PlannedSegment>();
         // The Image's own segment starts at the base: the text_offset bytes below the Image stay zero.
         segments.Add(new PlannedSegment(new KexecSegmentSource(image, kernel, PhysicalPlacement.AlignUp(header.ImageSize, machine.PageSize)), "kernel Image"));
+        (ulong Start, ulong End)? initrdRange = null;
         if (initrd is { } rd)
         {
             ulong at = placement.Place("initrd", (ulong)rd.Length, machine.PageSize, kernel + header.ImageSize, windowEnd);
             segments.Add(new PlannedSegment(new KexecSegmentSource(rd, at, PhysicalPlacement.AlignUp((ulong)rd.Length, machine.PageSize)), "initrd"));
-            SetChosen(tree, commandLine, (at, at + (ulong)rd.Length), machine.Entropy.Span);
+            initrdRange = (at, at + (ulong)rd.Length);
         }
-        else
+        SetChosen(tree, commandLine, initrdRange, machine.Entropy.Span);
+        if (crash is not null)
         {
-            SetChosen(tree, commandLine, null, machine.Entropy.Span);
+            var core = ElfCoreHeader.Build(crash);
+            ulong coreAt = placement.Place("ELF core header", (ulong)core.Length, machine.PageSize);
+            ulong coreSize = PhysicalPlacement.AlignUp((ulong)core.Length, machine.PageSize);
+            segments.Add(new PlannedSegment(new KexecSegmentSource(core, coreAt, coreSize), $"ELF core header ({ElfCoreHeader.ProgramHeaders(core)} program headers)"));
+            var chosen = tree.Root.GetOrAddChild("chosen");
+            int addressCells = Cells(tree.Root, "#address-cells", 2), sizeCells = Cells(tree.Root, "#size-cells", 1);
+            chosen.Set("linux,elfcorehdr", RegCells(new[] { (coreAt, coreSize) }, addressCells, sizeCells));
+            chosen.Set("linux,usable-memory-range", RegCells(crash.CrashKernel.Select(r => (r.Start, r.Size)), addressCells, sizeCells));
         }
         var dtb = tree.ToArray();
         if (dtb.Length > MaxDeviceTree) throw new ArgumentException($"the device tree is {dtb.Length} bytes; booting.rst allows at most {MaxDeviceTree}");
@@ -103,6 +118,28 @@ public static class Arm64Image
         ulong trampolineAt = placement.Place("trampoline", Trampolines.Arm64Size, machine.PageSize, kernel + header.ImageSize);
         segments.Add(new PlannedSegment(new KexecSegmentSource(Trampolines.Arm64(dtbAt, kernel), trampolineAt, machine.PageSize), "trampoline (x0 = device tree, branch to the Image)"));
         return new BootPlan(trampolineAt, segments, KexecArch.Aarch64);
+    }
+
+    // A root cell count: the property when it is one cell, else the Devicetree Specification's default.
+    private static int Cells(DeviceTreeNode root, string name, int fallback) =>
+        root.GetNumber(name) is { } n && root.Property(name)!.Value.Length == 4 && n is 1 or 2 ? (int)n : fallback;
+
+    // (address, size) pairs as a reg-style property of the given cell counts (big-endian 32-bit cells).
+    private static byte[] RegCells(IEnumerable<(ulong Address, ulong Size)> pairs, int addressCells, int sizeCells)
+    {
+        var bytes = new List<byte>();
+        foreach (var (address, size) in pairs)
+        {
+            foreach (var (value, cells) in new[] { (address, addressCells), (size, sizeCells) })
+            {
+                if (cells == 1 && value > uint.MaxValue) throw new ArgumentException($"0x{value:x} does not fit the device tree's single cell");
+                var buffer = new byte[cells * 4];
+                if (cells == 2) BinaryPrimitives.WriteUInt64BigEndian(buffer, value);
+                else BinaryPrimitives.WriteUInt32BigEndian(buffer, (uint)value);
+                bytes.AddRange(buffer);
+            }
+        }
+        return bytes.ToArray();
     }
 
     /// <summary>

@@ -44,9 +44,11 @@ internal sealed class PhysicalPlacement
 {
     private readonly List<MemoryRange> _free;
     private readonly ulong _pageSize;
+    private readonly string _where;
 
-    public PhysicalPlacement(IReadOnlyList<MemoryRange> ram, ulong pageSize)
+    public PhysicalPlacement(IReadOnlyList<MemoryRange> ram, ulong pageSize, string where = "RAM")
     {
+        _where = where;
         if (pageSize == 0 || (pageSize & (pageSize - 1)) != 0) throw new ArgumentException($"page size {pageSize} is not a power of two", nameof(pageSize));
         _pageSize = pageSize;
         _free = new List<MemoryRange>();
@@ -75,7 +77,7 @@ internal sealed class PhysicalPlacement
             if (r.Start < start) _free.Insert(i, r with { End = start });
             return start;
         }
-        throw new ArgumentException($"the {what} ({Size(size)}) does not fit in free RAM{(max != ulong.MaxValue ? $" below 0x{max:x}" : "")}{(min > 0 ? $" at or above 0x{min:x}" : "")} (free: {(_free.Count == 0 ? "none" : string.Join(", ", _free.ConvertAll(f => $"0x{f.Start:x}-0x{f.End:x}")))})");
+        throw new ArgumentException($"the {what} ({Size(size)}) does not fit in free {_where}{(max != ulong.MaxValue ? $" below 0x{max:x}" : "")}{(min > 0 ? $" at or above 0x{min:x}" : "")} (free: {(_free.Count == 0 ? "none" : string.Join(", ", _free.ConvertAll(f => $"0x{f.Start:x}-0x{f.End:x}")))})");
     }
 
     // Saturates instead of wrapping: an address past the top never fits anywhere.

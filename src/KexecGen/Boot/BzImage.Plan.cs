@@ -80,9 +80,15 @@ public static partial class BzImage
     /// <param name="initrd">The initrd, or null for none.</param>
     /// <param name="commandLine">The command line, or null for none.</param>
     /// <param name="machine">RAM, page size, the firmware's memory map and the running kernel's boot_params.</param>
+    /// <param name="crash">
+    /// For a crash kernel: the dying kernel's description. Every segment then goes into the crash kernel's reservation,
+    /// with an <see cref="ElfCoreHeader"/> (the low 1 MiB left out of it, as the crash kernel is given that memory to
+    /// use), "elfcorehdr=" on the command line, and an e820 table, as the kernel's own file loader makes it: the low
+    /// 1 MiB of RAM, the ACPI and reserved ranges, and the reservation less the header as RAM.
+    /// </param>
     /// <exception cref="FormatException">The image is not a 64-bit relocatable bzImage of protocol 2.12 or later, or is truncated.</exception>
-    /// <exception cref="ArgumentException">The command line is too long, or something does not fit in RAM.</exception>
-    public static BootPlan Plan(ReadOnlyMemory<byte> image, ReadOnlyMemory<byte>? initrd, string? commandLine, MachineDescription machine)
+    /// <exception cref="ArgumentException">The command line is too long, or something does not fit in RAM (or the crash kernel's reservation).</exception>
+    public static BootPlan Plan(ReadOnlyMemory<byte> image, ReadOnlyMemory<byte>? initrd, string? commandLine, MachineDescription machine, CrashDescription? crash = null)
     {
         ArgumentNullException.ThrowIfNull(machine);
         var bytes = image.Span;
@@ -114,6 +120,22 @@ public static partial class BzImage
         bool above4G = (xloadflags & CanBeLoadedAbove4G) != 0;
         ulong initrdMax = above4G ? ulong.MaxValue : (ulong)U32(bytes, Layout.InitrdAddressMax) + 1;
 
+        var placement = new PhysicalPlacement(crash?.CrashKernel ?? machine.Ram, machine.PageSize, crash is null ? "RAM" : "the crash kernel's reservation");
+        ulong kernel = placement.Place("kernel", initSize, alignment, Math.Max(preferred, LowMemoryEnd), above4G ? ulong.MaxValue : Below4G);
+        var segments = new List<PlannedSegment>
+        {
+            new(new KexecSegmentSource(image.Slice(setupBytes, (int)kernelBytes), kernel, PhysicalPlacement.AlignUp(initSize, machine.PageSize)), "kernel (protected mode, with room for init_size)"),
+        };
+        IReadOnlyList<MemoryRange> e820 = machine.FirmwareMap;
+        if (crash is not null)
+        {
+            var header = ElfCoreHeader.Build(crash, new[] { new MemoryRange(0, LowMemoryEnd, "low memory") });
+            ulong headerAt = placement.Place("ELF core header", (ulong)header.Length, machine.PageSize);
+            ulong headerSize = PhysicalPlacement.AlignUp((ulong)header.Length, machine.PageSize);
+            segments.Add(new(new KexecSegmentSource(header, headerAt, headerSize), $"ELF core header ({ElfCoreHeader.ProgramHeaders(header)} program headers)"));
+            commandLine = $"{commandLine} elfcorehdr=0x{headerAt:x}".TrimStart();
+            e820 = CrashE820(machine.FirmwareMap, crash, new MemoryRange(headerAt, headerAt + headerSize, "ELF core header"));
+        }
         byte[]? line = null;
         if (!string.IsNullOrEmpty(commandLine))
         {
@@ -121,16 +143,9 @@ public static partial class BzImage
             line = new byte[Encoding.UTF8.GetByteCount(commandLine) + 1];
             Encoding.UTF8.GetBytes(commandLine, line);
             uint most = U32(bytes, CommandLineSizeOffset);
-            if ((ulong)line.Length - 1 > most) throw new ArgumentException($"the command line is {line.Length - 1} bytes; this bzImage takes at most {most} (its setup header's cmdline_size)");
+            if ((ulong)line.Length - 1 > most) throw new ArgumentException($"the command line is {line.Length - 1} bytes{(crash is null ? "" : " with elfcorehdr=")}; this bzImage takes at most {most} (its setup header's cmdline_size)");
         }
-
-        var placement = new PhysicalPlacement(machine.Ram, machine.PageSize);
-        ulong kernel = placement.Place("kernel", initSize, alignment, Math.Max(preferred, LowMemoryEnd), above4G ? ulong.MaxValue : Below4G);
-        var segments = new List<PlannedSegment>
-        {
-            new(new KexecSegmentSource(image.Slice(setupBytes, (int)kernelBytes), kernel, PhysicalPlacement.AlignUp(initSize, machine.PageSize)), "kernel (protected mode, with room for init_size)"),
-        };
-        var parameters = BootParams(bytes[..headerEnd], machine);
+        var parameters = BootParams(bytes[..headerEnd], machine, e820);
         if (initrd is { } rd)
         {
             ulong at = placement.Place("initrd", (ulong)rd.Length, machine.PageSize, LowMemoryEnd, initrdMax);
@@ -153,7 +168,7 @@ public static partial class BzImage
     }
 
     // boot_params from zero plus the image's setup header, and what the running kernel passes on.
-    private static byte[] BootParams(ReadOnlySpan<byte> setupHeader, MachineDescription machine)
+    private static byte[] BootParams(ReadOnlySpan<byte> setupHeader, MachineDescription machine, IReadOnlyList<MemoryRange> memoryMap)
     {
         var parameters = new byte[Layout.Size];
         setupHeader[SetupSectorsStart..].CopyTo(parameters.AsSpan(SetupSectorsStart));
@@ -165,7 +180,7 @@ public static partial class BzImage
             current.Slice(Layout.AcpiRsdpAddress, 8).CopyTo(parameters.AsSpan(Layout.AcpiRsdpAddress));
             current.Slice(Layout.HardwareSubarch, 4 + 8).CopyTo(parameters.AsSpan(Layout.HardwareSubarch)); // subarch and its data
         }
-        var e820 = machine.FirmwareMap.Where(r => E820Types.ContainsKey(r.Kind)).OrderBy(r => r.Start).ToList();
+        var e820 = memoryMap.Where(r => E820Types.ContainsKey(r.Kind)).OrderBy(r => r.Start).ToList();
         int max = (Layout.Size - Layout.E820Table) / Layout.E820EntrySize;
         if (e820.Count > Math.Min(max, byte.MaxValue)) throw new ArgumentException($"the memory map has {e820.Count} entries; boot_params holds at most {Math.Min(max, byte.MaxValue)}");
         parameters[Layout.E820Entries] = (byte)e820.Count;
@@ -180,6 +195,17 @@ public static partial class BzImage
     }
 
     private const int SetupSectorsStart = Layout.SetupSectors;
+
+    // The crash kernel's memory map, as arch/x86/kernel/crash.c makes it for the kernel's own file loader: the System RAM
+    // of the low 1 MiB, the firmware's ACPI, NVS and reserved ranges as they are, and the reservation less the core
+    // header as RAM, so that the crash kernel runs there and nowhere else.
+    private static IReadOnlyList<MemoryRange> CrashE820(IReadOnlyList<MemoryRange> firmware, CrashDescription crash, MemoryRange header)
+    {
+        var low = MemoryMap.Subtract(firmware.Where(r => r.Kind == MemoryMap.SystemRam), new[] { new MemoryRange(LowMemoryEnd, ulong.MaxValue, "") });
+        var kept = firmware.Where(r => r.Kind != MemoryMap.SystemRam && E820Types.ContainsKey(r.Kind));
+        var reservation = MemoryMap.Subtract(crash.CrashKernel.Select(r => r with { Kind = MemoryMap.SystemRam }), new[] { header });
+        return low.Concat(kept).Concat(reservation).OrderBy(r => r.Start).ToList();
+    }
 
     // A 64-bit value as the protocol splits it: the low half in the setup header, the high half in boot_params' ext_ field.
     private static void Split(byte[] parameters, int low, int high, ulong value)

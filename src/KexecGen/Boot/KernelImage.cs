@@ -13,23 +13,29 @@ public static class KernelImage
     public const int MaxInflatedBytes = 1 << 30;
 
     /// <summary>Plans <paramref name="kernel"/> as a bzImage, an arm64 Image (or Image.gz) or an ELF executable.</summary>
+    /// <param name="kernel">The image.</param>
+    /// <param name="initrd">The initrd, or null for none.</param>
+    /// <param name="commandLine">The command line, or null for none.</param>
+    /// <param name="machine">The running machine.</param>
+    /// <param name="crash">For a crash kernel (bzImage or Image): the dying kernel's description; null for a normal load.</param>
     /// <exception cref="FormatException">Not one of those formats, or malformed.</exception>
     /// <exception cref="ArgumentException">It does not fit, or an initrd or command line was given for an ELF executable.</exception>
-    public static BootPlan Plan(ReadOnlyMemory<byte> kernel, ReadOnlyMemory<byte>? initrd, string? commandLine, MachineDescription machine)
+    public static BootPlan Plan(ReadOnlyMemory<byte> kernel, ReadOnlyMemory<byte>? initrd, string? commandLine, MachineDescription machine, CrashDescription? crash = null)
     {
         ArgumentNullException.ThrowIfNull(machine);
         var bytes = kernel.Span;
-        if (BzImage.IsBzImage(bytes)) return BzImage.Plan(kernel, initrd, commandLine, machine);
-        if (Arm64Image.IsImage(bytes)) return Arm64Image.Plan(kernel, initrd, commandLine, machine);
+        if (BzImage.IsBzImage(bytes)) return BzImage.Plan(kernel, initrd, commandLine, machine, crash);
+        if (Arm64Image.IsImage(bytes)) return Arm64Image.Plan(kernel, initrd, commandLine, machine, crash);
         if (IsGzip(bytes))
         {
             var inflated = Inflate(kernel);
             if (!Arm64Image.IsImage(inflated)) throw new FormatException("the gzip file does not hold an arm64 Image");
-            return Arm64Image.Plan(inflated, initrd, commandLine, machine);
+            return Arm64Image.Plan(inflated, initrd, commandLine, machine, crash);
         }
         if (ElfImage.IsExecutable(bytes))
         {
             if (initrd is not null || commandLine is not null) throw new ArgumentException("an ELF executable is loaded as it is: --initrd and --append apply to a bzImage or arm64 Image");
+            if (crash is not null) throw new ArgumentException("an ELF executable is loaded as it is: it gets no core header; load a bzImage or arm64 Image as a crash kernel");
             var elf = ElfImage.Parse(bytes.ToArray(), machine.PageSize);
             return new BootPlan(elf.Entry, elf.Segments.Select((s, i) => new PlannedSegment(s, $"ELF program header {i} (PT_LOAD)")).ToList(), KexecArch.Default);
         }

@@ -46,6 +46,42 @@ public static partial class RunningMachine
         };
     }
 
+    /// <summary>
+    /// What a crash kernel must be told about this one: /proc/iomem's System RAM and "Crash kernel" ranges, each
+    /// possible CPU's crash_notes, /sys/kernel/vmcoreinfo, and /proc/kcore's header (root only).
+    /// </summary>
+    /// <exception cref="IOException">A file cannot be read.</exception>
+    /// <exception cref="UnauthorizedAccessException">A file is root's only.</exception>
+    /// <exception cref="FormatException">A file is malformed, or no memory is reserved for a crash kernel.</exception>
+    public static CrashDescription DescribeCrash()
+    {
+        var iomem = MemoryMap.ParseIomem(File.ReadAllText(Iomem));
+        var crash = MemoryMap.CrashKernel(iomem);
+        if (crash.Count == 0) throw new FormatException("no memory is reserved for a crash kernel (no \"Crash kernel\" in /proc/iomem): boot with crashkernel=");
+        var notes = new System.Collections.Generic.List<NoteRange>();
+        foreach (int cpu in ElfCoreHeader.ParseCpuList(File.ReadAllText("/sys/devices/system/cpu/possible")))
+        {
+            var dir = $"/sys/devices/system/cpu/cpu{cpu}";
+            if (!File.Exists(dir + "/crash_notes")) continue; // a possible CPU never brought up has no notes yet
+            notes.Add(new NoteRange(
+                ElfCoreHeader.ParseNoteAddress(File.ReadAllText(dir + "/crash_notes"), dir + "/crash_notes"),
+                ElfCoreHeader.ParseDecimal(File.ReadAllText(dir + "/crash_notes_size"), dir + "/crash_notes_size")));
+        }
+        var vmcoreinfo = ElfCoreHeader.ParseVmcoreInfo(File.ReadAllText("/sys/kernel/vmcoreinfo"));
+        return new CrashDescription(iomem.Where(e => e.Depth == 0 && e.Range.Kind == MemoryMap.SystemRam).Select(e => e.Range).ToList(), crash, notes, vmcoreinfo, ReadKernelCore());
+    }
+
+    // /proc/kcore's ELF and program headers: the first 64 bytes say how many more to read.
+    private static KernelCore ReadKernelCore()
+    {
+        using var kcore = File.OpenHandle("/proc/kcore");
+        var start = new byte[64];
+        if (RandomAccess.Read(kcore, start, 0) != start.Length) throw new FormatException("/proc/kcore is shorter than an ELF header");
+        var header = new byte[KernelCore.HeaderBytes(start)];
+        int read = RandomAccess.Read(kcore, header, 0);
+        return KernelCore.Parse(header.AsSpan(0, read));
+    }
+
     // getrandom(2) through libc: no OpenSSL needed in a minimal initramfs.
     private static unsafe byte[] Entropy(int count)
     {

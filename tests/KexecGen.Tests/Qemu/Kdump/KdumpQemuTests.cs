@@ -25,6 +25,9 @@ public class KdumpQemuTests(GuestKit kit, X86_64KdumpPrograms built, ITestOutput
     [Fact]
     public void FileLoadedCrashKernel_ReadsTheDeadKernelsPagesBack() => Verdict("-s -p");
 
+    [Fact]
+    public void CrashKernelLoadedByOurLoader_ReadsTheDeadKernelsPagesBack() => Verdict("-c -p");
+
     private void Verdict(string loadFlags)
     {
         var marker = Guid.NewGuid().ToString("N");

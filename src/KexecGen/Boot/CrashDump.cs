@@ -1,0 +1,249 @@
+using System;
+using System.Buffers.Binary;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+
+namespace KexecGen.Boot;
+
+/// <summary>A range of physical memory the dead kernel's notes live in: a CPU's crash_notes, or vmcoreinfo.</summary>
+/// <param name="Address">Its physical address.</param>
+/// <param name="Size">Its size in bytes.</param>
+public readonly record struct NoteRange(ulong Address, ulong Size);
+
+/// <summary>One of the running kernel's virtual mappings of physical memory, as /proc/kcore states it.</summary>
+/// <param name="Virtual">The virtual address.</param>
+/// <param name="Physical">The physical address it maps.</param>
+/// <param name="Size">Bytes mapped.</param>
+public readonly record struct KernelMapping(ulong Virtual, ulong Physical, ulong Size);
+
+/// <summary>
+/// What a crash kernel must be told about the kernel that will die: its RAM, the crash kernel's reservation, where each
+/// CPU's notes and vmcoreinfo are, and how it maps memory. <see cref="RunningMachine.DescribeCrash"/> reads it from
+/// /proc and /sys; tests build it by hand.
+/// </summary>
+/// <param name="SystemRam">The top-level System RAM ranges of /proc/iomem.</param>
+/// <param name="CrashKernel">The crash kernel's reservations ("Crash kernel" in /proc/iomem): where its segments go.</param>
+/// <param name="CpuNotes">Each possible CPU's crash_notes (/sys/devices/system/cpu/cpuN/crash_notes and _size).</param>
+/// <param name="VmcoreInfo">/sys/kernel/vmcoreinfo: the note that tells dump tools the kernel's layout.</param>
+/// <param name="Core">The running kernel's ELF machine, byte order and mappings, from /proc/kcore's header.</param>
+public sealed record CrashDescription(
+    IReadOnlyList<MemoryRange> SystemRam,
+    IReadOnlyList<MemoryRange> CrashKernel,
+    IReadOnlyList<NoteRange> CpuNotes,
+    NoteRange VmcoreInfo,
+    KernelCore Core);
+
+/// <summary>The ELF header of /proc/kcore as far as a core header needs it: the machine, the byte order, the mappings.</summary>
+/// <param name="Machine">e_machine of the running kernel (EM_X86_64, EM_AARCH64…).</param>
+/// <param name="BigEndian">Whether the kernel is big-endian.</param>
+/// <param name="Mappings">The PT_LOADs of /proc/kcore that map physical memory (p_paddr known).</param>
+public sealed record KernelCore(ushort Machine, bool BigEndian, IReadOnlyList<KernelMapping> Mappings)
+{
+    private const int ElfHeaderSize = 64, ProgramHeaderSize = 56;
+    private const uint Load = 1;
+
+    /// <summary>The offset from physical to virtual address in the kernel's linear map: the one most mappings share.</summary>
+    public ulong? LinearOffset =>
+        Mappings.GroupBy(m => m.Virtual - m.Physical).OrderByDescending(g => g.Count()).ThenBy(g => g.Key).Select(g => (ulong?)g.Key).FirstOrDefault();
+
+    /// <summary>Mappings outside the linear map: the kernel image's own (text and data), which dump tools look for.</summary>
+    public IEnumerable<KernelMapping> KernelImage => LinearOffset is { } linear ? Mappings.Where(m => m.Virtual - m.Physical != linear) : Enumerable.Empty<KernelMapping>();
+
+    /// <summary>How many bytes of /proc/kcore <see cref="Parse"/> needs, given its first 64.</summary>
+    /// <exception cref="FormatException">Not an ELF64 header.</exception>
+    public static long HeaderBytes(ReadOnlySpan<byte> start)
+    {
+        var (big, _) = Ident(start);
+        ulong phoff = Read64(start[32..], big);
+        int phnum = Read16(start[56..], big);
+        if (phoff > 1 << 20) throw new FormatException($"/proc/kcore: program headers at offset {phoff}, past any header");
+        return (long)phoff + (long)phnum * ProgramHeaderSize;
+    }
+
+    /// <summary>Parses /proc/kcore's ELF header and program headers.</summary>
+    /// <exception cref="FormatException">Not an ELF64 core header, or truncated; the message says what.</exception>
+    public static KernelCore Parse(ReadOnlySpan<byte> header)
+    {
+        var (big, machine) = Ident(header);
+        ulong phoff = Read64(header[32..], big);
+        int phentsize = Read16(header[54..], big), phnum = Read16(header[56..], big);
+        if (phentsize != ProgramHeaderSize) throw new FormatException($"/proc/kcore: program headers of {phentsize} bytes, not {ProgramHeaderSize}");
+        if (phoff > (ulong)header.Length || (ulong)phnum * ProgramHeaderSize > (ulong)header.Length - phoff)
+        {
+            throw new FormatException($"/proc/kcore: {phnum} program headers at offset {phoff} reach past the {header.Length} bytes read");
+        }
+        var mappings = new List<KernelMapping>();
+        for (int i = 0; i < phnum; i++)
+        {
+            var ph = header[(int)(phoff + (ulong)i * ProgramHeaderSize)..];
+            if (Read32(ph, big) != Load) continue;
+            ulong vaddr = Read64(ph[16..], big), paddr = Read64(ph[24..], big), size = Read64(ph[40..], big);
+            if (paddr == ulong.MaxValue || size == 0) continue; // vmalloc, modules, I/O: no physical address
+            mappings.Add(new KernelMapping(vaddr, paddr, size));
+        }
+        return new KernelCore(machine, big, mappings);
+    }
+
+    private static (bool BigEndian, ushort Machine) Ident(ReadOnlySpan<byte> header)
+    {
+        if (header.Length < ElfHeaderSize || header[0] != 0x7f || header[1] != (byte)'E' || header[2] != (byte)'L' || header[3] != (byte)'F')
+        {
+            throw new FormatException("/proc/kcore does not start with an ELF header");
+        }
+        if (header[4] != 2) throw new FormatException("/proc/kcore is not ELF64: this loader builds 64-bit core headers");
+        if (header[5] is not (1 or 2)) throw new FormatException($"/proc/kcore: unknown byte order {header[5]}");
+        bool big = header[5] == 2;
+        return (big, Read16(header[18..], big));
+    }
+
+    internal static ushort Read16(ReadOnlySpan<byte> b, bool big) => big ? BinaryPrimitives.ReadUInt16BigEndian(b) : BinaryPrimitives.ReadUInt16LittleEndian(b);
+
+    internal static uint Read32(ReadOnlySpan<byte> b, bool big) => big ? BinaryPrimitives.ReadUInt32BigEndian(b) : BinaryPrimitives.ReadUInt32LittleEndian(b);
+
+    internal static ulong Read64(ReadOnlySpan<byte> b, bool big) => big ? BinaryPrimitives.ReadUInt64BigEndian(b) : BinaryPrimitives.ReadUInt64LittleEndian(b);
+}
+
+/// <summary>
+/// The ELF core header a crash kernel reads to build /proc/vmcore, made in user space for kexec_load the way the
+/// kernel's own file loader makes it (crash_prepare_elf64_headers): a PT_NOTE for each CPU's crash_notes, one for
+/// vmcoreinfo, a PT_LOAD for the kernel image's mapping, and a PT_LOAD for each range of RAM outside the crash
+/// kernel's reservation. p_offset is the physical address; the crash kernel turns it into a file offset.
+/// </summary>
+public static class ElfCoreHeader
+{
+    private const int ElfHeaderSize = 64, ProgramHeaderSize = 56;
+    private const uint Load = 1, Note = 4;
+    private const ushort Core = 4;                      // ET_CORE
+    private const uint ReadWriteExecute = 7;            // PF_R | PF_W | PF_X, as the kernel writes them
+
+    /// <summary>Most program headers a header may hold: e_phnum is 16 bits, and 0xffff means "look elsewhere".</summary>
+    public const int MaxProgramHeaders = 0xfffe;
+
+    /// <summary>
+    /// The RAM a crash kernel should find in the dump: <see cref="CrashDescription.SystemRam"/> less the crash
+    /// kernel's reservation and less <paramref name="alsoExclude"/> (x86: the low 1 MiB, which the crash kernel is given
+    /// to use), sorted.
+    /// </summary>
+    public static IReadOnlyList<MemoryRange> DumpedRam(CrashDescription crash, IEnumerable<MemoryRange>? alsoExclude = null)
+    {
+        ArgumentNullException.ThrowIfNull(crash);
+        return MemoryMap.Subtract(crash.SystemRam, crash.CrashKernel.Concat(alsoExclude ?? Enumerable.Empty<MemoryRange>()));
+    }
+
+    /// <summary>Builds the header (ELF64, in the running kernel's byte order and machine).</summary>
+    /// <exception cref="ArgumentException">More than <see cref="MaxProgramHeaders"/> program headers would be needed.</exception>
+    public static byte[] Build(CrashDescription crash, IEnumerable<MemoryRange>? alsoExclude = null)
+    {
+        ArgumentNullException.ThrowIfNull(crash);
+        var ram = DumpedRam(crash, alsoExclude);
+        ulong? linear = crash.Core.LinearOffset;
+        var headers = new List<(uint Type, ulong Offset, ulong Virtual, ulong Physical, ulong Size)>();
+        foreach (var n in crash.CpuNotes) headers.Add((Note, n.Address, 0, n.Address, n.Size));
+        headers.Add((Note, crash.VmcoreInfo.Address, 0, crash.VmcoreInfo.Address, crash.VmcoreInfo.Size));
+        foreach (var k in crash.Core.KernelImage) headers.Add((Load, k.Physical, k.Virtual, k.Physical, k.Size));
+        foreach (var r in ram) headers.Add((Load, r.Start, linear is { } l ? r.Start + l : 0, r.Start, r.Size));
+        if (headers.Count > MaxProgramHeaders) throw new ArgumentException($"the core header would need {headers.Count} program headers; ELF allows {MaxProgramHeaders}");
+
+        bool big = crash.Core.BigEndian;
+        var bytes = new byte[ElfHeaderSize + headers.Count * ProgramHeaderSize];
+        var s = bytes.AsSpan();
+        "\u007fELF"u8.CopyTo(s);
+        s[4] = 2;                    // ELFCLASS64
+        s[5] = (byte)(big ? 2 : 1);  // ELFDATA2MSB / ELFDATA2LSB
+        s[6] = 1;                    // EV_CURRENT
+        Write16(s[16..], Core, big);
+        Write16(s[18..], crash.Core.Machine, big);
+        Write32(s[20..], 1, big);
+        Write64(s[32..], ElfHeaderSize, big);
+        Write16(s[52..], ElfHeaderSize, big);
+        Write16(s[54..], ProgramHeaderSize, big);
+        Write16(s[56..], (ushort)headers.Count, big);
+        for (int i = 0; i < headers.Count; i++)
+        {
+            var ph = s[(ElfHeaderSize + i * ProgramHeaderSize)..];
+            var (type, offset, vaddr, paddr, size) = headers[i];
+            Write32(ph, type, big);
+            Write32(ph[4..], type == Load ? ReadWriteExecute : 0, big);
+            Write64(ph[8..], offset, big);
+            Write64(ph[16..], vaddr, big);
+            Write64(ph[24..], paddr, big);
+            Write64(ph[32..], size, big);
+            Write64(ph[40..], size, big);
+        }
+        return bytes;
+    }
+
+    /// <summary>How many program headers a header made by <see cref="Build"/> holds.</summary>
+    public static int ProgramHeaders(ReadOnlySpan<byte> header) => header.Length < ElfHeaderSize ? 0 : KernelCore.Read16(header[56..], header[5] == 2);
+
+    /// <summary>Parses a CPU's crash_notes file: its physical address in hexadecimal.</summary>
+    /// <exception cref="FormatException">Not a hexadecimal address.</exception>
+    public static ulong ParseNoteAddress(string text, string where)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var t = text.Trim();
+        if (t.StartsWith("0x", StringComparison.OrdinalIgnoreCase)) t = t[2..];
+        if (t.Length is 0 or > 16 || !ulong.TryParse(t, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out ulong value))
+        {
+            throw new FormatException($"{where}: '{Shorten(text)}' is not a hexadecimal address");
+        }
+        return value;
+    }
+
+    /// <summary>Parses a decimal size (crash_notes_size).</summary>
+    /// <exception cref="FormatException">Not a decimal number.</exception>
+    public static ulong ParseDecimal(string text, string where)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (!ulong.TryParse(text.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out ulong value)) throw new FormatException($"{where}: '{Shorten(text)}' is not a decimal size");
+        return value;
+    }
+
+    /// <summary>Parses /sys/kernel/vmcoreinfo: "ADDRESS SIZE", both hexadecimal.</summary>
+    /// <exception cref="FormatException">Not two hexadecimal numbers.</exception>
+    public static NoteRange ParseVmcoreInfo(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var parts = text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length != 2) throw new FormatException($"/sys/kernel/vmcoreinfo: expected 'address size', got '{Shorten(text)}'");
+        return new NoteRange(ParseNoteAddress(parts[0], "/sys/kernel/vmcoreinfo"), ParseNoteAddress(parts[1], "/sys/kernel/vmcoreinfo"));
+    }
+
+    /// <summary>Parses a CPU list such as /sys/devices/system/cpu/possible ("0-3,5").</summary>
+    /// <exception cref="FormatException">Not a list of numbers and ranges, or more than 65536 CPUs.</exception>
+    public static IReadOnlyList<int> ParseCpuList(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var cpus = new List<int>();
+        foreach (var part in text.Trim().Split(',', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var ends = part.Split('-');
+            if (ends.Length > 2 || !int.TryParse(ends[0], NumberStyles.None, CultureInfo.InvariantCulture, out int first)
+                || !int.TryParse(ends[^1], NumberStyles.None, CultureInfo.InvariantCulture, out int last) || last < first)
+            {
+                throw new FormatException($"/sys/devices/system/cpu/possible: '{Shorten(part)}' is not a CPU or a range of CPUs");
+            }
+            if (last - first + cpus.Count >= 65536) throw new FormatException("/sys/devices/system/cpu/possible: more than 65536 CPUs");
+            for (int c = first; c <= last; c++) cpus.Add(c);
+        }
+        return cpus;
+    }
+
+    private static string Shorten(string text) => text.Length <= 40 ? text : text[..40] + "…";
+
+    private static void Write16(Span<byte> b, ushort v, bool big)
+    {
+        if (big) BinaryPrimitives.WriteUInt16BigEndian(b, v); else BinaryPrimitives.WriteUInt16LittleEndian(b, v);
+    }
+
+    private static void Write32(Span<byte> b, uint v, bool big)
+    {
+        if (big) BinaryPrimitives.WriteUInt32BigEndian(b, v); else BinaryPrimitives.WriteUInt32LittleEndian(b, v);
+    }
+
+    private static void Write64(Span<byte> b, ulong v, bool big)
+    {
+        if (big) BinaryPrimitives.WriteUInt64BigEndian(b, v); else BinaryPrimitives.WriteUInt64LittleEndian(b, v);
+    }
+}
