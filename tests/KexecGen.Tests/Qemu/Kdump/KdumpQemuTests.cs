@@ -10,26 +10,53 @@ public sealed class X86_64KdumpPrograms
     internal KdumpPrograms Programs { get; } = KdumpPrograms.Build("gcc");
 }
 
+/// <summary>The kdump programs built by the aarch64 cross gcc, once for the class.</summary>
+public sealed class Arm64KdumpPrograms
+{
+    internal KdumpPrograms Programs { get; } = KdumpPrograms.Build("aarch64-linux-gnu-gcc");
+}
+
 /// <summary>
-/// kdump end to end on x86_64 (TCG, Debian's kernel, crashkernel=384M of 2 GiB): the first kernel fills 1 MiB with a
-/// marker's pattern, loads a crash kernel with our tool and panics; the crash kernel reads the pages back from
-/// /proc/vmcore through its PT_LOADs. A test passes only on the crash kernel's verdict line.
+/// kdump end to end on x86_64 (TCG, Debian's kernel, crashkernel=384M of 2 GiB), through kexec_file_load (the kernel
+/// builds the core header) and through kexec_load (our loader builds it).
 /// </summary>
 [Collection(PublishedTools.Name)]
 public class KdumpQemuTests(GuestKit kit, X86_64KdumpPrograms built, ITestOutputHelper log) : IClassFixture<GuestKit>, IClassFixture<X86_64KdumpPrograms>
 {
+    [Fact]
+    public void FileLoadedCrashKernel_ReadsTheDeadKernelsPagesBack() =>
+        KdumpScenario.Run(kit, built.Programs, QemuTarget.X86_64, "ttyS0", "-s -p", log);
+
+    [Fact]
+    public void CrashKernelLoadedByOurLoader_ReadsTheDeadKernelsPagesBack() =>
+        KdumpScenario.Run(kit, built.Programs, QemuTarget.X86_64, "ttyS0", "-c -p", log);
+}
+
+/// <summary>
+/// kdump end to end on arm64 (virt, Cortex-A57, Debian's arm64 kernel without kexec_file_load): plain -p falls back to
+/// kexec_load, with our Image loader, core header and /chosen.
+/// </summary>
+[Collection(PublishedTools.Name)]
+public class Arm64KdumpQemuTests(Arm64GuestKit kit, Arm64KdumpPrograms built, ITestOutputHelper log) : IClassFixture<Arm64GuestKit>, IClassFixture<Arm64KdumpPrograms>
+{
+    [Fact]
+    public void PlainCrashLoad_FallsBackToKexecLoad_AndReadsTheDeadKernelsPagesBack() =>
+        KdumpScenario.Run(kit, built.Programs, QemuTarget.Arm64, "ttyAMA0", "-p", log);
+}
+
+/// <summary>
+/// One kdump run: the first kernel fills 1 MiB with a marker's pattern, loads a crash kernel with our tool (checking
+/// -S -p, unloading with -u -p and loading again) and panics; the crash kernel reads the pages back from /proc/vmcore
+/// through its PT_LOADs. It passes only on the crash kernel's verdict line.
+/// </summary>
+internal static class KdumpScenario
+{
     private static readonly TimeSpan Limit = TimeSpan.FromMinutes(5);
-    private const string FirstConsole = "console=ttyS0 crashkernel=384M panic=-1 loglevel=4";
-    private const string CrashConsole = "console=ttyS0 nr_cpus=1 reset_devices irqpoll panic=-1 loglevel=4";
 
-    [Fact]
-    public void FileLoadedCrashKernel_ReadsTheDeadKernelsPagesBack() => Verdict("-s -p");
-
-    [Fact]
-    public void CrashKernelLoadedByOurLoader_ReadsTheDeadKernelsPagesBack() => Verdict("-c -p");
-
-    private void Verdict(string loadFlags)
+    public static void Run(GuestKitBase kit, KdumpPrograms programs, QemuTarget target, string tty, string loadFlags, ITestOutputHelper log)
     {
+        string firstConsole = $"console={tty} crashkernel=384M panic=-1 loglevel=4";
+        string crashConsole = $"console={tty} nr_cpus=1 reset_devices irqpoll panic=-1 loglevel=4";
         var marker = Guid.NewGuid().ToString("N");
         var crashInit = $"""
             #!/bin/busybox sh
@@ -40,29 +67,29 @@ public class KdumpQemuTests(GuestKit kit, X86_64KdumpPrograms built, ITestOutput
             /bin/kdump-check {marker} /kdump
             /bin/busybox poweroff -f
             """;
-        var crash = kit.Base(crashInit, withKexec: false).Executable("bin/kdump-check", built.Programs.Check).ToArray();
+        var crash = kit.Base(crashInit, withKexec: false).Executable("bin/kdump-check", programs.Check).ToArray();
         // The frames and RAM map are only known once the buffer is filled: they join the crash kernel's initrd as a
         // second cpio archive, which the kernel unpacks after the first.
         var load = $"""
             cd / && /bin/busybox mkdir -p /kdump && /bin/busybox mv /frames /ram /kdump/ &&
             /bin/busybox find kdump | /bin/busybox cpio -o -H newc > /kdump.cpio &&
             /bin/busybox cat /crash.cpio /kdump.cpio > /crash-with-frames.cpio &&
-            /bin/kexec {loadFlags} /vmlinuz --initrd /crash-with-frames.cpio --append "{CrashConsole}" &&
+            /bin/kexec {loadFlags} /vmlinuz --initrd /crash-with-frames.cpio --append "{crashConsole}" &&
             /bin/kexec -S -p && echo "KEXECGEN-STATUS crash kernel loaded" &&
             /bin/kexec -u -p && ( /bin/kexec -S -p || echo "KEXECGEN-STATUS crash kernel unloaded" ) &&
-            /bin/kexec {loadFlags} /vmlinuz --initrd /crash-with-frames.cpio --append "{CrashConsole}" &&
+            /bin/kexec {loadFlags} /vmlinuz --initrd /crash-with-frames.cpio --append "{crashConsole}" &&
             echo "KEXECGEN-LOAD-EXIT 0"
             """.Replace("\n", " ", StringComparison.Ordinal);
         var first = kit.Base(GuestScripts.FirstInit($"""
             /bin/kdump-fill {marker} / '{load}'
             echo "KEXECGEN-FILL-EXIT $?"
             """))
-            .Executable("bin/kdump-fill", built.Programs.Fill)
+            .Executable("bin/kdump-fill", programs.Fill)
             .File("vmlinuz", System.IO.File.ReadAllBytes(kit.Kernel))
             .File("crash.cpio", crash)
             .ToArray();
 
-        var (_, console, elapsed) = QemuMachine.Boot(kit.Kernel, first, FirstConsole, Limit, memoryMiB: 2048);
+        var (_, console, elapsed) = QemuMachine.Boot(kit.Kernel, first, firstConsole, Limit, target, memoryMiB: 2048);
         GuestScripts.Log(log, console, elapsed);
 
         Assert.True(console.Contains("KEXECGEN-STATUS crash kernel loaded", StringComparison.Ordinal), $"kexec -S -p did not see the crash kernel after kexec {loadFlags}; console:\n" + console);
