@@ -81,7 +81,7 @@ public static class Arm64Image
         if (machine.Entropy.Length < EntropyBytes) throw new ArgumentException($"the plan needs {EntropyBytes} random bytes, got {machine.Entropy.Length}");
         var tree = DeviceTree.Parse(dtbBytes.Span);
 
-        var placement = new PhysicalPlacement(crash?.CrashKernel ?? machine.Ram, machine.PageSize, crash is null ? "RAM" : "the crash kernel's reservation");
+        var placement = PhysicalPlacement.For(machine, crash);
         ulong imageBytes = header.TextOffset + header.ImageSize;
         ulong kernelBase = placement.Place("kernel Image", imageBytes, KernelAlignment);
         ulong kernel = kernelBase + header.TextOffset;

@@ -46,7 +46,7 @@ internal sealed class PhysicalPlacement
     private readonly ulong _pageSize;
     private readonly string _where;
 
-    public PhysicalPlacement(IReadOnlyList<MemoryRange> ram, ulong pageSize, string where = "RAM")
+    public PhysicalPlacement(IReadOnlyList<MemoryRange> ram, ulong pageSize, string where = "free RAM")
     {
         _where = where;
         if (pageSize == 0 || (pageSize & (pageSize - 1)) != 0) throw new ArgumentException($"page size {pageSize} is not a power of two", nameof(pageSize));
@@ -60,6 +60,12 @@ internal sealed class PhysicalPlacement
             else if (start == 0 && end > pageSize) _free.Add(r with { Start = pageSize, End = end }); // never hand out address 0
         }
     }
+
+    /// <summary>Free RAM for a normal load; for a crash kernel, its reservation (the kernel refuses segments elsewhere).</summary>
+    public static PhysicalPlacement For(MachineDescription machine, CrashDescription? crash) =>
+        crash is null
+            ? new PhysicalPlacement(machine.Ram, machine.PageSize)
+            : new PhysicalPlacement(crash.CrashKernel, machine.PageSize, "the crash kernel's free reservation (crashkernel=)");
 
     /// <summary>The lowest address at or above <paramref name="min"/>, aligned to <paramref name="alignment"/>, where <paramref name="size"/> bytes fit below <paramref name="max"/>; reserved from then on.</summary>
     /// <exception cref="ArgumentException">Nowhere fits; the message names <paramref name="what"/> and the sizes.</exception>
@@ -77,7 +83,7 @@ internal sealed class PhysicalPlacement
             if (r.Start < start) _free.Insert(i, r with { End = start });
             return start;
         }
-        throw new ArgumentException($"the {what} ({Size(size)}) does not fit in free {_where}{(max != ulong.MaxValue ? $" below 0x{max:x}" : "")}{(min > 0 ? $" at or above 0x{min:x}" : "")} (free: {(_free.Count == 0 ? "none" : string.Join(", ", _free.ConvertAll(f => $"0x{f.Start:x}-0x{f.End:x}")))})");
+        throw new ArgumentException($"the {what} ({Size(size)}) does not fit in {_where}{(max != ulong.MaxValue ? $" below 0x{max:x}" : "")}{(min > 0 ? $" at or above 0x{min:x}" : "")} (free: {(_free.Count == 0 ? "none" : string.Join(", ", _free.ConvertAll(f => $"0x{f.Start:x}-0x{f.End:x}")))})");
     }
 
     // Saturates instead of wrapping: an address past the top never fits anywhere.

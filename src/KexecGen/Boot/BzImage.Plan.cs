@@ -120,7 +120,7 @@ public static partial class BzImage
         bool above4G = (xloadflags & CanBeLoadedAbove4G) != 0;
         ulong initrdMax = above4G ? ulong.MaxValue : (ulong)U32(bytes, Layout.InitrdAddressMax) + 1;
 
-        var placement = new PhysicalPlacement(crash?.CrashKernel ?? machine.Ram, machine.PageSize, crash is null ? "RAM" : "the crash kernel's reservation");
+        var placement = PhysicalPlacement.For(machine, crash);
         ulong kernel = placement.Place("kernel", initSize, alignment, Math.Max(preferred, LowMemoryEnd), above4G ? ulong.MaxValue : Below4G);
         var segments = new List<PlannedSegment>
         {

@@ -182,13 +182,7 @@ public static class ElfCoreHeader
     public static ulong ParseNoteAddress(string text, string where)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var t = text.Trim();
-        if (t.StartsWith("0x", StringComparison.OrdinalIgnoreCase)) t = t[2..];
-        if (t.Length is 0 or > 16 || !ulong.TryParse(t, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out ulong value))
-        {
-            throw new FormatException($"{where}: '{Shorten(text)}' is not a hexadecimal address");
-        }
-        return value;
+        return MemoryMap.Hex(text.Trim(), where, "address");
     }
 
     /// <summary>Parses a decimal size (crash_notes_size).</summary>

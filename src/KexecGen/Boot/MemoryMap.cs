@@ -138,7 +138,7 @@ public static class MemoryMap
         return merged;
     }
 
-    private static ulong Hex(string text, string where, string what)
+    internal static ulong Hex(string text, string where, string what)
     {
         var digits = text.StartsWith("0x", StringComparison.OrdinalIgnoreCase) ? text[2..] : text;
         if (digits.Length is 0 or > 16 || !ulong.TryParse(digits, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out ulong value))

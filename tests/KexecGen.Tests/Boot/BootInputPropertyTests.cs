@@ -88,6 +88,98 @@ public class BootInputPropertyTests
         MemoryMap.ParseFirmwareMemmap(triples);
     }, typeof(FormatException));
 
+    [Fact]
+    public void KernelCore_Parse() => Check(KcoreSeed(), bytes => KernelCore.Parse(bytes.AsSpan(0, (int)Math.Min(bytes.Length, Math.Max(0, bytes.Length >= 64 ? KernelCore.HeaderBytes(bytes) : 64)))),
+        typeof(FormatException));
+
+    [Fact]
+    public void SysfsNoteFiles_Parse()
+    {
+        Check(Encoding.ASCII.GetBytes("0x0000000100c66000 1024\n"), bytes => ElfCoreHeader.ParseVmcoreInfo(Encoding.Latin1.GetString(bytes)), typeof(FormatException));
+        Check(Encoding.ASCII.GetBytes("0-3,5,7-8\n"), bytes => ElfCoreHeader.ParseCpuList(Encoding.Latin1.GetString(bytes)), typeof(FormatException));
+        Check(Encoding.ASCII.GetBytes("1f8c3d40\n"), bytes => ElfCoreHeader.ParseNoteAddress(Encoding.Latin1.GetString(bytes), "crash_notes"), typeof(FormatException));
+        Check(Encoding.ASCII.GetBytes("344\n"), bytes => ElfCoreHeader.ParseDecimal(Encoding.Latin1.GetString(bytes), "crash_notes_size"), typeof(FormatException));
+    }
+
+    // Random machines: RAM, reservations, notes and mappings anywhere in the address space, in any number up to 64.
+    private static readonly Gen<CrashDescription> Crashes =
+        Gen.Select(
+            Gen.Select(Gen.ULong, Gen.ULong).Array[0, 64],
+            Gen.Select(Gen.ULong, Gen.ULong).Array[0, 4],
+            Gen.Select(Gen.ULong, Gen.ULong).Array[0, 64],
+            Gen.Select(Gen.ULong, Gen.ULong, Gen.ULong).Array[0, 64],
+            Gen.Bool)
+        .Select((ram, crash, notes, maps, big) => new CrashDescription(
+            ram.Select(r => Range(r.Item1, r.Item2, MemoryMap.SystemRam)).ToList(),
+            crash.Select(r => Range(r.Item1, r.Item2, "Crash kernel")).ToList(),
+            notes.Select(n => new NoteRange(n.Item1, n.Item2)).ToList(),
+            new NoteRange(0x1000, 0x1024),
+            new KernelCore(62, big, maps.Select(m => new KernelMapping(m.Item1, m.Item2, m.Item3)).ToList())));
+
+    private static MemoryRange Range(ulong a, ulong b, string kind) => new(Math.Min(a, b), Math.Max(a, b), kind);
+
+    [Fact]
+    public void ElfCoreHeader_Build_OfAnyMachine()
+    {
+        Crashes.Sample(crash =>
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            var header = ElfCoreHeader.Build(crash, new[] { new MemoryRange(0, 1 << 20, "low") });
+            // A note per CPU and vmcoreinfo, and at most one load per mapping and per piece of RAM around the holes.
+            int most = crash.CpuNotes.Count + 1 + crash.Core.Mappings.Count + crash.SystemRam.Count * (crash.CrashKernel.Count + 2);
+            Assert.InRange(ElfCoreHeader.ProgramHeaders(header), crash.CpuNotes.Count + 1, most);
+            Assert.Equal(64 + 56 * ElfCoreHeader.ProgramHeaders(header), header.Length);
+            Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 4 << 20);
+        }, iter: Iterations, threads: Environment.ProcessorCount);
+    }
+
+    [Fact]
+    public void CrashPlans_OfAnyMachine() => Crashes.Sample(crash =>
+    {
+        foreach (var plan in new Func<BootPlan>[]
+        {
+            () => BzImage.Plan(SeedBzImage(), new byte[100], "console=ttyS0", Machine, crash),
+            () => Arm64Image.Plan(SeedArm64Image(), null, "console=ttyAMA0", Machine with { DeviceTree = SeedDeviceTree() }, crash),
+        })
+        {
+            try
+            {
+                var made = plan();
+                // Inside the reservation (overlapping or touching reservations count as one).
+                foreach (var s in made.Sources)
+                {
+                    Assert.True(MemoryMap.Subtract(new[] { new MemoryRange(s.Destination, s.Destination + s.MemorySize, "segment") }, crash.CrashKernel).Count == 0,
+                        $"segment 0x{s.Destination:x}+0x{s.MemorySize:x} outside {string.Join(", ", crash.CrashKernel)}");
+                }
+            }
+            catch (ArgumentException e)
+            {
+                Assert.False(string.IsNullOrWhiteSpace(e.Message));
+            }
+        }
+    }, iter: Iterations / 10, threads: Environment.ProcessorCount);
+
+    private static byte[] KcoreSeed()
+    {
+        var header = new byte[64 + 3 * 56];
+        "\u007fELF"u8.CopyTo(header);
+        header[4] = 2;
+        header[5] = 1;
+        BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(18), 62);
+        BinaryPrimitives.WriteUInt64LittleEndian(header.AsSpan(32), 64);
+        BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(54), 56);
+        BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(56), 3);
+        for (int i = 0; i < 3; i++)
+        {
+            var ph = header.AsSpan(64 + i * 56);
+            BinaryPrimitives.WriteUInt32LittleEndian(ph, 1);
+            BinaryPrimitives.WriteUInt64LittleEndian(ph[16..], 0xffff888000000000 + (ulong)i * 0x1000_0000);
+            BinaryPrimitives.WriteUInt64LittleEndian(ph[24..], (ulong)i * 0x1000_0000);
+            BinaryPrimitives.WriteUInt64LittleEndian(ph[40..], 0x1000_0000);
+        }
+        return header;
+    }
+
     private const string IomemSeed = """
         00000000-00000fff : Reserved
         00001000-0009fbff : System RAM

@@ -262,7 +262,7 @@ public class LoaderTests
         return File.ReadAllBytes(path);
     }
 
-    private static System.Collections.Generic.Dictionary<string, string[]> ReadBootParams(byte[] parameters)
+    internal static System.Collections.Generic.Dictionary<string, string[]> ReadBootParams(byte[] parameters)
     {
         var (code, stdout, err) = ProcessRunner.Run(Reader.Value, TimeSpan.FromSeconds(30), DeviceTreeTests.Write(parameters, ".bin"));
         Assert.True(code == 0, err);
