@@ -129,6 +129,19 @@ public class CliLoadTests
         }
     }
 
+    [Fact]
+    public void CrashLoad_WithoutAReservation_IsRefusedBeforeTheSyscall()
+    {
+        // This machine was booted without crashkernel=: nothing to place a crash kernel in.
+        var kernel = Path.Combine(Path.GetTempPath(), $"kexecgen-bz-{Guid.NewGuid():N}");
+        File.WriteAllBytes(kernel, Boot.LoaderTests.BzImageFixture(64 * 1024));
+        var (code, stdout, stderr) = Kexec("-c", "-p", kernel, "--append", "console=ttyS0", "--dry-run");
+
+        Assert.Equal(1, code);
+        Assert.Equal("", stdout); // not even the dry run's call: the plan failed first
+        Assert.Equal("kexec: no memory is reserved for a crash kernel (no \"Crash kernel\" in /proc/iomem): boot with crashkernel=", stderr.Trim());
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]

@@ -1,13 +1,17 @@
 using System;
+using System.Linq;
 using Xunit;
 using Xunit.Abstractions;
 
 namespace KexecGen.Tests.Qemu.Kdump;
 
-/// <summary>The kdump programs built by the host gcc, once for the class.</summary>
+/// <summary>The kdump programs built by the host gcc, and each load's console, once for the class.</summary>
 public sealed class X86_64KdumpPrograms
 {
     internal KdumpPrograms Programs { get; } = KdumpPrograms.Build("gcc");
+
+    /// <summary>Each kdump run's console by load flags: one run serves every test that reads it.</summary>
+    internal System.Collections.Concurrent.ConcurrentDictionary<string, string> Consoles { get; } = new(StringComparer.Ordinal);
 }
 
 /// <summary>The kdump programs built by the aarch64 cross gcc, once for the class.</summary>
@@ -24,12 +28,33 @@ public sealed class Arm64KdumpPrograms
 public class KdumpQemuTests(GuestKit kit, X86_64KdumpPrograms built, ITestOutputHelper log) : IClassFixture<GuestKit>, IClassFixture<X86_64KdumpPrograms>
 {
     [Fact]
-    public void FileLoadedCrashKernel_ReadsTheDeadKernelsPagesBack() =>
-        KdumpScenario.Run(kit, built.Programs, QemuTarget.X86_64, "ttyS0", "-s -p", log);
+    public void FileLoadedCrashKernel_ReadsTheDeadKernelsPagesBack() => Run("-s -p");
 
     [Fact]
-    public void CrashKernelLoadedByOurLoader_ReadsTheDeadKernelsPagesBack() =>
-        KdumpScenario.Run(kit, built.Programs, QemuTarget.X86_64, "ttyS0", "-c -p", log);
+    public void CrashKernelLoadedByOurLoader_ReadsTheDeadKernelsPagesBack() => Run("-c -p");
+
+    [Fact]
+    public void OurCoreHeader_GivesTheCrashKernelTheSameLoadsAsTheKernelsOwnLoader()
+    {
+        // The kernel's own file loader (kexec_file_load) builds its header itself: ours must describe the same memory,
+        // at the same physical and virtual addresses, with notes of the same size (the CPUs' crash_notes and vmcoreinfo,
+        // merged by the crash kernel into one PT_NOTE), as the crash kernel sees it in /proc/vmcore. Without KASLR both
+        // first kernels lie alike, so the two lists must be equal to the byte.
+        var theirs = Loads(Run("-s -p", "nokaslr"));
+        var ours = Loads(Run("-c -p", "nokaslr"));
+
+        Assert.NotEmpty(theirs);
+        Assert.Equal(theirs, ours);
+    }
+
+    private string Run(string flags, string firstKernelOptions = "") =>
+        built.Consoles.GetOrAdd($"{flags}|{firstKernelOptions}", _ => KdumpScenario.Run(kit, built.Programs, QemuTarget.X86_64, "ttyS0", flags, log, firstKernelOptions));
+
+    private static string[] Loads(string console) => console.Split('\n')
+        .Select(l => l.Trim())
+        .Where(l => l.StartsWith("KEXECGEN-VMCORE-LOAD ", StringComparison.Ordinal) || l.StartsWith("KEXECGEN-VMCORE-NOTE ", StringComparison.Ordinal))
+        .Order(StringComparer.Ordinal)
+        .ToArray();
 }
 
 /// <summary>
@@ -41,7 +66,7 @@ public class Arm64KdumpQemuTests(Arm64GuestKit kit, Arm64KdumpPrograms built, IT
 {
     [Fact]
     public void PlainCrashLoad_FallsBackToKexecLoad_AndReadsTheDeadKernelsPagesBack() =>
-        KdumpScenario.Run(kit, built.Programs, QemuTarget.Arm64, "ttyAMA0", "-p", log);
+        _ = KdumpScenario.Run(kit, built.Programs, QemuTarget.Arm64, "ttyAMA0", "-p", log);
 }
 
 /// <summary>
@@ -53,9 +78,10 @@ internal static class KdumpScenario
 {
     private static readonly TimeSpan Limit = TimeSpan.FromMinutes(5);
 
-    public static void Run(GuestKitBase kit, KdumpPrograms programs, QemuTarget target, string tty, string loadFlags, ITestOutputHelper log)
+    /// <summary>Runs it; returns the console when every check passed.</summary>
+    public static string Run(GuestKitBase kit, KdumpPrograms programs, QemuTarget target, string tty, string loadFlags, ITestOutputHelper log, string firstKernelOptions = "")
     {
-        string firstConsole = $"console={tty} crashkernel=384M panic=-1 loglevel=4";
+        string firstConsole = $"console={tty} crashkernel=384M panic=-1 loglevel=4 {firstKernelOptions}".TrimEnd();
         string crashConsole = $"console={tty} nr_cpus=1 reset_devices irqpoll panic=-1 loglevel=4";
         var marker = Guid.NewGuid().ToString("N");
         var crashInit = $"""
@@ -97,5 +123,6 @@ internal static class KdumpScenario
         Assert.True(console.Contains("KEXECGEN-LOAD-EXIT 0", StringComparison.Ordinal), $"kexec {loadFlags} failed; console:\n" + console);
         Assert.True(console.Contains("KEXECGEN-CRASH-KERNEL up", StringComparison.Ordinal), "the crash kernel never ran after the panic; console:\n" + console);
         Assert.True(console.Contains("KEXECGEN-VMCORE ok:", StringComparison.Ordinal), "the crash kernel's verdict was not ok; console:\n" + console);
+        return console;
     }
 }

@@ -44,7 +44,15 @@ int main(int argc, char **argv)
     if (eh.e_phnum == 0 || eh.e_phnum > MAX_PHDRS || eh.e_phentsize != sizeof(Elf64_Phdr)) return bad("program headers", eh.e_phnum, eh.e_phentsize);
     if (pread(core, phdrs, eh.e_phnum * sizeof(Elf64_Phdr), (off_t)eh.e_phoff) != (ssize_t)(eh.e_phnum * sizeof(Elf64_Phdr))) return bad("reading program headers", eh.e_phoff, 0);
     int loads = 0, notes = 0;
-    for (int i = 0; i < eh.e_phnum; i++) { loads += phdrs[i].p_type == PT_LOAD; notes += phdrs[i].p_type == PT_NOTE; }
+    for (int i = 0; i < eh.e_phnum; i++) {
+        loads += phdrs[i].p_type == PT_LOAD;
+        notes += phdrs[i].p_type == PT_NOTE;
+        /* What the crash kernel was told, for comparison between loaders. */
+        if (phdrs[i].p_type == PT_LOAD)
+            printf("KEXECGEN-VMCORE-LOAD paddr=0x%llx vaddr=0x%llx memsz=0x%llx\n", (unsigned long long)phdrs[i].p_paddr, (unsigned long long)phdrs[i].p_vaddr, (unsigned long long)phdrs[i].p_memsz);
+        if (phdrs[i].p_type == PT_NOTE)
+            printf("KEXECGEN-VMCORE-NOTE filesz=0x%llx\n", (unsigned long long)phdrs[i].p_filesz);
+    }
 
     char path[512];
     snprintf(path, sizeof path, "%s/ram", argv[2]);
