@@ -82,6 +82,17 @@ public static class Arm64Image
         var tree = DeviceTree.Parse(dtbBytes.Span);
 
         var placement = PhysicalPlacement.For(machine, crash);
+        // A crash kernel's core header goes first, at the reservation's start, as the kernel's own loader places it.
+        var crashSegments = new List<PlannedSegment>();
+        (ulong At, ulong Size)? coreHeader = null;
+        if (crash is not null)
+        {
+            var core = ElfCoreHeader.Build(crash);
+            ulong coreAt = placement.Place("ELF core header", (ulong)core.Length, machine.PageSize);
+            ulong coreSize = PhysicalPlacement.AlignUp((ulong)core.Length, machine.PageSize);
+            crashSegments.Add(new PlannedSegment(new KexecSegmentSource(core, coreAt, coreSize), $"ELF core header ({ElfCoreHeader.ProgramHeaders(core)} program headers)"));
+            coreHeader = (coreAt, coreSize);
+        }
         ulong imageBytes = header.TextOffset + header.ImageSize;
         ulong kernelBase = placement.Place("kernel Image", imageBytes, KernelAlignment);
         ulong kernel = kernelBase + header.TextOffset;
@@ -99,15 +110,12 @@ public static class Arm64Image
             initrdRange = (at, at + (ulong)rd.Length);
         }
         SetChosen(tree, commandLine, initrdRange, machine.Entropy.Span);
-        if (crash is not null)
+        segments.AddRange(crashSegments);
+        if (crash is not null && coreHeader is { } coreRange)
         {
-            var core = ElfCoreHeader.Build(crash);
-            ulong coreAt = placement.Place("ELF core header", (ulong)core.Length, machine.PageSize);
-            ulong coreSize = PhysicalPlacement.AlignUp((ulong)core.Length, machine.PageSize);
-            segments.Add(new PlannedSegment(new KexecSegmentSource(core, coreAt, coreSize), $"ELF core header ({ElfCoreHeader.ProgramHeaders(core)} program headers)"));
             var chosen = tree.Root.GetOrAddChild("chosen");
             int addressCells = Cells(tree.Root, "#address-cells", 2), sizeCells = Cells(tree.Root, "#size-cells", 1);
-            chosen.Set("linux,elfcorehdr", RegCells(new[] { (coreAt, coreSize) }, addressCells, sizeCells));
+            chosen.Set("linux,elfcorehdr", RegCells(new[] { coreRange }, addressCells, sizeCells));
             chosen.Set("linux,usable-memory-range", RegCells(crash.CrashKernel.Select(r => (r.Start, r.Size)), addressCells, sizeCells));
         }
         var dtb = tree.ToArray();

@@ -121,21 +121,24 @@ public static partial class BzImage
         ulong initrdMax = above4G ? ulong.MaxValue : (ulong)U32(bytes, Layout.InitrdAddressMax) + 1;
 
         var placement = PhysicalPlacement.For(machine, crash);
-        ulong kernel = placement.Place("kernel", initSize, alignment, Math.Max(preferred, LowMemoryEnd), above4G ? ulong.MaxValue : Below4G);
-        var segments = new List<PlannedSegment>
-        {
-            new(new KexecSegmentSource(image.Slice(setupBytes, (int)kernelBytes), kernel, PhysicalPlacement.AlignUp(initSize, machine.PageSize)), "kernel (protected mode, with room for init_size)"),
-        };
+        // A crash kernel's core header goes first, at the reservation's start, where the kernel's own loader puts it.
         IReadOnlyList<MemoryRange> e820 = machine.FirmwareMap;
+        var crashSegments = new List<PlannedSegment>();
         if (crash is not null)
         {
             var header = ElfCoreHeader.Build(crash, new[] { new MemoryRange(0, LowMemoryEnd, "low memory") });
             ulong headerAt = placement.Place("ELF core header", (ulong)header.Length, machine.PageSize);
             ulong headerSize = PhysicalPlacement.AlignUp((ulong)header.Length, machine.PageSize);
-            segments.Add(new(new KexecSegmentSource(header, headerAt, headerSize), $"ELF core header ({ElfCoreHeader.ProgramHeaders(header)} program headers)"));
+            crashSegments.Add(new(new KexecSegmentSource(header, headerAt, headerSize), $"ELF core header ({ElfCoreHeader.ProgramHeaders(header)} program headers)"));
             commandLine = $"{commandLine} elfcorehdr=0x{headerAt:x}".TrimStart();
-            e820 = CrashE820(machine.FirmwareMap, crash, new MemoryRange(headerAt, headerAt + headerSize, "ELF core header"));
+            e820 = CrashE820(crash, new MemoryRange(headerAt, headerAt + headerSize, "ELF core header"));
         }
+        ulong kernel = placement.Place("kernel", initSize, alignment, Math.Max(preferred, LowMemoryEnd), above4G ? ulong.MaxValue : Below4G);
+        var segments = new List<PlannedSegment>
+        {
+            new(new KexecSegmentSource(image.Slice(setupBytes, (int)kernelBytes), kernel, PhysicalPlacement.AlignUp(initSize, machine.PageSize)), "kernel (protected mode, with room for init_size)"),
+        };
+        segments.AddRange(crashSegments);
         byte[]? line = null;
         if (!string.IsNullOrEmpty(commandLine))
         {
@@ -196,13 +199,17 @@ public static partial class BzImage
 
     private const int SetupSectorsStart = Layout.SetupSectors;
 
-    // The crash kernel's memory map, as arch/x86/kernel/crash.c makes it for the kernel's own file loader: the System RAM
-    // of the low 1 MiB, the firmware's ACPI, NVS and reserved ranges as they are, and the reservation less the core
-    // header as RAM, so that the crash kernel runs there and nowhere else.
-    private static IReadOnlyList<MemoryRange> CrashE820(IReadOnlyList<MemoryRange> firmware, CrashDescription crash, MemoryRange header)
+    // What the crash kernel keeps of the running kernel's /proc/iomem besides RAM (arch/x86/kernel/crash.c:
+    // IORES_DESC_ACPI_TABLES, IORES_DESC_ACPI_NV_STORAGE and IORES_DESC_RESERVED), by their names there.
+    private static readonly string[] CrashKeeps = { "ACPI Tables", "ACPI Non-volatile Storage", "Reserved" };
+
+    // The crash kernel's memory map, as arch/x86/kernel/crash.c makes it for the kernel's own file loader, from the
+    // running kernel's /proc/iomem: the System RAM of the low 1 MiB, the ACPI, NVS and reserved ranges, and the
+    // reservation less the core header as RAM, so that the crash kernel runs there and nowhere else.
+    private static IReadOnlyList<MemoryRange> CrashE820(CrashDescription crash, MemoryRange header)
     {
-        var low = MemoryMap.Subtract(firmware.Where(r => r.Kind == MemoryMap.SystemRam), new[] { new MemoryRange(LowMemoryEnd, ulong.MaxValue, "") });
-        var kept = firmware.Where(r => r.Kind != MemoryMap.SystemRam && E820Types.ContainsKey(r.Kind));
+        var low = MemoryMap.Subtract(crash.SystemRam, new[] { new MemoryRange(LowMemoryEnd, ulong.MaxValue, "") });
+        var kept = crash.OtherResources.Where(r => CrashKeeps.Contains(r.Kind, StringComparer.Ordinal));
         var reservation = MemoryMap.Subtract(crash.CrashKernel.Select(r => r with { Kind = MemoryMap.SystemRam }), new[] { header });
         return low.Concat(kept).Concat(reservation).OrderBy(r => r.Start).ToList();
     }

@@ -32,7 +32,11 @@ public sealed record CrashDescription(
     IReadOnlyList<MemoryRange> CrashKernel,
     IReadOnlyList<NoteRange> CpuNotes,
     NoteRange VmcoreInfo,
-    KernelCore Core);
+    KernelCore Core)
+{
+    /// <summary>The other top-level ranges of /proc/iomem ("Reserved", "ACPI Tables"…): what a crash kernel's memory map keeps.</summary>
+    public IReadOnlyList<MemoryRange> OtherResources { get; init; } = Array.Empty<MemoryRange>();
+}
 
 /// <summary>The ELF header of /proc/kcore as far as a core header needs it: the machine, the byte order, the mappings.</summary>
 /// <param name="Machine">e_machine of the running kernel (EM_X86_64, EM_AARCH64…).</param>

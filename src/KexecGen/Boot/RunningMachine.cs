@@ -68,7 +68,11 @@ public static partial class RunningMachine
                 ElfCoreHeader.ParseDecimal(File.ReadAllText(dir + "/crash_notes_size"), dir + "/crash_notes_size")));
         }
         var vmcoreinfo = ElfCoreHeader.ParseVmcoreInfo(File.ReadAllText("/sys/kernel/vmcoreinfo"));
-        return new CrashDescription(iomem.Where(e => e.Depth == 0 && e.Range.Kind == MemoryMap.SystemRam).Select(e => e.Range).ToList(), crash, notes, vmcoreinfo, ReadKernelCore());
+        var top = iomem.Where(e => e.Depth == 0).Select(e => e.Range).ToList();
+        return new CrashDescription(top.Where(r => r.Kind == MemoryMap.SystemRam).ToList(), crash, notes, vmcoreinfo, ReadKernelCore())
+        {
+            OtherResources = top.Where(r => r.Kind != MemoryMap.SystemRam).ToList(),
+        };
     }
 
     // /proc/kcore's ELF and program headers: the first 64 bytes say how many more to read.

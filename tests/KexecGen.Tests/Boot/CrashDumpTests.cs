@@ -28,7 +28,14 @@ public class CrashDumpTests
             new KernelMapping(0xffff888000100000, 0x100000, 0x7fee0000),     // the linear map
             new KernelMapping(0xffff888000001000, 0x1000, 0x9ec00),
             new KernelMapping(0xffffffff9a000000, 0x23e00000, 0x2a00000),   // the kernel image (KASLR)
-        }));
+        }))
+    {
+        OtherResources = new[]
+        {
+            new MemoryRange(0, 0x1000, "Reserved"), new MemoryRange(0x9fc00, 0xa0000, "Reserved"), new MemoryRange(0xa0000, 0xc0000, "PCI Bus 0000:00"),
+            new MemoryRange(0xf0000, 0x100000, "Reserved"), new MemoryRange(0x7ffe0000, 0x80000000, "ACPI Tables"), new MemoryRange(0xfffc0000, 0x100000000, "Reserved"),
+        },
+    };
 
     [Fact]
     public void CoreHeader_IsWhatReadelfReads_NotesLoadsAndTheKernelImage()
@@ -119,13 +126,13 @@ public class CrashDumpTests
         var header = Assert.Single(plan.Segments, s => s.Contents.StartsWith("ELF core header", StringComparison.Ordinal)).Segment;
         var line = Assert.Single(plan.Segments, s => s.Contents == "command line").Segment;
         Assert.Equal($"console=ttyS0 elfcorehdr=0x{header.Destination:x}\0", Encoding.ASCII.GetString(line.Buffer.Span));
+        Assert.Equal(0x66000000UL, header.Destination); // first in the reservation, where the kernel's own loader puts it
         var fields = LoaderTests.ReadBootParams(Assert.Single(plan.Segments, s => s.Contents.StartsWith("boot_params", StringComparison.Ordinal)).Segment.Buffer.ToArray());
         ulong headerEnd = header.Destination + header.MemorySize;
         Assert.Equal(new[]
         {
-            "0 9fc00 1", "9fc00 400 2", "f0000 10000 2",                             // the low 1 MiB as the firmware gave it
-            $"66000000 {header.Destination - 0x66000000:x} 1",                       // the reservation, less the core header
-            $"{headerEnd:x} {0x7e000000 - headerEnd:x} 1",
+            "0 1000 2", "1000 9ec00 1", "9fc00 400 2", "f0000 10000 2",              // the low 1 MiB as /proc/iomem has it (no PCI window)
+            $"{headerEnd:x} {0x7e000000 - headerEnd:x} 1",                           // the reservation, less the core header
             "7ffe0000 20000 3", "fffc0000 40000 2",                                  // ACPI and reserved ranges kept
         }, fields["e820"]);
     }

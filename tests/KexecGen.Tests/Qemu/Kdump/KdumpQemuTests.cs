@@ -38,7 +38,8 @@ public class KdumpQemuTests(GuestKit kit, X86_64KdumpPrograms built, ITestOutput
     {
         // The kernel's own file loader (kexec_file_load) builds its header itself: ours must describe the same memory,
         // at the same physical and virtual addresses, with notes of the same size (the CPUs' crash_notes and vmcoreinfo,
-        // merged by the crash kernel into one PT_NOTE), as the crash kernel sees it in /proc/vmcore. Without KASLR both
+        // merged by the crash kernel into one PT_NOTE), as the crash kernel sees it in /proc/vmcore; and the crash kernel
+        // must be given the same memory map (its /sys/firmware/memmap: the e820 table it booted with). Without KASLR both
         // first kernels lie alike, so the two lists must be equal to the byte.
         var theirs = Loads(Run("-s -p", "nokaslr"));
         var ours = Loads(Run("-c -p", "nokaslr"));
@@ -52,7 +53,8 @@ public class KdumpQemuTests(GuestKit kit, X86_64KdumpPrograms built, ITestOutput
 
     private static string[] Loads(string console) => console.Split('\n')
         .Select(l => l.Trim())
-        .Where(l => l.StartsWith("KEXECGEN-VMCORE-LOAD ", StringComparison.Ordinal) || l.StartsWith("KEXECGEN-VMCORE-NOTE ", StringComparison.Ordinal))
+        .Where(l => l.StartsWith("KEXECGEN-VMCORE-LOAD ", StringComparison.Ordinal) || l.StartsWith("KEXECGEN-VMCORE-NOTE ", StringComparison.Ordinal)
+            || l.StartsWith("KEXECGEN-CRASH-MEMMAP ", StringComparison.Ordinal))
         .Order(StringComparer.Ordinal)
         .ToArray();
 }
@@ -90,6 +92,9 @@ internal static class KdumpScenario
             /bin/busybox mount -t proc proc /proc
             /bin/busybox mount -t sysfs sys /sys
             echo "KEXECGEN-CRASH-KERNEL up"
+            for entry in /sys/firmware/memmap/*; do
+              [ -d "$entry" ] && echo "KEXECGEN-CRASH-MEMMAP $(/bin/busybox cat $entry/start)-$(/bin/busybox cat $entry/end) $(/bin/busybox cat $entry/type)"
+            done
             /bin/kdump-check {marker} /kdump
             /bin/busybox poweroff -f
             """;
