@@ -10,7 +10,7 @@ public static class Program
 {
     private const string Usage = """
         usage: kexec -l KERNEL [--initrd FILE] [--append TEXT] [--reuse-cmdline] [--dtb FILE] [-s|-c|-a] [--dry-run] [--json]
-               kexec -p KERNEL …         load a crash kernel, as -l
+               kexec -p KERNEL …         load a crash kernel, as -l (kexec_load: into the crashkernel= reservation, with a core header)
                kexec -u [-p]             unload the kernel (with -p: the crash kernel)
                kexec -e [-y]             boot into the loaded kernel now (file systems synced first; -y skips that)
                kexec -S [-p]             exit 0 if a kernel (crash kernel) is loaded, 1 if not
