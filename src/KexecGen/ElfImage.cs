@@ -6,7 +6,7 @@ namespace KexecGen;
 
 /// <summary>
 /// An ELF executable as kexec_load segments: each PT_LOAD placed at its physical address, the entry point from the
-/// header. This is what the kexec_load path loads (bzImage and other formats need kexec_file_load).
+/// header. One of the formats the kexec_load path loads (<see cref="Boot.KernelImage"/>).
 /// </summary>
 public sealed class ElfImage
 {
