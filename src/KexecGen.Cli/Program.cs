@@ -41,6 +41,11 @@ public static class Program
             Console.Out.WriteLine(Usage);
             return args.Length == 0 ? 2 : 0;
         }
+        if (args[0] == "probe" && args.Length == 2 && args[1] is "-h" or "--help")
+        {
+            Console.Out.WriteLine(Usage);
+            return 0;
+        }
         if (args[0] == "probe") return args.Length == 1 ? ProbeCommand.Run(Console.Out) : Fail($"unknown argument '{args[1]}'");
         if (args[0] != "table")
         {
@@ -51,6 +56,11 @@ public static class Program
         var only = new List<string>();
         for (int i = 1; i < args.Length; i++)
         {
+            if (args[i] is "-h" or "--help")
+            {
+                Console.Out.WriteLine(Usage);
+                return 0;
+            }
             if (args[i] == "--json") json = true;
             else if (args[i] == "--abi" && i + 1 < args.Length) only.Add(args[++i]);
             else return Fail($"unknown argument '{args[i]}'");

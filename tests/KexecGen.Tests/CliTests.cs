@@ -65,6 +65,19 @@ public class CliTests
         }
     }
 
+    [Theory]
+    [InlineData("table", "--help")]
+    [InlineData("table", "-h")]
+    [InlineData("probe", "--help")]
+    public void SubcommandHelp_PrintsUsage_AndExitsZero(string command, string flag)
+    {
+        var (code, stdout, stderr) = Kexec(command, flag);
+
+        Assert.Equal(0, code);
+        Assert.Equal("", stderr);
+        Assert.Contains($"kexec {command}", stdout, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void UnknownAbi_FailsWithOneClearLine()
     {
