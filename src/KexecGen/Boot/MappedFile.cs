@@ -7,7 +7,8 @@ namespace KexecGen.Boot;
 
 /// <summary>
 /// A file mapped read-only into memory: its bytes reach kexec_load without being copied into the heap, so loading a
-/// large initrd costs page cache, not anonymous memory.
+/// large initrd costs page cache, not anonymous memory. Its <see cref="MemoryManager{T}.Memory"/> is valid until the
+/// mapping is disposed: load before disposing it.
 /// </summary>
 public sealed unsafe class MappedFile : MemoryManager<byte>
 {
