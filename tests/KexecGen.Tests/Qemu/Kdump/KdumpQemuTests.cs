@@ -5,21 +5,6 @@ using Xunit.Abstractions;
 
 namespace KexecGen.Tests.Qemu.Kdump;
 
-/// <summary>The kdump programs built by the host gcc, and each load's console, once for the class.</summary>
-public sealed class X86_64KdumpPrograms
-{
-    internal KdumpPrograms Programs { get; } = KdumpPrograms.Build("gcc");
-
-    /// <summary>Each kdump run's console by load flags: one run serves every test that reads it.</summary>
-    internal System.Collections.Concurrent.ConcurrentDictionary<string, string> Consoles { get; } = new(StringComparer.Ordinal);
-}
-
-/// <summary>The kdump programs built by the aarch64 cross gcc, once for the class.</summary>
-public sealed class Arm64KdumpPrograms
-{
-    internal KdumpPrograms Programs { get; } = KdumpPrograms.Build("aarch64-linux-gnu-gcc");
-}
-
 /// <summary>
 /// kdump end to end on x86_64 (TCG, Debian's kernel, crashkernel=384M of 2 GiB), through kexec_file_load (the kernel
 /// builds the core header) and through kexec_load (our loader builds it).
@@ -57,77 +42,4 @@ public class KdumpQemuTests(GuestKit kit, X86_64KdumpPrograms built, ITestOutput
             || l.StartsWith("KEXECGEN-CRASH-MEMMAP ", StringComparison.Ordinal))
         .Order(StringComparer.Ordinal)
         .ToArray();
-}
-
-/// <summary>
-/// kdump end to end on arm64 (virt, Cortex-A57, Debian's arm64 kernel without kexec_file_load): plain -p falls back to
-/// kexec_load, with our Image loader, core header and /chosen.
-/// </summary>
-[Collection(PublishedTools.Name)]
-public class Arm64KdumpQemuTests(Arm64GuestKit kit, Arm64KdumpPrograms built, ITestOutputHelper log) : IClassFixture<Arm64GuestKit>, IClassFixture<Arm64KdumpPrograms>
-{
-    [Fact]
-    public void PlainCrashLoad_FallsBackToKexecLoad_AndReadsTheDeadKernelsPagesBack() =>
-        _ = KdumpScenario.Run(kit, built.Programs, QemuTarget.Arm64, "ttyAMA0", "-p", log);
-}
-
-/// <summary>
-/// One kdump run: the first kernel fills 1 MiB with a marker's pattern, loads a crash kernel with our tool (checking
-/// -S -p, unloading with -u -p and loading again) and panics; the crash kernel reads the pages back from /proc/vmcore
-/// through its PT_LOADs. It passes only on the crash kernel's verdict line.
-/// </summary>
-internal static class KdumpScenario
-{
-    private static readonly TimeSpan Limit = TimeSpan.FromMinutes(5);
-
-    /// <summary>Runs it; returns the console when every check passed.</summary>
-    public static string Run(GuestKitBase kit, KdumpPrograms programs, QemuTarget target, string tty, string loadFlags, ITestOutputHelper log, string firstKernelOptions = "")
-    {
-        string firstConsole = $"console={tty} crashkernel=384M panic=-1 loglevel=4 {firstKernelOptions}".TrimEnd();
-        string crashConsole = $"console={tty} nr_cpus=1 reset_devices irqpoll panic=-1 loglevel=4";
-        var marker = Guid.NewGuid().ToString("N");
-        var crashInit = $"""
-            #!/bin/busybox sh
-            /bin/busybox mkdir -p /proc /sys
-            /bin/busybox mount -t proc proc /proc
-            /bin/busybox mount -t sysfs sys /sys
-            echo "KEXECGEN-CRASH-KERNEL up"
-            for entry in /sys/firmware/memmap/*; do
-              [ -d "$entry" ] && echo "KEXECGEN-CRASH-MEMMAP $(/bin/busybox cat $entry/start)-$(/bin/busybox cat $entry/end) $(/bin/busybox cat $entry/type)"
-            done
-            /bin/kdump-check {marker} /kdump
-            /bin/busybox poweroff -f
-            """;
-        var crash = kit.Base(crashInit, withKexec: false).Executable("bin/kdump-check", programs.Check).ToArray();
-        // The frames and RAM map are only known once the buffer is filled: they join the crash kernel's initrd as a
-        // second cpio archive, which the kernel unpacks after the first.
-        var load = $"""
-            cd / && /bin/busybox mkdir -p /kdump && /bin/busybox mv /frames /ram /kdump/ &&
-            /bin/busybox find kdump | /bin/busybox cpio -o -H newc > /kdump.cpio &&
-            /bin/busybox cat /crash.cpio /kdump.cpio > /crash-with-frames.cpio &&
-            /bin/kexec {loadFlags} /vmlinuz --initrd /crash-with-frames.cpio --append "{crashConsole}" &&
-            /bin/kexec -S -p && echo "KEXECGEN-STATUS crash kernel loaded" &&
-            /bin/kexec -u -p && ( /bin/kexec -S -p || echo "KEXECGEN-STATUS crash kernel unloaded" ) &&
-            /bin/kexec {loadFlags} /vmlinuz --initrd /crash-with-frames.cpio --append "{crashConsole}" &&
-            echo "KEXECGEN-LOAD-EXIT 0"
-            """.Replace("\n", " ", StringComparison.Ordinal);
-        var first = kit.Base(GuestScripts.FirstInit($"""
-            /bin/kdump-fill {marker} / '{load}'
-            echo "KEXECGEN-FILL-EXIT $?"
-            """))
-            .Executable("bin/kdump-fill", programs.Fill)
-            .File("vmlinuz", System.IO.File.ReadAllBytes(kit.Kernel))
-            .File("crash.cpio", crash)
-            .ToArray();
-
-        var (_, console, elapsed) = QemuMachine.Boot(kit.Kernel, first, firstConsole, Limit, target, memoryMiB: 2048);
-        GuestScripts.Log(log, console, elapsed);
-
-        Assert.True(console.Contains("KEXECGEN-STATUS crash kernel loaded", StringComparison.Ordinal), $"kexec -S -p did not see the crash kernel after kexec {loadFlags}; console:\n" + console);
-        Assert.True(console.Contains("KEXECGEN-STATUS crash kernel unloaded", StringComparison.Ordinal), "kexec -u -p did not unload the crash kernel; console:\n" + console);
-        Assert.True(console.Contains("KEXECGEN-LOAD-EXIT 0", StringComparison.Ordinal), $"kexec {loadFlags} failed; console:\n" + console);
-        Assert.True(console.Contains("KEXECGEN-CRASH-KERNEL up", StringComparison.Ordinal), "the crash kernel never ran after the panic; console:\n" + console);
-        Assert.True(console.Contains("KEXECGEN-VMCORE ok:", StringComparison.Ordinal), "the crash kernel's verdict was not ok; console:\n" + console);
-        return console;
-    }
 }

@@ -12,14 +12,6 @@ using Microsoft.CodeAnalysis.Text;
 
 namespace KexecGen.Tests;
 
-/// <summary>An AdditionalFiles item held in memory.</summary>
-internal sealed class MemoryAdditionalText(string path, string text) : AdditionalText
-{
-    public override string Path { get; } = path;
-
-    public override SourceText GetText(CancellationToken cancellationToken = default) => SourceText.From(text);
-}
-
 /// <summary>Runs our generator together with .NET's LibraryImport generator, as a real build does.</summary>
 internal static class GeneratorHarness
 {

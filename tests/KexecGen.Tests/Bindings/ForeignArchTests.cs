@@ -6,34 +6,6 @@ using Xunit;
 
 namespace KexecGen.Tests;
 
-/// <summary>Test classes that publish the kexec tool: one at a time, since they build the same projects.</summary>
-[CollectionDefinition(Name)]
-public sealed class PublishedTools
-{
-    /// <summary>The collection's name.</summary>
-    public const string Name = "published tools";
-
-    /// <summary>Publishes the kexec tool with NativeAOT for <paramref name="rid"/>; fails on any error or trim/AOT warning.</summary>
-    public static string Kexec(string rid, string hint)
-    {
-        var output = Path.Combine(Path.GetTempPath(), $"kexecgen-{rid}-" + Guid.NewGuid().ToString("N"));
-        var (code, stdout, stderr) = ProcessRunner.Run("dotnet", TimeSpan.FromMinutes(10),
-            "publish", Path.Combine(Repo.Root, "src", "KexecGen.Cli", "KexecGen.Cli.csproj"),
-            "-c", "Release", "-r", rid, "-o", output, "-nodeReuse:false", "-v", "q", "-nologo");
-        Assert.True(code == 0, $"NativeAOT publish for {rid} failed ({hint}):\n{stdout}\n{stderr}");
-        Assert.DoesNotContain("warning", stdout + stderr, StringComparison.OrdinalIgnoreCase); // no trim or AOT warning
-        return Path.Combine(output, "kexec");
-    }
-}
-
-/// <summary>The kexec tool published with NativeAOT for linux-arm64, once for the class.</summary>
-public sealed class Arm64Build
-{
-    public string Binary { get; }
-
-    public Arm64Build() => Binary = PublishedTools.Kexec("linux-arm64", "needs clang, gcc-aarch64-linux-gnu and libc6-dev-arm64-cross, which .ci/run installs");
-}
-
 /// <summary>
 /// The generated stubs on a foreign architecture: the arm64 build runs under qemu-aarch64, whose -strace shows which
 /// syscalls the guest makes. One AnyCPU binding picked arm64's numbers (104 and 294), not x86_64's (246 and 320).

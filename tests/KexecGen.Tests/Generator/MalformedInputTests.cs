@@ -7,12 +7,6 @@ using Xunit;
 
 namespace KexecGen.Tests;
 
-/// <summary>One broken input: which file, how it is broken, and the diagnostic it must give (id, file, line).</summary>
-public sealed record MalformedCase(string Name, string File, Func<string, string> Break, string Id, Func<string, int>? Line)
-{
-    public override string ToString() => Name;
-}
-
 /// <summary>
 /// A corpus of broken arches.yaml and headers/ files — generated from the real ones so it covers every ABI — each
 /// asserted to give its documented diagnostic at the right place, with the generator never throwing.

@@ -1,0 +1,90 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Text.Json;
+using Xunit;
+
+namespace KexecGen.Tests;
+
+/// <summary>The kexec tool, run as a process the way users run it.</summary>
+public class CliTests
+{
+    internal static (int Code, string Out, string Err) Kexec(params string[] args) =>
+        ProcessRunner.Run("dotnet", TimeSpan.FromMinutes(1), new[] { Path.Combine(AppContext.BaseDirectory, "kexec.dll") }.Concat(args).ToArray());
+
+    [Fact]
+    public void TableJson_ListsEveryAbi_WithTheNumbersAndLayoutOfItsHeaders()
+    {
+        var (code, stdout, _) = Kexec("table", "--json");
+        Assert.Equal(0, code);
+        using var doc = JsonDocument.Parse(stdout);
+        var abis = doc.RootElement.GetProperty("abis").EnumerateArray().ToList();
+
+        Assert.Equal(Repo.Arches.Abis.Select(a => a.Name), abis.Select(a => a.GetProperty("name").GetString()));
+        foreach (var abi in abis)
+        {
+            var scanned = Repo.Scanned(abi.GetProperty("name").GetString()!);
+            foreach (var call in scanned.Syscalls)
+            {
+                var value = abi.GetProperty("syscalls").GetProperty(call.Name);
+                Assert.Equal(call.Number, value.ValueKind == JsonValueKind.Null ? null : value.GetInt64());
+            }
+            var layout = scanned.Structs.Single(s => s.Name == "kexec_segment");
+            var segment = abi.GetProperty("kexec_segment");
+            Assert.Equal(layout.Size, segment.GetProperty("size").GetInt32());
+            Assert.Equal(layout.Align, segment.GetProperty("align").GetInt32());
+            Assert.All(layout.Fields, f => Assert.Equal(f.Offset, segment.GetProperty("offsets").GetProperty(f.Name).GetInt32()));
+        }
+    }
+
+    [Theory]
+    [InlineData("x86_64", 246, 320)]
+    [InlineData("arm64", 104, 294)]
+    public void TableJson_HasTheKernelsNumbers(string abi, int kexecLoad, int kexecFileLoad)
+    {
+        var (code, stdout, _) = Kexec("table", "--json", "--abi", abi);
+        Assert.Equal(0, code);
+        using var doc = JsonDocument.Parse(stdout);
+        var only = Assert.Single(doc.RootElement.GetProperty("abis").EnumerateArray().ToList());
+
+        Assert.Equal(abi, only.GetProperty("name").GetString());
+        Assert.Equal(kexecLoad, only.GetProperty("syscalls").GetProperty("kexec_load").GetInt32());
+        Assert.Equal(kexecFileLoad, only.GetProperty("syscalls").GetProperty("kexec_file_load").GetInt32());
+    }
+
+    [Fact]
+    public void Table_PrintsARowPerAbi()
+    {
+        var (code, stdout, _) = Kexec("table");
+
+        Assert.Equal(0, code);
+        foreach (var abi in Repo.Arches.Abis)
+        {
+            Assert.Contains(stdout.Split('\n'), line => line.StartsWith(abi.Name + " ", StringComparison.Ordinal) && line.Contains(abi.Triple, StringComparison.Ordinal));
+        }
+    }
+
+    [Theory]
+    [InlineData("table", "--help")]
+    [InlineData("table", "-h")]
+    [InlineData("probe", "--help")]
+    public void SubcommandHelp_PrintsUsage_AndExitsZero(string command, string flag)
+    {
+        var (code, stdout, stderr) = Kexec(command, flag);
+
+        Assert.Equal(0, code);
+        Assert.Equal("", stderr);
+        Assert.Contains($"kexec {command}", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void UnknownAbi_FailsWithOneClearLine()
+    {
+        var (code, stdout, stderr) = Kexec("table", "--abi", "vax");
+
+        Assert.Equal(2, code);
+        Assert.Equal("", stdout);
+        Assert.StartsWith("kexec: no ABI named vax", stderr, StringComparison.Ordinal);
+    }
+}
