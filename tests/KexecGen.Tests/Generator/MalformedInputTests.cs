@@ -30,27 +30,27 @@ public class MalformedInputTests
             yield return new($"{abi}: headers file with a non-numeric pointer size", $"{abi}.yaml",
                 t => t.Replace("pointer_size: ", "pointer_size: eight", StringComparison.Ordinal), "KXG002", t => Repo.LineOf(t, "pointer_size:"));
             yield return new($"{abi}: headers file truncated mid-flow", $"{abi}.yaml",
-                t => t[..t.IndexOf("sha256: ", StringComparison.Ordinal)], "KXG001", null);
+                t => t[..t.IndexOf("sha256: ", StringComparison.Ordinal)], "KXG001", EndOfInput);
         }
         yield return new("empty arches.yaml", "arches.yaml", _ => "", "KXG002", _ => 1);
         yield return new("binary garbage", "arches.yaml", _ => "\u0001\u0002\u0003\u00ff\u0000", "KXG002", _ => 1); // a scalar, not a mapping
-        yield return new("unbalanced brackets", "arches.yaml", _ => "abis: [{", "KXG001", null);
-        yield return new("a tab for indentation", "arches.yaml", t => t.Replace("\n    triple: x86_64", "\n\ttriple: x86_64", StringComparison.Ordinal), "KXG001", null);
-        yield return new("unclosed quote", "arches.yaml", t => t.Replace("namespace: KexecGen.Interop", "namespace: \"KexecGen.Interop", StringComparison.Ordinal), "KXG001", null);
+        yield return new("unbalanced brackets", "arches.yaml", _ => "abis: [{", "KXG001", EndOfInput);
+        yield return new("a tab for indentation", "arches.yaml", t => t.Replace("\n    triple: x86_64", "\n\ttriple: x86_64", StringComparison.Ordinal), "KXG001", t => Repo.LineOf(t, "\ttriple: x86_64") - 1); // YAML names the mapping the tab breaks
+        yield return new("unclosed quote", "arches.yaml", t => t.Replace("namespace: KexecGen.Interop", "namespace: \"KexecGen.Interop", StringComparison.Ordinal), "KXG001", t => Repo.LineOf(t, "namespace: \"KexecGen.Interop")); // where the quote opens
         yield return new("unclosed flow sequence", "arches.yaml", t => t.Replace("- name: arm64", "- name: [arm64", StringComparison.Ordinal), "KXG001", t => Repo.LineOf(t, "- name: [arm64"));
-        yield return new("duplicate ABI", "arches.yaml", t => t.Replace("  - name: x32\n", "  - name: x86_64\n", StringComparison.Ordinal), "KXG002", null);
+        yield return new("duplicate ABI", "arches.yaml", t => t.Replace("  - name: x32\n", "  - name: x86_64\n", StringComparison.Ordinal), "KXG002", t => NthLineOf(t, "  - name: x86_64", 2)); // the second one
         yield return new("unknown .NET architecture", "arches.yaml", t => t.Replace("dotnet: X64", "dotnet: Vax", StringComparison.Ordinal), "KXG002", t => Repo.LineOf(t, "dotnet: Vax"));
         yield return new("huge syscall number", "arches.yaml", t => t.Replace("kexec_load: 246", "kexec_load: 99999999999999999999999", StringComparison.Ordinal), "KXG002", t => Repo.LineOf(t, "99999999999999999999999"));
-        yield return new("syscalls as a list", "arches.yaml", t => ReplaceInAbi(t, "x86_64", "    syscalls:", _ => "    syscalls: [246]"), "KXG001", null); // then indented keys follow a flow list
+        yield return new("syscalls as a list", "arches.yaml", t => ReplaceInAbi(t, "x86_64", "    syscalls:", _ => "    syscalls: [246]"), "KXG001", t => Repo.LineOf(t, "    syscalls: [246]") + 1); // then indented keys follow a flow list
         yield return new("enum of an unknown type", "arches.yaml", t => t.Replace("name: KexecLoadFlags\n      type: uint", "name: KexecLoadFlags\n      type: float", StringComparison.Ordinal), "KXG002", t => Repo.LineOf(t, "type: float"));
         yield return new("bindings without a namespace", "arches.yaml", t => t.Replace("  namespace: KexecGen.Interop\n", "", StringComparison.Ordinal), "KXG002", t => Repo.LineOf(t, "  visibility: public")); // found by the property test: it threw
         yield return new("visibility misspelt", "arches.yaml", t => t.Replace("visibility: public", "visibility: publik", StringComparison.Ordinal), "KXG002", t => Repo.LineOf(t, "visibility: publik"));
-        yield return new("no bindings", "arches.yaml", t => t[..t.IndexOf("\nbindings:", StringComparison.Ordinal)], "KXG002", null);
+        yield return new("no bindings", "arches.yaml", t => t[..t.IndexOf("\nbindings:", StringComparison.Ordinal)], "KXG002", t => Repo.LineOf(t, "abis:")); // the document's first key
         yield return new("too many syscall arguments", "arches.yaml", t => t.Replace("        - { name: flags, type: KexecFileLoadFlags, doc: \"Load flags.\" }\n",
-            "        - { name: flags, type: KexecFileLoadFlags, doc: \"Load flags.\" }\n        - { name: a6, type: int }\n        - { name: a7, type: int }\n", StringComparison.Ordinal), "KXG002", null);
-        yield return new("unknown argument type", "arches.yaml", t => t.Replace("type: \"KexecSegment*\"", "type: \"Segment*\"", StringComparison.Ordinal), "KXG002", null);
-        yield return new("enum member that is no constant", "arches.yaml", t => t.Replace("members: [KEXEC_ON_CRASH, KEXEC_PRESERVE_CONTEXT]", "members: [KEXEC_ON_CRASH, KEXEC_NO_SUCH_FLAG]", StringComparison.Ordinal), "KXG005", null);
-        yield return new("two macros, one enum member name", "arches.yaml", t => t.Replace("names: { KEXEC_ARCH_386: I386, KEXEC_ARCH_68K: M68K }", "names: { KEXEC_ARCH_386: I386, KEXEC_ARCH_68K: Sh }", StringComparison.Ordinal), "KXG002", null);
+            "        - { name: flags, type: KexecFileLoadFlags, doc: \"Load flags.\" }\n        - { name: a6, type: int }\n        - { name: a7, type: int }\n", StringComparison.Ordinal), "KXG002", t => Repo.LineOf(t, "    - name: kexec_file_load"));
+        yield return new("unknown argument type", "arches.yaml", t => t.Replace("type: \"KexecSegment*\"", "type: \"Segment*\"", StringComparison.Ordinal), "KXG002", t => Repo.LineOf(t, "    - name: kexec_load")); // the syscall whose argument it is
+        yield return new("enum member that is no constant", "arches.yaml", t => t.Replace("members: [KEXEC_ON_CRASH, KEXEC_PRESERVE_CONTEXT]", "members: [KEXEC_ON_CRASH, KEXEC_NO_SUCH_FLAG]", StringComparison.Ordinal), "KXG005", t => Repo.LineOf(t, "    - name: KexecLoadFlags")); // the enum that names it
+        yield return new("two macros, one enum member name", "arches.yaml", t => t.Replace("names: { KEXEC_ARCH_386: I386, KEXEC_ARCH_68K: M68K }", "names: { KEXEC_ARCH_386: I386, KEXEC_ARCH_68K: Sh }", StringComparison.Ordinal), "KXG002", t => Repo.LineOf(t, "    - name: KexecArch")); // the enum
         // Names that would collide in the generated C# (found by the whole-build property: a repeated argument line).
         yield return new("an argument given twice", "arches.yaml", t => t.Replace("        - { name: flags, type: KexecLoadFlags, doc: \"Load flags or-ed with a KexecArch value.\" }\n",
             "        - { name: flags, type: KexecLoadFlags, doc: \"Load flags or-ed with a KexecArch value.\" }\n        - { name: flags, type: KexecLoadFlags, doc: \"Load flags or-ed with a KexecArch value.\" }\n", StringComparison.Ordinal), "KXG002", t => Repo.LineOf(t, "    - name: kexec_load"));
@@ -58,17 +58,17 @@ public class MalformedInputTests
         yield return new("a struct named as a generated type", "arches.yaml", t => t.Replace("name: KexecSegment\n", "name: AbiTable\n", StringComparison.Ordinal)
             .Replace("\"KexecSegment*\"", "\"AbiTable*\"", StringComparison.Ordinal), "KXG002", t => Repo.LineOf(t, "    - c: kexec_segment"));
         yield return new("an enum named as a class", "arches.yaml", t => t.Replace("name: RebootMagic\n", "name: Errno\n", StringComparison.Ordinal)
-            .Replace("type: RebootMagic,", "type: Errno,", StringComparison.Ordinal), "KXG002", null);
-        yield return new("a field named as its struct", "arches.yaml", t => t.Replace("buf: { name: Buffer,", "buf: { name: KexecSegment,", StringComparison.Ordinal), "KXG002", null);
-        yield return new("enum too narrow", "arches.yaml", t => t.Replace("name: RebootCommand\n      type: uint", "name: RebootCommand\n      type: byte", StringComparison.Ordinal), "KXG008", null);
-        yield return new("struct type mapping too small", "arches.yaml", t => t.Replace("__kernel_size_t: nuint", "__kernel_size_t: uint", StringComparison.Ordinal), "KXG007", null);
-        yield return new("struct field type unmapped", "arches.yaml", t => t.Replace("    __kernel_size_t: nuint\n", "", StringComparison.Ordinal), "KXG002", null);
-        yield return new("two ABIs as one .NET architecture", "arches.yaml", t => t.Replace("dotnet: Arm64", "dotnet: X64", StringComparison.Ordinal), "KXG009", null);
-        yield return new("no errno class", "arches.yaml", t => t.Replace("      prefix: E\n      defined_in: errno\n      doc: Error numbers", "      prefix: EXYZ\n      defined_in: errno\n      doc: Error numbers", StringComparison.Ordinal), "KXG002", null);
+            .Replace("type: RebootMagic,", "type: Errno,", StringComparison.Ordinal), "KXG002", t => NthLineOf(t, "name: Errno", 2)); // the class, named after the enum
+        yield return new("a field named as its struct", "arches.yaml", t => t.Replace("buf: { name: Buffer,", "buf: { name: KexecSegment,", StringComparison.Ordinal), "KXG002", t => Repo.LineOf(t, "    - c: kexec_segment")); // the struct
+        yield return new("enum too narrow", "arches.yaml", t => t.Replace("name: RebootCommand\n      type: uint", "name: RebootCommand\n      type: byte", StringComparison.Ordinal), "KXG008", t => Repo.LineOf(t, "name: RebootCommand"));
+        yield return new("struct type mapping too small", "arches.yaml", t => t.Replace("__kernel_size_t: nuint", "__kernel_size_t: uint", StringComparison.Ordinal), "KXG007", t => Repo.LineOf(t, "    - c: kexec_segment")); // the struct
+        yield return new("struct field type unmapped", "arches.yaml", t => t.Replace("    __kernel_size_t: nuint\n", "", StringComparison.Ordinal), "KXG002", t => Repo.LineOf(t, "    - c: kexec_segment"));
+        yield return new("two ABIs as one .NET architecture", "arches.yaml", t => t.Replace("dotnet: Arm64", "dotnet: X64", StringComparison.Ordinal), "KXG009", t => Repo.LineOf(t, "  - name: arm64")); // the ABI that makes the second claim
+        yield return new("no errno class", "arches.yaml", t => t.Replace("      prefix: E\n      defined_in: errno\n      doc: Error numbers", "      prefix: EXYZ\n      defined_in: errno\n      doc: Error numbers", StringComparison.Ordinal), "KXG002", _ => 1); // a rule of the whole file: placed at its start
         yield return new("headers file scanned for another triple", "x86_64.yaml", t => t.Replace("triple: \"x86_64-linux-gnu\"", "triple: \"i686-linux-gnu\"", StringComparison.Ordinal), "KXG010", _ => 1);
-        yield return new("headers file for an unknown ABI", "x86_64.yaml", t => t.Replace("abi: \"x86_64\"", "abi: \"vax\"", StringComparison.Ordinal), "KXG003", null);
-        yield return new("headers file without syscalls", "arm64.yaml", t => t.Replace("  kexec_load: 104\n", "", StringComparison.Ordinal), "KXG010", null);
-        yield return new("headers layout inconsistent with C#", "x86_64.yaml", t => t.Replace("offset: 8,", "offset: 12,", StringComparison.Ordinal), "KXG007", null);
+        yield return new("headers file for an unknown ABI", "x86_64.yaml", t => t.Replace("abi: \"x86_64\"", "abi: \"vax\"", StringComparison.Ordinal), "KXG003", t => Repo.LineOf(t, "  - name: x86_64"), PlaceFile: "arches.yaml"); // the ABI left without headers
+        yield return new("headers file without syscalls", "arm64.yaml", t => t.Replace("  kexec_load: 104\n", "", StringComparison.Ordinal), "KXG010", _ => 1); // a stale file as a whole: placed at its start
+        yield return new("headers layout inconsistent with C#", "x86_64.yaml", t => t.Replace("offset: 8,", "offset: 12,", StringComparison.Ordinal), "KXG007", t => Repo.LineOf(t, "    - c: kexec_segment"), PlaceFile: "arches.yaml"); // the struct whose C# it contradicts
         yield return new("headers file unknown key", "arm64.yaml", t => t.Replace("pointer_size:", "pointer_width:", StringComparison.Ordinal), "KXG002", t => Repo.LineOf(t, "pointer_width:"));
         yield return new("headers constant without value", "arm64.yaml", t => t.Replace("{ name: ENOSYS, value: 38,", "{ name: ENOSYS,", StringComparison.Ordinal), "KXG002", t => Repo.LineOf(t, "{ name: ENOSYS,"));
         yield return new("headers file empty", "arm64.yaml", _ => "", "KXG002", _ => 1);
@@ -96,16 +96,12 @@ public class MalformedInputTests
         var found = GeneratorHarness.KexecDiagnostics(driver);
         var match = found.Where(d => d.Id == broken.Id).ToList();
         Assert.True(match.Count > 0, $"expected {broken.Id}, got: {string.Join("; ", found)}");
-        if (broken.Line is { } line)
-        {
-            int expected = line(brokenText!);
-            Assert.Contains(match, d => d.Location.GetLineSpan().Path.EndsWith(broken.File, StringComparison.Ordinal)
-                && d.Location.GetLineSpan().StartLinePosition.Line + 1 == expected);
-        }
-        else
-        {
-            Assert.Contains(match, d => d.Location.GetLineSpan().Path.EndsWith(broken.File, StringComparison.Ordinal) || broken.Id is "KXG002" or "KXG003" or "KXG005" or "KXG007" or "KXG008" or "KXG009");
-        }
+        // The place: a line of the broken file, or of the input named by PlaceFile as it stands.
+        var placeFile = broken.PlaceFile ?? broken.File;
+        var placeText = broken.PlaceFile is null ? brokenText! : File.ReadAllText(Path.Combine(Repo.Root, placeFile == "arches.yaml" ? "" : "headers", placeFile));
+        int expected = broken.Line(placeText);
+        Assert.True(match.Any(d => d.Location.GetLineSpan().Path.EndsWith(placeFile, StringComparison.Ordinal) && d.Location.GetLineSpan().StartLinePosition.Line + 1 == expected),
+            $"expected {broken.Id} at {placeFile}:{expected}, got: {string.Join("; ", match.Select(d => $"{Path.GetFileName(d.Location.GetLineSpan().Path)}:{d.Location.GetLineSpan().StartLinePosition.Line + 1}"))}");
     }
 
     [Fact]
@@ -118,6 +114,20 @@ public class MalformedInputTests
         bool hex = value.StartsWith("0x", StringComparison.Ordinal);
         long number = hex ? Convert.ToInt64(value[2..], 16) : long.Parse(value, System.Globalization.CultureInfo.InvariantCulture);
         return key + (hex ? "0x" + (number + 1).ToString("x", System.Globalization.CultureInfo.InvariantCulture) : (number + 1).ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    // Where YAML reports an input that ends too soon: the line after its last.
+    private static int EndOfInput(string text) => text.Split('\n').Length + 1;
+
+    // The 1-based line of the n-th line containing 'needle'.
+    private static int NthLineOf(string text, string needle, int n)
+    {
+        var lines = text.Split('\n');
+        for (int i = 0, seen = 0; i < lines.Length; i++)
+        {
+            if (lines[i].Contains(needle, StringComparison.Ordinal) && ++seen == n) return i + 1;
+        }
+        throw new InvalidOperationException($"'{needle}' is not in the text {n} times");
     }
 
     // The first line at or after ABI 'abi''s entry that contains 'key'.
