@@ -102,7 +102,7 @@ public static class ArchesParser
         const string what = "'bindings'";
         reader.OnlyKeys(map, what, "namespace", "visibility", "headers", "constants", "types", "structs", "enums", "classes", "syscalls", "docs");
         var ns = reader.String(map, "namespace", what) ?? "";
-        if (reader.Get(map, "namespace") is { } nsNode && ns.Split('.').Any(part => !YamlReader.IsIdentifier(part)))
+        if (reader.Get(map, "namespace") is { } nsNode && ns.Split('.').Any(part => !CSharpNames.IsIdentifier(part)))
         {
             reader.Error(nsNode, $"namespace '{ns}' is not a dotted C# name");
         }

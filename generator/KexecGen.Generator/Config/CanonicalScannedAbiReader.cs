@@ -149,7 +149,7 @@ internal static class CanonicalScannedAbiReader
     }
 
     // Plain names: identifiers, but not the words YAML reads as null.
-    private static bool IsName(string name) => YamlReader.IsIdentifier(name) && name != "null";
+    private static bool IsName(string name) => CSharpNames.IsIdentifier(name) && name != "null";
 
     private static bool IsHex(string text)
     {

@@ -117,18 +117,13 @@ internal sealed class YamlReader
         return null;
     }
 
-    /// <summary>Whether <paramref name="name"/> is a C (and C#) identifier: a letter or _, then letters, digits or _.</summary>
-    public static bool IsIdentifier(string? name) =>
-        !string.IsNullOrEmpty(name) && (char.IsLetter(name![0]) && name[0] < 128 || name[0] == '_')
-        && name.All(c => c < 128 && (char.IsLetterOrDigit(c) || c == '_'));
-
     /// <summary>
     /// <paramref name="name"/>, if it is an identifier; otherwise null after a KXG002 at <paramref name="node"/>. Names
     /// become C# code: one that is not an identifier must be refused here, not emitted.
     /// </summary>
     public string? Identifier(YamlNode node, string? name, string what)
     {
-        if (name is null || IsIdentifier(name)) return name;
+        if (name is null || CSharpNames.IsIdentifier(name)) return name;
         Error(node, $"{what} '{name}' is not an identifier (letters, digits and _, not starting with a digit)");
         return null;
     }

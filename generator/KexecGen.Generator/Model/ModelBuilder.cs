@@ -7,14 +7,18 @@ using KexecGen.Config;
 
 namespace KexecGen.Generator.Model;
 
-/// <summary>Joins arches.yaml with the scanned headers into a <see cref="BindingModel"/>, checking every fact it relies on.</summary>
+/// <summary>
+/// Joins arches.yaml with the scanned headers into a <see cref="BindingModel"/>, checking every fact it relies on. Its
+/// parts: <see cref="AbiJoin"/> (ABIs to headers), <see cref="LayoutProof"/> (KXG007), <see cref="CSharpNames"/> and
+/// <see cref="NameCollisions"/>; here, the enums, classes, structs, syscalls and ABI tables built from them.
+/// </summary>
 public static class ModelBuilder
 {
     /// <summary>Builds the model; any error leaves it null.</summary>
     public static ModelResult Build(ArchesSpec arches, IReadOnlyList<ScannedAbi> scannedFiles)
     {
         var diagnostics = new List<DiagnosticInfo>();
-        var abis = Join(arches, scannedFiles, diagnostics);
+        var abis = AbiJoin.Join(arches, scannedFiles, diagnostics);
         if (Diagnose.HasErrors(diagnostics)) return new ModelResult(null, diagnostics.ToEquatableArray());
 
         var bindings = arches.Bindings;
@@ -26,7 +30,7 @@ public static class ModelBuilder
         var known = new HashSet<string>(enums.Select(e => e.Name).Concat(structs.Select(s => s.Name)), StringComparer.Ordinal);
         var syscalls = bindings.Syscalls.Select(s => BuildSyscall(s, enums, known, dotnetAbis, diagnostics)).ToList();
         var abiModels = abis.Select(a => BuildAbi(a, bindings, structs)).ToList();
-        CheckNames(bindings, classes, structs, syscalls, diagnostics);
+        NameCollisions.Check(bindings, classes, structs, syscalls, diagnostics);
         // A stub for a syscall the ABI lacks answers ENOSYS, in the ABI's own numbering.
         var errnoClass = classes.FirstOrDefault(c => c.Members.Any(m => m.Name == "ENOSYS"))?.Name;
         if (errnoClass is null && syscalls.Count > 0)
@@ -48,96 +52,6 @@ public static class ModelBuilder
         return new ModelResult(Diagnose.HasErrors(diagnostics) ? null : model, diagnostics.ToEquatableArray());
     }
 
-    // The types every generated set holds besides the configured ones (the templates' own).
-    private static readonly string[] FixedTypeNames = { "Syscalls", "SyscallNumbers", "AbiTable", "AbiInfo", "AbiSyscall", "AbiField", "AbiStructLayout" };
-
-    // Names that become C# in one scope must differ, and a member may not be named as its type (CS0542): else the
-    // output would not compile, with nothing to say why.
-    private static void CheckNames(BindingsSpec bindings, List<ConstantClassModel> classes, List<StructModel> structs,
-        List<SyscallModel> syscalls, List<DiagnosticInfo> diagnostics)
-    {
-        var types = FixedTypeNames.Select(n => (Name: n, Location: (LocationInfo?)null, What: "a type KexecGen always generates"))
-            .Concat(bindings.Enums.Select(e => (e.Name, (LocationInfo?)e.Location, "enum " + e.Name)))
-            .Concat(bindings.Classes.Select(c => (c.Name, (LocationInfo?)c.Location, "class " + c.Name)))
-            .Concat(bindings.Structs.Select(st => (st.Name, (LocationInfo?)st.Location, "struct " + st.Name)));
-        Unique(types, "type names in the namespace", diagnostics);
-        Unique(bindings.Syscalls.Select(c => (c.Method, (LocationInfo?)c.Location, "syscall " + c.Name)), "syscall methods", diagnostics);
-        foreach (var (spec, model) in bindings.Syscalls.Zip(syscalls, (a, b) => (a, b)))
-        {
-            Unique(model.Args.Select(a => (a.Name, (LocationInfo?)spec.Location, $"argument {a.CName} of syscall {spec.Name}")), $"the arguments of syscall {spec.Name}", diagnostics);
-        }
-        foreach (var (spec, model) in bindings.Structs.Zip(structs, (a, b) => (a, b)))
-        {
-            Unique(model.Fields.Select(f => (f.Name, (LocationInfo?)spec.Location, $"field {f.CName} of struct {spec.CName}"))
-                .Append((model.Name, spec.Location, "the struct itself")), $"the members of struct {model.Name}", diagnostics);
-        }
-        foreach (var (spec, model) in bindings.Classes.Zip(classes, (a, b) => (a, b)))
-        {
-            Unique(model.Members.Select(m => (m.Name, (LocationInfo?)spec.Location, "constant " + m.Name))
-                .Append(("NameOf", spec.Location, "its NameOf method")).Append((model.Name, spec.Location, "the class itself")), $"the members of class {model.Name}", diagnostics);
-        }
-    }
-
-    private static void Unique(IEnumerable<(string Name, LocationInfo? Location, string What)> items, string scope, List<DiagnosticInfo> diagnostics)
-    {
-        foreach (var group in items.GroupBy(i => i.Name, StringComparer.Ordinal).Where(g => g.Count() > 1))
-        {
-            var list = group.ToList();
-            var at = list.Skip(1).Select(i => i.Location).FirstOrDefault(l => l is not null) ?? list[0].Location!;
-            diagnostics.Add(Diagnose.Schema(at, $"{scope}: '{group.Key}' would name both {list[0].What} and {list[1].What}; rename one"));
-        }
-    }
-
-    /// <summary>An ABI as one .NET architecture runs it.</summary>
-    private sealed record DotNetAbi(string Architecture, Abi Abi)
-    {
-        public AbiSpec Spec => Abi.Spec;
-
-        public ScannedAbi Scanned => Abi.Scanned;
-
-        public ScannedConstant? Constant(string name) => Abi.Constant(name);
-    }
-
-    /// <summary>An ABI of arches.yaml with its scanned headers, its constants indexed by name.</summary>
-    private sealed class Abi(AbiSpec spec, ScannedAbi scanned)
-    {
-        private readonly Dictionary<string, ScannedConstant> _constants = scanned.Constants
-            .GroupBy(c => c.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
-
-        public AbiSpec Spec { get; } = spec;
-
-        public ScannedAbi Scanned { get; } = scanned;
-
-        public ScannedConstant? Constant(string name) => _constants.TryGetValue(name, out var c) ? c : null;
-    }
-
-    // Pairs each ABI with its headers file and checks the hand-kept numbers against them.
-    private static List<Abi> Join(ArchesSpec arches, IReadOnlyList<ScannedAbi> scannedFiles, List<DiagnosticInfo> diagnostics)
-    {
-        var result = new List<Abi>();
-        foreach (var abi in arches.Abis)
-        {
-            var scanned = scannedFiles.FirstOrDefault(s => s.Abi == abi.Name);
-            if (scanned is null)
-            {
-                diagnostics.Add(Diagnose.MissingHeaders(abi.Location, abi.Name));
-                continue;
-            }
-            diagnostics.AddRange(ArchesCheck.Compare(abi, arches.Bindings, scanned));
-            result.Add(new Abi(abi, scanned));
-        }
-        foreach (var extra in scannedFiles.Where(s => arches.Abis.All(a => a.Name != s.Abi)))
-        {
-            diagnostics.Add(Diagnose.UnknownAbi(LocationInfo.FileStart(extra.Path), extra.Abi));
-        }
-        foreach (var group in arches.Abis.SelectMany(a => a.DotNet.Select(arch => (Arch: arch, Abi: a))).GroupBy(p => p.Arch).Where(g => g.Count() > 1))
-        {
-            var pair = group.Take(2).ToList();
-            diagnostics.Add(Diagnose.AmbiguousArchitecture(pair[1].Abi.Location, group.Key, pair[0].Abi.Name, pair[1].Abi.Name));
-        }
-        return result;
-    }
-
     private static EnumModel BuildEnum(EnumSpec spec, BindingsSpec bindings, List<Abi> abis, List<DiagnosticInfo> diagnostics)
     {
         var names = Select(spec.Members, spec.Prefix, null, spec.Exclude, abis);
@@ -147,8 +61,8 @@ public static class ModelBuilder
             var value = CommonValue(cName, $"enum {spec.Name}", spec.Location, abis, diagnostics);
             if (value is null) continue;
             if (!Fits(value.Value, spec.Type)) diagnostics.Add(Diagnose.DoesNotFit(spec.Location, cName, value.Value, spec.Type));
-            var name = spec.Names.FirstOrDefault(r => r.CName == cName)?.Name ?? MemberName(cName, spec.Strip);
-            if (!IsIdentifier(name))
+            var name = spec.Names.FirstOrDefault(r => r.CName == cName)?.Name ?? CSharpNames.MemberName(cName, spec.Strip);
+            if (!CSharpNames.IsIdentifier(name))
             {
                 diagnostics.Add(Diagnose.Schema(spec.Location, $"enum {spec.Name}: '{name}', made from {cName}, is not a C# identifier; name it under 'names'"));
             }
@@ -220,12 +134,12 @@ public static class ModelBuilder
                 diagnostics.Add(Diagnose.Schema(spec.Location, $"struct {spec.CName}: no C# type for field {field.Name}'s C type '{field.Type}' (add it to bindings.types)"));
                 type = "?";
             }
-            else if (ManagedSize(type, 8) == 0)
+            else if (LayoutProof.ManagedSize(type, 8) == 0)
             {
                 diagnostics.Add(Diagnose.Schema(spec.Location, $"struct {spec.CName}: field {field.Name} maps to '{type}', which is not a blittable primitive or pointer"));
                 type = "?";
             }
-            fields.Add(new FieldModel(config?.Name ?? MemberName(field.Name, null), field.Name, type, config?.Doc ?? ""));
+            fields.Add(new FieldModel(config?.Name ?? CSharpNames.MemberName(field.Name, null), field.Name, type, config?.Doc ?? ""));
         }
         foreach (var extra in spec.Fields.Where(f => first.Fields.All(s => s.Name != f.CName)))
         {
@@ -236,44 +150,11 @@ public static class ModelBuilder
         {
             var scanned = abi.Scanned.Structs.FirstOrDefault(s => s.Name == spec.CName);
             if (scanned is null || fields.Any(f => f.Type == "?")) continue;
-            var problem = CompareLayout(scanned, fields, abi.Scanned.PointerSize);
+            var problem = LayoutProof.Compare(scanned, fields, abi.Scanned.PointerSize);
             if (problem is not null) diagnostics.Add(Diagnose.LayoutMismatch(spec.Location, abi.Spec.Name, $"struct {spec.CName}: {problem}; the C# struct would be wrong there"));
         }
         return new StructModel(spec.Name, spec.CName, spec.Doc, fields.ToEquatableArray());
     }
-
-    // The layout .NET gives a sequential struct of these field types, against the C compiler's.
-    private static string? CompareLayout(ScannedStruct scanned, List<FieldModel> fields, int pointerSize)
-    {
-        if (scanned.Fields.Count != fields.Count) return $"{scanned.Fields.Count} fields in C, {fields.Count} in C#";
-        int offset = 0, maxAlign = 1;
-        for (int i = 0; i < fields.Count; i++)
-        {
-            int size = ManagedSize(fields[i].Type, pointerSize);
-            if (size == 0) return $"field {fields[i].CName}: '{fields[i].Type}' is not a blittable primitive";
-            int align = size;
-            offset = (offset + align - 1) / align * align;
-            maxAlign = Math.Max(maxAlign, align);
-            var c = scanned.Fields[i];
-            if (c.Size != size) return $"field {c.Name} is {c.Size} bytes in C, {size} as {fields[i].Type}";
-            if (c.Offset != offset) return $"field {c.Name} is at offset {c.Offset} in C, {offset} in C#";
-            offset += size;
-        }
-        int total = (offset + maxAlign - 1) / maxAlign * maxAlign;
-        if (total != scanned.Size) return $"size {scanned.Size} in C, {total} in C#";
-        if (maxAlign != scanned.Align) return $"alignment {scanned.Align} in C, {maxAlign} in C#";
-        return null;
-    }
-
-    private static int ManagedSize(string type, int pointerSize) => type switch
-    {
-        "byte" or "sbyte" => 1,
-        "short" or "ushort" => 2,
-        "int" or "uint" => 4,
-        "long" or "ulong" => 8,
-        "nint" or "nuint" => pointerSize,
-        _ => type.EndsWith("*", StringComparison.Ordinal) ? pointerSize : 0,
-    };
 
     private static SyscallModel BuildSyscall(SyscallSpec spec, List<EnumModel> enums, HashSet<string> known, List<DotNetAbi> dotnetAbis, List<DiagnosticInfo> diagnostics)
     {
@@ -282,11 +163,11 @@ public static class ModelBuilder
         {
             var underlying = enums.FirstOrDefault(e => e.Name == arg.Type)?.Type;
             var element = arg.Type.TrimEnd('*');
-            if (underlying is null && ManagedSize(element, 8) == 0 && !known.Contains(element))
+            if (underlying is null && LayoutProof.ManagedSize(element, 8) == 0 && !known.Contains(element))
             {
                 diagnostics.Add(Diagnose.Schema(spec.Location, $"syscall {spec.Name}: argument {arg.Name} has type '{arg.Type}', which is neither a primitive nor a generated enum or struct"));
             }
-            args.Add(new ArgModel(Identifier(CamelCase(arg.Name)), arg.Name, arg.Type, underlying, arg.Doc));
+            args.Add(new ArgModel(CSharpNames.Escaped(CSharpNames.CamelCase(arg.Name)), arg.Name, arg.Type, underlying, arg.Doc));
         }
         var numbers = dotnetAbis.Select(a => new ArchValueModel(a.Architecture, a.Scanned.Syscalls.FirstOrDefault(s => s.Name == spec.Name)?.Number)).ToEquatableArray();
         return new SyscallModel(spec.Name, spec.Method, spec.Doc, args.ToEquatableArray(), numbers);
@@ -359,42 +240,6 @@ public static class ModelBuilder
         values.All(v => Fits(v, "int")) ? "int" : values.All(v => Fits(v, "uint")) ? "uint" : "long";
 
     private static string Doc(BindingsSpec bindings, string cName) => bindings.Docs.FirstOrDefault(d => d.Name == cName)?.Text ?? "";
-
-    /// <summary>KEXEC_ARCH_X86_64 less "KEXEC_ARCH_" is X86_64; CAD_ON is CadOn: words capitalised, an underscore kept only between digits.</summary>
-    public static string MemberName(string cName, string? strip)
-    {
-        var rest = strip is not null && cName.StartsWith(strip, StringComparison.Ordinal) ? cName.Substring(strip.Length) : cName;
-        var s = new StringBuilder();
-        foreach (var part in rest.Split(new[] { '_' }, StringSplitOptions.RemoveEmptyEntries))
-        {
-            if (s.Length > 0 && char.IsDigit(s[s.Length - 1]) && char.IsDigit(part[0])) s.Append('_');
-            s.Append(char.ToUpperInvariant(part[0])).Append(part.Substring(1).ToLowerInvariant());
-        }
-        return s.ToString();
-    }
-
-    private static string CamelCase(string cName)
-    {
-        var pascal = MemberName(cName, null);
-        return pascal.Length == 0 ? pascal : char.ToLowerInvariant(pascal[0]) + pascal.Substring(1);
-    }
-
-    private static readonly HashSet<string> Keywords = new(StringComparer.Ordinal)
-    {
-        "abstract", "as", "base", "bool", "break", "byte", "case", "catch", "char", "checked", "class", "const", "continue",
-        "decimal", "default", "delegate", "do", "double", "else", "enum", "event", "explicit", "extern", "false", "finally",
-        "fixed", "float", "for", "foreach", "goto", "if", "implicit", "in", "int", "interface", "internal", "is", "lock",
-        "long", "namespace", "new", "null", "object", "operator", "out", "override", "params", "private", "protected",
-        "public", "readonly", "ref", "return", "sbyte", "sealed", "short", "sizeof", "stackalloc", "static", "string",
-        "struct", "switch", "this", "throw", "true", "try", "typeof", "uint", "ulong", "unchecked", "unsafe", "ushort",
-        "using", "virtual", "void", "volatile", "while",
-    };
-
-    // A C name that is a C# keyword (an argument called "new", say) is escaped, not renamed.
-    private static string Identifier(string name) => Keywords.Contains(name) ? "@" + name : name;
-
-    private static bool IsIdentifier(string name) =>
-        name.Length > 0 && (char.IsLetter(name[0]) || name[0] == '_') && name.All(c => char.IsLetterOrDigit(c) || c == '_');
 
     private static string Provenance(List<Abi> abis) =>
         string.Join(", ", abis.Select(a => string.Format(CultureInfo.InvariantCulture, "{0} (kernel {1})", a.Spec.Name, a.Scanned.Kernel)));
