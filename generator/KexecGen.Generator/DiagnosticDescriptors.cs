@@ -15,7 +15,7 @@ internal static class DiagnosticDescriptors
     {
         var descriptor = new DiagnosticDescriptor(
             info.Id,
-            Title(info.Id),
+            DiagnosticTable.Find(info.Id)?.Title ?? DiagnosticTable.Internal.Title,
             "{0}",
             Category,
             info.Severity == Severity.Error ? DiagnosticSeverity.Error : DiagnosticSeverity.Warning,
@@ -28,21 +28,5 @@ internal static class DiagnosticDescriptors
 
     /// <summary>KXG999: a bug of the generator itself, reported instead of thrown.</summary>
     public static DiagnosticInfo Internal(string path, Exception e) =>
-        new("KXG999", Severity.Error, $"internal error in KexecGen.Generator ({e.GetType().Name}: {e.Message}); please report it", LocationInfo.FileStart(path));
-
-    private static string Title(string id) => id switch
-    {
-        "KXG001" => "YAML syntax error",
-        "KXG002" => "Input breaks its schema",
-        "KXG003" => "ABI has no scanned headers",
-        "KXG004" => "arches.yaml disagrees with the kernel headers",
-        "KXG005" => "Not in the scanned headers",
-        "KXG006" => "Value differs between ABIs",
-        "KXG007" => "C# layout would differ from C",
-        "KXG008" => "Value does not fit its type",
-        "KXG009" => "Two ABIs claim one .NET architecture",
-        "KXG010" => "Scanned headers are stale",
-        "KXG011" => "Headers file for an unknown ABI",
-        _ => "KexecGen internal error",
-    };
+        DiagnosticTable.Internal.At(LocationInfo.FileStart(path), $"internal error in KexecGen.Generator ({e.GetType().Name}: {e.Message}); please report it");
 }

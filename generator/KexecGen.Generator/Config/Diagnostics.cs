@@ -30,52 +30,119 @@ public sealed record DiagnosticInfo(string Id, Severity Severity, string Message
         $"{Location}: {(Severity == Severity.Error ? "error" : "warning")} {Id}: {Message}";
 }
 
-/// <summary>The documented diagnostic ids (docs/diagnostics.md) and how each one is made.</summary>
+/// <summary>One documented diagnostic (docs/diagnostics.md): its id, its title and how bad it is.</summary>
+/// <param name="Id">KXG and three digits.</param>
+/// <param name="Title">One line, as docs/diagnostics.md heads its section.</param>
+/// <param name="Severity">Whether output is still produced.</param>
+public sealed record DiagnosticKind(string Id, string Title, Severity Severity)
+{
+    /// <summary>This diagnostic at <paramref name="at"/>, saying <paramref name="message"/>.</summary>
+    public DiagnosticInfo At(LocationInfo at, string message) => new(Id, Severity, message, at);
+}
+
+/// <summary>The one table of the generator's diagnostics: each id, title and severity, written once.</summary>
+public static class DiagnosticTable
+{
+    /// <summary>KXG001.</summary>
+    public static readonly DiagnosticKind YamlSyntax = new("KXG001", "YAML syntax error", Severity.Error);
+
+    /// <summary>KXG002.</summary>
+    public static readonly DiagnosticKind Schema = new("KXG002", "Input breaks its schema", Severity.Error);
+
+    /// <summary>KXG003.</summary>
+    public static readonly DiagnosticKind MissingHeaders = new("KXG003", "ABI has no scanned headers", Severity.Error);
+
+    /// <summary>KXG004.</summary>
+    public static readonly DiagnosticKind NumberMismatch = new("KXG004", "arches.yaml disagrees with the kernel headers", Severity.Error);
+
+    /// <summary>KXG005.</summary>
+    public static readonly DiagnosticKind NotScanned = new("KXG005", "Not in the scanned headers", Severity.Error);
+
+    /// <summary>KXG006.</summary>
+    public static readonly DiagnosticKind DiffersPerAbi = new("KXG006", "Value differs between ABIs", Severity.Error);
+
+    /// <summary>KXG007.</summary>
+    public static readonly DiagnosticKind LayoutMismatch = new("KXG007", "C# layout would differ from C", Severity.Error);
+
+    /// <summary>KXG008.</summary>
+    public static readonly DiagnosticKind DoesNotFit = new("KXG008", "Value does not fit its type", Severity.Error);
+
+    /// <summary>KXG009.</summary>
+    public static readonly DiagnosticKind AmbiguousArchitecture = new("KXG009", "Two ABIs claim one .NET architecture", Severity.Error);
+
+    /// <summary>KXG010.</summary>
+    public static readonly DiagnosticKind StaleHeaders = new("KXG010", "Scanned headers are stale", Severity.Warning);
+
+    /// <summary>KXG011.</summary>
+    public static readonly DiagnosticKind UnknownAbi = new("KXG011", "Headers file for an unknown ABI", Severity.Warning);
+
+    /// <summary>KXG999: a bug of the generator itself, reported instead of thrown.</summary>
+    public static readonly DiagnosticKind Internal = new("KXG999", "Internal error", Severity.Error);
+
+    /// <summary>Every kind, in id order.</summary>
+    public static readonly System.Collections.Generic.IReadOnlyList<DiagnosticKind> All = new[]
+    {
+        YamlSyntax, Schema, MissingHeaders, NumberMismatch, NotScanned, DiffersPerAbi, LayoutMismatch, DoesNotFit,
+        AmbiguousArchitecture, StaleHeaders, UnknownAbi, Internal,
+    };
+
+    /// <summary>The kind of <paramref name="id"/>, or null.</summary>
+    public static DiagnosticKind? Find(string id)
+    {
+        foreach (var kind in All)
+        {
+            if (kind.Id == id) return kind;
+        }
+        return null;
+    }
+}
+
+/// <summary>How each documented diagnostic is made, with its message.</summary>
 public static class Diagnose
 {
     /// <summary>KXG001: a YAML file does not parse.</summary>
     public static DiagnosticInfo YamlSyntax(LocationInfo at, string problem) =>
-        new("KXG001", Severity.Error, $"YAML syntax error: {problem}", at);
+        DiagnosticTable.YamlSyntax.At(at, $"YAML syntax error: {problem}");
 
     /// <summary>KXG002: a YAML file parses but breaks its schema (missing key, wrong kind, bad value).</summary>
     public static DiagnosticInfo Schema(LocationInfo at, string problem) =>
-        new("KXG002", Severity.Error, problem, at);
+        DiagnosticTable.Schema.At(at, problem);
 
     /// <summary>KXG003: an ABI of arches.yaml has no scanned headers file.</summary>
     public static DiagnosticInfo MissingHeaders(LocationInfo at, string abi) =>
-        new("KXG003", Severity.Error, $"ABI '{abi}' has no scanned headers file (headers/{abi}.yaml); run `kexecgen-scan scan`", at);
+        DiagnosticTable.MissingHeaders.At(at, $"ABI '{abi}' has no scanned headers file (headers/{abi}.yaml); run `kexecgen-scan scan`");
 
     /// <summary>KXG004: a number in arches.yaml disagrees with the scanned headers.</summary>
     public static DiagnosticInfo NumberMismatch(LocationInfo at, string abi, string what, string expected, string scanned) =>
-        new("KXG004", Severity.Error, $"ABI '{abi}': arches.yaml says {what} is {expected}, but its kernel headers say {scanned}", at);
+        DiagnosticTable.NumberMismatch.At(at, $"ABI '{abi}': arches.yaml says {what} is {expected}, but its kernel headers say {scanned}");
 
     /// <summary>KXG005: a constant, struct or syscall the bindings name is not in an ABI's scanned headers.</summary>
     public static DiagnosticInfo NotScanned(LocationInfo at, string abi, string what) =>
-        new("KXG005", Severity.Error, $"ABI '{abi}': {what} is not in its scanned headers", at);
+        DiagnosticTable.NotScanned.At(at, $"ABI '{abi}': {what} is not in its scanned headers");
 
     /// <summary>KXG006: a value the bindings need as one compile-time constant differs between ABIs.</summary>
     public static DiagnosticInfo DiffersPerAbi(LocationInfo at, string what, string detail) =>
-        new("KXG006", Severity.Error, $"{what} differs between ABIs ({detail}) and cannot be one constant", at);
+        DiagnosticTable.DiffersPerAbi.At(at, $"{what} differs between ABIs ({detail}) and cannot be one constant");
 
     /// <summary>KXG007: a struct's C# form would not have the C layout on some ABI.</summary>
     public static DiagnosticInfo LayoutMismatch(LocationInfo at, string abi, string detail) =>
-        new("KXG007", Severity.Error, $"ABI '{abi}': {detail}", at);
+        DiagnosticTable.LayoutMismatch.At(at, $"ABI '{abi}': {detail}");
 
     /// <summary>KXG008: a value does not fit the C# type chosen for it.</summary>
     public static DiagnosticInfo DoesNotFit(LocationInfo at, string what, long value, string type) =>
-        new("KXG008", Severity.Error, $"{what} = {value} does not fit the enum type '{type}'", at);
+        DiagnosticTable.DoesNotFit.At(at, $"{what} = {value} does not fit the enum type '{type}'");
 
     /// <summary>KXG009: two ABIs run as the same .NET architecture, so run-time dispatch would be ambiguous.</summary>
     public static DiagnosticInfo AmbiguousArchitecture(LocationInfo at, string architecture, string first, string second) =>
-        new("KXG009", Severity.Error, $".NET architecture '{architecture}' is claimed by both '{first}' and '{second}'", at);
+        DiagnosticTable.AmbiguousArchitecture.At(at, $".NET architecture '{architecture}' is claimed by both '{first}' and '{second}'");
 
     /// <summary>KXG010: a headers file was scanned from inputs that no longer match arches.yaml.</summary>
     public static DiagnosticInfo StaleHeaders(LocationInfo at, string abi, string detail) =>
-        new("KXG010", Severity.Warning, $"headers/{abi}.yaml is stale: {detail}; run `kexecgen-scan scan`", at);
+        DiagnosticTable.StaleHeaders.At(at, $"headers/{abi}.yaml is stale: {detail}; run `kexecgen-scan scan`");
 
     /// <summary>KXG011: a scanned headers file names an ABI that arches.yaml does not have.</summary>
     public static DiagnosticInfo UnknownAbi(LocationInfo at, string abi) =>
-        new("KXG011", Severity.Warning, $"headers file for ABI '{abi}', which arches.yaml does not list; it is ignored", at);
+        DiagnosticTable.UnknownAbi.At(at, $"headers file for ABI '{abi}', which arches.yaml does not list; it is ignored");
 
     /// <summary>Whether any of <paramref name="diagnostics"/> is an error.</summary>
     public static bool HasErrors(System.Collections.Generic.IEnumerable<DiagnosticInfo> diagnostics)
