@@ -66,15 +66,30 @@ public sealed class KexecGenerator : IIncrementalGenerator
 #if !ROSLYN4
     // Source added here is part of the initial compilation, so .NET's LibraryImport generator implements our stubs.
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-    private static void RegisterPreCompilation(IncrementalGeneratorInitializationContext context, IncrementalValueProvider<ModelResult> model) =>
-        context.RegisterPreCompilationSourceOutput(Rendered(model, libraryImport: true), static (output, files) => AddAll(files, output.AddSource));
+    private static void RegisterPreCompilation(IncrementalGeneratorInitializationContext context, IncrementalValueProvider<ModelResult> model)
+    {
+        var rendered = Rendered(model, libraryImport: true);
+        context.RegisterPreCompilationSourceOutput(rendered, static (output, result) => AddAll(result.Files, output.AddSource));
+        ReportRenderFailures(context, rendered);
+    }
 #endif
 
-    private static void RegisterFallback(IncrementalGeneratorInitializationContext context, IncrementalValueProvider<ModelResult> model) =>
-        context.RegisterSourceOutput(Rendered(model, libraryImport: false), static (output, files) => AddAll(files, output.AddSource));
+    private static void RegisterFallback(IncrementalGeneratorInitializationContext context, IncrementalValueProvider<ModelResult> model)
+    {
+        var rendered = Rendered(model, libraryImport: false);
+        context.RegisterSourceOutput(rendered, static (output, result) => AddAll(result.Files, output.AddSource));
+        ReportRenderFailures(context, rendered);
+    }
 
-    private static IncrementalValueProvider<EquatableArray<GeneratedFile>> Rendered(IncrementalValueProvider<ModelResult> model, bool libraryImport) =>
-        model.Select((result, _) => result.Model is null ? EquatableArray<GeneratedFile>.Empty : RenderOrReport(result.Model, libraryImport))
+    // The pre-compilation output cannot report diagnostics: a render failure is reported from an ordinary output.
+    private static void ReportRenderFailures(IncrementalGeneratorInitializationContext context, IncrementalValueProvider<RenderResult> rendered) =>
+        context.RegisterSourceOutput(rendered, static (output, result) =>
+        {
+            foreach (var info in result.Diagnostics) output.ReportDiagnostic(DiagnosticDescriptors.ToDiagnostic(info));
+        });
+
+    private static IncrementalValueProvider<RenderResult> Rendered(IncrementalValueProvider<ModelResult> model, bool libraryImport) =>
+        model.Select((result, _) => result.Model is null ? RenderResult.Empty : RenderOrReport(result.Model, libraryImport))
             .WithTrackingName(StepNames.Render);
 
     private static void AddAll(EquatableArray<GeneratedFile> files, Action<string, SourceText> addSource)
@@ -82,17 +97,19 @@ public sealed class KexecGenerator : IIncrementalGenerator
         foreach (var file in files) addSource(file.HintName, SourceText.From(file.Text, Encoding.UTF8));
     }
 
-    // A template failure must not throw out of the generator (CS8785 would drop everything silently): it becomes a compile error.
-    private static EquatableArray<GeneratedFile> RenderOrReport(BindingModel model, bool libraryImport)
+    // A template failure must not throw out of the generator (CS8785 would drop everything silently): it becomes
+    // KXG999, located at arches.yaml, and no output.
+    private static RenderResult RenderOrReport(BindingModel model, bool libraryImport)
     {
         try
         {
-            return Emitter.Render(model, libraryImport);
+            return new RenderResult(Emitter.Render(model, libraryImport), EquatableArray<DiagnosticInfo>.Empty);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            var message = (e.GetType().Name + ": " + e.Message).Replace('\r', ' ').Replace('\n', ' ');
-            return new[] { new GeneratedFile("KexecGen.Error.g.cs", "#error KXG999 internal error rendering KexecGen templates: " + message + "\n") }.ToEquatableArray();
+            var failure = DiagnosticTable.Internal.At(LocationInfo.FileStart(ArchesParser.FileName),
+                $"internal error rendering the KexecGen templates ({e.GetType().Name}: {e.Message}); please report it");
+            return new RenderResult(EquatableArray<GeneratedFile>.Empty, new[] { failure }.ToEquatableArray());
         }
     }
 

@@ -81,5 +81,12 @@ public sealed record ArgModel(string Name, string CName, string Type, string? Un
 /// <summary>One generated source file.</summary>
 public sealed record GeneratedFile(string HintName, string Text);
 
+/// <summary>The rendered files, or none and the diagnostic that says why.</summary>
+public sealed record RenderResult(EquatableArray<GeneratedFile> Files, EquatableArray<DiagnosticInfo> Diagnostics)
+{
+    /// <summary>Nothing rendered, nothing to say (the model had errors, reported with it).</summary>
+    public static readonly RenderResult Empty = new(EquatableArray<GeneratedFile>.Empty, EquatableArray<DiagnosticInfo>.Empty);
+}
+
 /// <summary>The model, or none, and the diagnostics found building it.</summary>
 public sealed record ModelResult(BindingModel? Model, EquatableArray<DiagnosticInfo> Diagnostics);
