@@ -13,7 +13,7 @@ public sealed record BindingModel(
     EquatableArray<StructModel> Structs,
     EquatableArray<SyscallModel> Syscalls,
     EquatableArray<int> Arities,
-    string ErrnoClass);
+    string? ErrnoClass);
 
 /// <summary>One ABI as the table describes it; <paramref name="DotNet"/> is empty where .NET does not run.</summary>
 public sealed record AbiModel(
@@ -66,7 +66,7 @@ public sealed record ArchValueModel(string DotNet, long? Value);
 public sealed record StructModel(string Name, string CName, string Doc, EquatableArray<FieldModel> Fields);
 
 /// <summary>A struct field with its C# type.</summary>
-public sealed record FieldModel(string Name, string CName, string Type, string Doc);
+public sealed record FieldModel(string Name, string CName, string? Type, string Doc);
 
 /// <summary>A syscall: typed wrapper, its number per .NET architecture.</summary>
 public sealed record SyscallModel(string Name, string Method, string Doc, EquatableArray<ArgModel> Args, EquatableArray<ArchValueModel> Numbers)

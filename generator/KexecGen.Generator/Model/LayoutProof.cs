@@ -18,7 +18,9 @@ internal static class LayoutProof
         int offset = 0, maxAlign = 1;
         for (int i = 0; i < fields.Count; i++)
         {
-            int size = ManagedSize(fields[i].Type, pointerSize);
+            // A field without a C# type has had its diagnostic already; it cannot be laid out.
+            if (fields[i].Type is not { } type) return $"field {fields[i].CName} has no C# type";
+            int size = ManagedSize(type, pointerSize);
             if (size == 0) return $"field {fields[i].CName}: '{fields[i].Type}' is not a blittable primitive";
             int align = size;
             offset = (offset + align - 1) / align * align;

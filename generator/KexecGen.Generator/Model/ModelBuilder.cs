@@ -48,7 +48,7 @@ public static class ModelBuilder
             structs.ToEquatableArray(),
             syscalls.ToEquatableArray(),
             syscalls.Select(s => s.Args.Count).Distinct().OrderBy(n => n).ToEquatableArray(),
-            errnoClass ?? "");
+            errnoClass);
         return new ModelResult(Diagnose.HasErrors(diagnostics) ? null : model, diagnostics.ToEquatableArray());
     }
 
@@ -86,7 +86,9 @@ public static class ModelBuilder
             var present = values.Where(v => v.HasValue).Select(v => v!.Value).ToList();
             if (present.Count == 0)
             {
-                diagnostics.Add(Diagnose.NotScanned(spec.Location, abis.FirstOrDefault()?.Spec.Name ?? "?", $"constant {cName} of class {spec.Name}"));
+                diagnostics.Add(abis.Count > 0
+                    ? Diagnose.NotScanned(spec.Location, abis[0].Spec.Name, $"constant {cName} of class {spec.Name}")
+                    : Diagnose.Schema(spec.Location, $"class {spec.Name}: constant {cName} is in no scanned headers, as no ABI is listed"));
                 continue;
             }
             // Constant where every ABI the code can run as agrees: an ABI no .NET runs on (MIPS numbers errno its own
@@ -132,12 +134,12 @@ public static class ModelBuilder
             if (type is null)
             {
                 diagnostics.Add(Diagnose.Schema(spec.Location, $"struct {spec.CName}: no C# type for field {field.Name}'s C type '{field.Type}' (add it to bindings.types)"));
-                type = "?";
+                type = null;
             }
             else if (LayoutProof.ManagedSize(type, 8) == 0)
             {
                 diagnostics.Add(Diagnose.Schema(spec.Location, $"struct {spec.CName}: field {field.Name} maps to '{type}', which is not a blittable primitive or pointer"));
-                type = "?";
+                type = null;
             }
             fields.Add(new FieldModel(config?.Name ?? CSharpNames.MemberName(field.Name, null), field.Name, type, config?.Doc ?? ""));
         }
@@ -149,7 +151,7 @@ public static class ModelBuilder
         foreach (var abi in dotnetAbis.Select(d => d.Abi).Distinct())
         {
             var scanned = abi.Scanned.Structs.FirstOrDefault(s => s.Name == spec.CName);
-            if (scanned is null || fields.Any(f => f.Type == "?")) continue;
+            if (scanned is null || fields.Any(f => f.Type is null)) continue;
             var problem = LayoutProof.Compare(scanned, fields, abi.Scanned.PointerSize);
             if (problem is not null) diagnostics.Add(Diagnose.LayoutMismatch(spec.Location, abi.Spec.Name, $"struct {spec.CName}: {problem}; the C# struct would be wrong there"));
         }
