@@ -43,6 +43,7 @@ public static class TableCommand
         WriteEnum<KexecFileLoadFlags>(output, "kexec_file_load flags", hex: true);
         WriteEnum<KexecArch>(output, "KEXEC_ARCH_*", hex: true);
         WriteEnum<RebootCommand>(output, "reboot commands", hex: true);
+        WriteEnum<RebootMagic>(output, "reboot magic", hex: true);
         output.WriteLine($"  KEXEC_SEGMENT_MAX = {KexecConstants.KEXEC_SEGMENT_MAX}, KEXEC_ARCH_MASK = 0x{KexecConstants.KEXEC_ARCH_MASK:X}");
         var current = AbiTable.Current;
         output.WriteLine();
@@ -106,6 +107,7 @@ public static class TableCommand
             WriteJsonEnum<KexecFileLoadFlags>(json);
             WriteJsonEnum<KexecArch>(json);
             WriteJsonEnum<RebootCommand>(json);
+            WriteJsonEnum<RebootMagic>(json);
             json.WriteNumber("KEXEC_SEGMENT_MAX", KexecConstants.KEXEC_SEGMENT_MAX);
             json.WriteNumber("KEXEC_ARCH_MASK", KexecConstants.KEXEC_ARCH_MASK);
             json.WriteEndObject();

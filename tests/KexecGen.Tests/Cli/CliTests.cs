@@ -65,6 +65,18 @@ public class CliTests
         }
     }
 
+    [Fact]
+    public void TableJson_HasTheRebootMagic_AsTheHeadersSayIt()
+    {
+        var (code, stdout, _) = Kexec("table", "--json");
+
+        Assert.Equal(0, code);
+        using var doc = System.Text.Json.JsonDocument.Parse(stdout);
+        var magic = doc.RootElement.GetProperty("constants").GetProperty("RebootMagic");
+        var scanned = Repo.Scanned("x86_64").Constants.Single(c => c.Name == "LINUX_REBOOT_MAGIC1").Value;
+        Assert.Equal(scanned, magic.GetProperty("Magic1").GetInt64());
+    }
+
     [Theory]
     [InlineData("table", "--help")]
     [InlineData("table", "-h")]
