@@ -64,8 +64,9 @@ public static class ArchesParser
                 gcc = new GccSpec(command, gccPackage, reader.Strings(gccMap, "flags", $"'gcc' of {what}").ToEquatableArray(), reader.Bool(gccMap, "scans", $"'gcc' of {what}"));
             }
         }
+        // Optional: the scanned headers are the truth; a number written here is a cross-check of what a person expects.
         var syscalls = new List<SyscallNumberSpec>();
-        foreach (var (key, value) in reader.Pairs(map, "syscalls", what))
+        foreach (var (key, value) in reader.Pairs(map, "syscalls", what, required: false))
         {
             var number = reader.Integer(value, $"syscall number of '{key.Value}' for {what}", out bool ok);
             if (ok) syscalls.Add(new SyscallNumberSpec(key.Value!, number, reader.At(value)));

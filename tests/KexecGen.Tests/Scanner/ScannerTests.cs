@@ -53,11 +53,12 @@ public class ScannerTests
     [Fact]
     public void WrongNumberInACopyOfArches_IsCaught_AtItsLine()
     {
+        // A number a person chose to state as a cross-check, one more than x86_64's headers say.
         var dir = Repo.CopyInputs();
         var path = Path.Combine(dir, "arches.yaml");
-        var text = File.ReadAllText(path);
-        var line = Repo.LineOf(text, "kexec_file_load: 320");
-        File.WriteAllText(path, text.Replace("kexec_file_load: 320", "kexec_file_load: 321", StringComparison.Ordinal));
+        var text = File.ReadAllText(path).Replace("    triple: x86_64-linux-gnu\n", "    triple: x86_64-linux-gnu\n    syscalls: { kexec_file_load: 321 }\n", StringComparison.Ordinal);
+        var line = Repo.LineOf(text, "kexec_file_load: 321");
+        File.WriteAllText(path, text);
 
         var result = HeaderScan.Run(dir, Array.Empty<string>(), write: false);
 
@@ -66,6 +67,38 @@ public class ScannerTests
         Assert.Equal(path, d.Location.Path);
         Assert.Equal(line, d.Location.Line);
         Assert.Contains("321", d.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Newcomer_AddsASyscallAndAnAbi_ByWritingWhatOnlyAPersonKnows_AndOneScan()
+    {
+        // The README's steps: a syscall is one entry under bindings.syscalls, an ABI one entry under abis (its numbers
+        // come from its headers); then one scan writes headers/, and the build has the new binding on every ABI.
+        var dir = Repo.CopyInputs();
+        var path = Path.Combine(dir, "arches.yaml");
+        var text = File.ReadAllText(path);
+        const string syscalls = "\n  syscalls:\n";
+        Assert.Contains(syscalls, text, StringComparison.Ordinal);
+        File.WriteAllText(path, text.Replace(syscalls, syscalls + "    - name: getpid\n      method: GetPid\n      doc: The caller's process id.\n      args: []\n", StringComparison.Ordinal));
+        var arm64 = Path.Combine(dir, "headers", "arm64.yaml");
+        File.Delete(arm64); // as if arm64 had just been added to abis
+
+        var result = HeaderScan.Run(dir, Array.Empty<string>(), write: true);
+
+        Assert.True(result.Ok, string.Join("\n", result.Diagnostics));
+        var (output, generatorErrors, driver) = GeneratorHarness.Run(GeneratorHarness.InputsFrom(dir), GeneratorHarness.Compilation());
+        Assert.Empty(GeneratorHarness.KexecDiagnostics(driver).Where(d => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error));
+        Assert.Empty(output.GetDiagnostics().Where(d => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error));
+        Assert.NotNull(output.GetTypeByMetadataName("KexecGen.Interop.Syscalls")?.GetMembers("GetPid").SingleOrDefault());
+        foreach (var abi in Repo.Arches.Abis.Select(a => a.Name))
+        {
+            var scanned = ScannedAbiFormat.Parse(Path.Combine(dir, "headers", abi + ".yaml"), File.ReadAllText(Path.Combine(dir, "headers", abi + ".yaml"))).Value!;
+            Assert.Contains(scanned.Syscalls, c => c.Name == "getpid" && c.Number is not null); // every ABI numbers getpid
+        }
+        // The ABI's file, written afresh, is the checked-in one plus the new syscall's line (and, where getpid reads
+        // a header no other binding did, nothing else: the same headers are scanned).
+        var rescanned = File.ReadAllLines(arm64).Where(l => !l.StartsWith("  getpid: ", StringComparison.Ordinal));
+        Assert.Equal(File.ReadAllLines(Path.Combine(Repo.Root, "headers", "arm64.yaml")), rescanned);
     }
 
     [Fact]
