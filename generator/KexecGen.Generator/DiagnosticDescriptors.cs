@@ -5,7 +5,7 @@ using Microsoft.CodeAnalysis.Text;
 
 namespace KexecGen.Generator;
 
-/// <summary>Turns <see cref="DiagnosticInfo"/> data into Roslyn diagnostics, only at the reporting edge.</summary>
+/// <summary>Turns <see cref="KexecGen.Config.DiagnosticInfo"/> data into Roslyn diagnostics, only at the reporting edge.</summary>
 internal static class DiagnosticDescriptors
 {
     private const string Category = "KexecGen";
