@@ -124,10 +124,7 @@ public static class LoadCommand
     {
         using var kernel = MappedFile.Open(options.Kernel!);
         using var initrd = options.Initrd is null ? null : MappedFile.Open(options.Initrd);
-        var machine = RunningMachine.DescribeFor(kernel.Memory.Span, options.DeviceTree);
-        // A crash kernel gets a core header of the dying kernel and lives in its reservation; an ELF payload is loaded as it is.
-        var dying = crash && !ElfImage.IsExecutable(kernel.Memory.Span) ? RunningMachine.DescribeCrash() : null;
-        var plan = KernelImage.Plan(kernel.Memory, initrd?.Memory, cmdline, machine, dying);
+        var plan = RunningMachine.Plan(kernel.Memory, initrd?.Memory, cmdline, options.DeviceTree, crash);
         var loadFlags = crash ? KexecLoadFlags.OnCrash : 0;
         report.Call("kexec_load", SyscallNumbers.KexecLoad,
             $"entry=0x{plan.Entry:x}, nr_segments={plan.Segments.Count}, segments=[" +
@@ -138,13 +135,9 @@ public static class LoadCommand
         return report.Done();
     }
 
-    private static string ArchitectureName(KexecArch architecture) => architecture switch
-    {
-        KexecArch.Default => "KEXEC_ARCH_DEFAULT",
-        KexecArch.X86_64 => "KEXEC_ARCH_X86_64",
-        KexecArch.Aarch64 => "KEXEC_ARCH_AARCH64",
-        _ => $"0x{(uint)architecture:x}",
-    };
+    // The KEXEC_ARCH_* macro of the value, as the bindings' ABI table names it.
+    private static string ArchitectureName(KexecArch architecture) =>
+        AbiTable.All.FirstOrDefault(a => a.KexecArchValue == (long)architecture)?.KexecArch ?? $"0x{(uint)architecture:x}";
 
     // --reuse-cmdline starts from this kernel's command line without BOOT_IMAGE=, as kexec-tools does; --append follows.
     private static string? CommandLine(LoadOptions options)

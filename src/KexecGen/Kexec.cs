@@ -4,9 +4,9 @@ using System.Collections.Generic;
 using System.IO;
 using System.Runtime.InteropServices;
 using System.Text;
+using KexecGen.Boot;
 using KexecGen.Interop;
 using Microsoft.Win32.SafeHandles;
-using KexecGen.Boot;
 
 namespace KexecGen;
 
@@ -165,8 +165,8 @@ public static partial class Kexec
 
     /// <summary>
     /// Loads a bzImage, an arm64 Image (or Image.gz) or an ELF executable by kexec_load, through this library's own
-    /// loaders: the files are mapped, not copied; the running machine is described from /proc and /sys
-    /// (<see cref="RunningMachine.Describe"/>); <see cref="KernelImage.Plan"/> places the segments. Returns the plan loaded.
+    /// loaders: the files are mapped, not copied, and <see cref="RunningMachine.Plan"/> places the segments for this
+    /// machine. Returns the plan loaded.
     /// </summary>
     /// <param name="kernelPath">The kernel image.</param>
     /// <param name="initrdPath">The initrd, or null for none.</param>
@@ -180,8 +180,7 @@ public static partial class Kexec
     {
         using var kernel = MappedFile.Open(kernelPath);
         using var initrd = initrdPath is null ? null : MappedFile.Open(initrdPath);
-        var plan = KernelImage.Plan(kernel.Memory, initrd?.Memory, commandLine, RunningMachine.DescribeFor(kernel.Memory.Span, deviceTreePath),
-            crash && !ElfImage.IsExecutable(kernel.Memory.Span) ? RunningMachine.DescribeCrash() : null);
+        var plan = RunningMachine.Plan(kernel.Memory, initrd?.Memory, commandLine, deviceTreePath, crash);
         Load(plan, crash ? KexecLoadFlags.OnCrash : 0);
         return plan;
     }

@@ -83,16 +83,7 @@ public static class Arm64Image
 
         var placement = PhysicalPlacement.For(machine, crash);
         // A crash kernel's core header goes first, at the reservation's start, as the kernel's own loader places it.
-        var crashSegments = new List<PlannedSegment>();
-        (ulong At, ulong Size)? coreHeader = null;
-        if (crash is not null)
-        {
-            var core = ElfCoreHeader.Build(crash);
-            ulong coreAt = placement.Place("ELF core header", (ulong)core.Length, machine.PageSize);
-            ulong coreSize = PhysicalPlacement.AlignUp((ulong)core.Length, machine.PageSize);
-            crashSegments.Add(new PlannedSegment(new KexecSegmentSource(core, coreAt, coreSize), $"ELF core header ({ElfCoreHeader.ProgramHeaders(core)} program headers)"));
-            coreHeader = (coreAt, coreSize);
-        }
+        var coreHeader = crash is null ? null : placement.PlaceCoreHeader(ElfCoreHeader.Build(crash));
         ulong imageBytes = header.TextOffset + header.ImageSize;
         ulong kernelBase = placement.Place("kernel Image", imageBytes, KernelAlignment);
         ulong kernel = kernelBase + header.TextOffset;
@@ -109,15 +100,8 @@ public static class Arm64Image
             segments.Add(new PlannedSegment(new KexecSegmentSource(rd, at, PhysicalPlacement.AlignUp((ulong)rd.Length, machine.PageSize)), "initrd"));
             initrdRange = (at, at + (ulong)rd.Length);
         }
-        SetChosen(tree, commandLine, initrdRange, machine.Entropy.Span);
-        segments.AddRange(crashSegments);
-        if (crash is not null && coreHeader is { } coreRange)
-        {
-            var chosen = tree.Root.GetOrAddChild("chosen");
-            int addressCells = Cells(tree.Root, "#address-cells", 2), sizeCells = Cells(tree.Root, "#size-cells", 1);
-            chosen.Set("linux,elfcorehdr", RegCells(new[] { coreRange }, addressCells, sizeCells));
-            chosen.Set("linux,usable-memory-range", RegCells(crash.CrashKernel.Select(r => (r.Start, r.Size)), addressCells, sizeCells));
-        }
+        if (coreHeader is not null) segments.Add(coreHeader);
+        SetChosen(tree, commandLine, initrdRange, machine.Entropy.Span, coreHeader?.Segment, crash?.CrashKernel);
         var dtb = tree.ToArray();
         if (dtb.Length > MaxDeviceTree) throw new ArgumentException($"the device tree is {dtb.Length} bytes; booting.rst allows at most {MaxDeviceTree}");
         // A 2 MiB-aligned block of its own: the kernel maps the DTB with 2 MiB blocks, so it must not share one.
@@ -152,9 +136,11 @@ public static class Arm64Image
 
     /// <summary>
     /// /chosen as the new kernel should see it, as the kernel's own arm64 file loader leaves it: bootargs, the
-    /// initrd's range (or none), fresh seeds, and no crash-kernel properties.
+    /// initrd's range (or none), fresh seeds, and for a crash kernel where its core header is (linux,elfcorehdr) and
+    /// which memory it may use (linux,usable-memory-range), in the root's cell sizes; for any other kernel neither.
     /// </summary>
-    internal static void SetChosen(DeviceTree tree, string? commandLine, (ulong Start, ulong End)? initrd, ReadOnlySpan<byte> entropy)
+    internal static void SetChosen(DeviceTree tree, string? commandLine, (ulong Start, ulong End)? initrd, ReadOnlySpan<byte> entropy,
+        KexecSegmentSource? coreHeader = null, IReadOnlyList<MemoryRange>? usable = null)
     {
         var chosen = tree.Root.GetOrAddChild("chosen");
         if (string.IsNullOrEmpty(commandLine)) chosen.Remove("bootargs");
@@ -171,7 +157,16 @@ public static class Arm64Image
         }
         chosen.Set("kaslr-seed", entropy[..8].ToArray());
         chosen.Set("rng-seed", entropy.Slice(8, RngSeedBytes).ToArray());
-        chosen.Remove("linux,elfcorehdr");
-        chosen.Remove("linux,usable-memory-range");
+        if (coreHeader is { } header && usable is not null)
+        {
+            int addressCells = Cells(tree.Root, "#address-cells", 2), sizeCells = Cells(tree.Root, "#size-cells", 1);
+            chosen.Set("linux,elfcorehdr", RegCells(new[] { (header.Destination, header.MemorySize) }, addressCells, sizeCells));
+            chosen.Set("linux,usable-memory-range", RegCells(usable.Select(r => (r.Start, r.Size)), addressCells, sizeCells));
+        }
+        else
+        {
+            chosen.Remove("linux,elfcorehdr");
+            chosen.Remove("linux,usable-memory-range");
+        }
     }
 }

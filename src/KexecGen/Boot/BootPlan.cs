@@ -86,6 +86,13 @@ internal sealed class PhysicalPlacement
         throw new ArgumentException($"the {what} ({Size(size)}) does not fit in {_where}{(max != ulong.MaxValue ? $" below 0x{max:x}" : "")}{(min > 0 ? $" at or above 0x{min:x}" : "")} (free: {(_free.Count == 0 ? "none" : string.Join(", ", _free.ConvertAll(f => $"0x{f.Start:x}-0x{f.End:x}")))})");
     }
 
+    /// <summary>A crash kernel's ELF core header, placed like any segment (first, so at the reservation's start).</summary>
+    public PlannedSegment PlaceCoreHeader(byte[] header)
+    {
+        ulong at = Place("ELF core header", (ulong)header.Length, _pageSize);
+        return new PlannedSegment(new KexecSegmentSource(header, at, AlignUp((ulong)header.Length, _pageSize)), $"ELF core header ({ElfCoreHeader.ProgramHeaders(header)} program headers)");
+    }
+
     // Saturates instead of wrapping: an address past the top never fits anywhere.
     public static ulong AlignUp(ulong value, ulong alignment) =>
         alignment <= 1 ? value : value > ulong.MaxValue - (alignment - 1) ? ulong.MaxValue : (value + alignment - 1) / alignment * alignment;

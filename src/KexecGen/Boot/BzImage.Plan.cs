@@ -123,22 +123,18 @@ public static partial class BzImage
         var placement = PhysicalPlacement.For(machine, crash);
         // A crash kernel's core header goes first, at the reservation's start, where the kernel's own loader puts it.
         IReadOnlyList<MemoryRange> e820 = machine.FirmwareMap;
-        var crashSegments = new List<PlannedSegment>();
-        if (crash is not null)
+        var coreHeader = crash is null ? null : placement.PlaceCoreHeader(ElfCoreHeader.Build(crash, new[] { new MemoryRange(0, LowMemoryEnd, "low memory") }));
+        if (coreHeader is { Segment: var header })
         {
-            var header = ElfCoreHeader.Build(crash, new[] { new MemoryRange(0, LowMemoryEnd, "low memory") });
-            ulong headerAt = placement.Place("ELF core header", (ulong)header.Length, machine.PageSize);
-            ulong headerSize = PhysicalPlacement.AlignUp((ulong)header.Length, machine.PageSize);
-            crashSegments.Add(new(new KexecSegmentSource(header, headerAt, headerSize), $"ELF core header ({ElfCoreHeader.ProgramHeaders(header)} program headers)"));
-            commandLine = $"{commandLine} elfcorehdr=0x{headerAt:x}".TrimStart();
-            e820 = CrashE820(crash, new MemoryRange(headerAt, headerAt + headerSize, "ELF core header"));
+            commandLine = $"{commandLine} elfcorehdr=0x{header.Destination:x}".TrimStart();
+            e820 = CrashE820(crash!, new MemoryRange(header.Destination, header.Destination + header.MemorySize, "ELF core header"));
         }
         ulong kernel = placement.Place("kernel", initSize, alignment, Math.Max(preferred, LowMemoryEnd), above4G ? ulong.MaxValue : Below4G);
         var segments = new List<PlannedSegment>
         {
             new(new KexecSegmentSource(image.Slice(setupBytes, (int)kernelBytes), kernel, PhysicalPlacement.AlignUp(initSize, machine.PageSize)), "kernel (protected mode, with room for init_size)"),
         };
-        segments.AddRange(crashSegments);
+        if (coreHeader is not null) segments.Add(coreHeader);
         byte[]? line = null;
         if (!string.IsNullOrEmpty(commandLine))
         {
@@ -174,7 +170,8 @@ public static partial class BzImage
     private static byte[] BootParams(ReadOnlySpan<byte> setupHeader, MachineDescription machine, IReadOnlyList<MemoryRange> memoryMap)
     {
         var parameters = new byte[Layout.Size];
-        setupHeader[SetupSectorsStart..].CopyTo(parameters.AsSpan(SetupSectorsStart));
+        // The setup header starts at setup_sects and is copied to the same place in boot_params.
+        setupHeader[Layout.SetupSectors..].CopyTo(parameters.AsSpan(Layout.SetupSectors));
         parameters[Layout.TypeOfLoader] = UndefinedLoader;
         if (machine.BootParams is { } running && running.Length >= Layout.Size)
         {
@@ -196,8 +193,6 @@ public static partial class BzImage
         }
         return parameters;
     }
-
-    private const int SetupSectorsStart = Layout.SetupSectors;
 
     // What the crash kernel keeps of the running kernel's /proc/iomem besides RAM (arch/x86/kernel/crash.c:
     // IORES_DESC_ACPI_TABLES, IORES_DESC_ACPI_NV_STORAGE and IORES_DESC_RESERVED), by their names there.

@@ -36,7 +36,7 @@ public static partial class BzImage
     /// </summary>
     public static long? CommandLineLimit(ReadOnlySpan<byte> image)
     {
-        if (image.Length < HeaderBytes || !image.Slice(MagicOffset, 4).SequenceEqual("HdrS"u8)) return null;
+        if (!IsBzImage(image)) return null;
         if (BinaryPrimitives.ReadUInt16LittleEndian(image[VersionOffset..]) < CommandLineSizeVersion) return null;
         return Math.Max(0L, BinaryPrimitives.ReadUInt32LittleEndian(image[CommandLineSizeOffset..]) - (long)ElfCoreHeaderRoom);
     }

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Runtime.InteropServices;
@@ -17,21 +18,37 @@ public static partial class RunningMachine
     private const string BootParams = "/sys/kernel/boot_params/data";
 
     /// <summary>
-    /// What <see cref="KernelImage.Plan"/> needs to place <paramref name="kernel"/>: an ELF executable is placed at its
-    /// own addresses and needs only the page size (so no root for /proc/iomem); any other image the whole description.
+    /// <see cref="KernelImage.Plan"/> of <paramref name="kernel"/> for this machine. An ELF executable is placed at its
+    /// own addresses: it needs only the page size (so no root for /proc/iomem) and gets no core header. Any other image
+    /// gets the whole description, and, for a crash kernel, <see cref="DescribeCrash"/>; /proc/iomem is read once.
     /// </summary>
-    public static MachineDescription DescribeFor(ReadOnlySpan<byte> kernel, string? deviceTreePath = null) =>
-        ElfImage.IsExecutable(kernel)
-            ? new MachineDescription(Array.Empty<MemoryRange>(), (ulong)Environment.SystemPageSize, ReadOnlyMemory<byte>.Empty)
-            : Describe(deviceTreePath);
+    /// <param name="kernel">The kernel image.</param>
+    /// <param name="initrd">The initrd, or null for none.</param>
+    /// <param name="commandLine">The command line, or null for none.</param>
+    /// <param name="deviceTreePath">arm64: the device tree to start from instead of /sys/firmware/fdt.</param>
+    /// <param name="crash">Plan a crash kernel: into the crashkernel= reservation, with a core header of this kernel.</param>
+    /// <exception cref="IOException">A file cannot be read.</exception>
+    /// <exception cref="UnauthorizedAccessException">A file is root's only.</exception>
+    /// <exception cref="FormatException">The image or a file of /proc or /sys is malformed, or (crash) nothing is reserved.</exception>
+    /// <exception cref="ArgumentException">The plan does not fit, or the command line is refused.</exception>
+    public static BootPlan Plan(ReadOnlyMemory<byte> kernel, ReadOnlyMemory<byte>? initrd, string? commandLine, string? deviceTreePath = null, bool crash = false)
+    {
+        if (ElfImage.IsExecutable(kernel.Span))
+        {
+            return KernelImage.Plan(kernel, initrd, commandLine, new MachineDescription(Array.Empty<MemoryRange>(), (ulong)Environment.SystemPageSize, ReadOnlyMemory<byte>.Empty));
+        }
+        var iomem = ReadIomem();
+        return KernelImage.Plan(kernel, initrd, commandLine, DescribeFrom(iomem, deviceTreePath), crash ? DescribeCrashFrom(iomem) : null);
+    }
 
     /// <summary>The running machine's description; <paramref name="deviceTreePath"/> replaces /sys/firmware/fdt when given.</summary>
     /// <exception cref="IOException">A file cannot be read.</exception>
     /// <exception cref="UnauthorizedAccessException">A file is root's only.</exception>
     /// <exception cref="FormatException">/proc/iomem or /sys/firmware/memmap is malformed, or shows no RAM.</exception>
-    public static MachineDescription Describe(string? deviceTreePath = null)
+    public static MachineDescription Describe(string? deviceTreePath = null) => DescribeFrom(ReadIomem(), deviceTreePath);
+
+    private static MachineDescription DescribeFrom(IReadOnlyList<IomemEntry> iomem, string? deviceTreePath)
     {
-        var iomem = MemoryMap.ParseIomem(File.ReadAllText(Iomem));
         var firmware = Directory.Exists(FirmwareMemmap)
             ? MemoryMap.ParseFirmwareMemmap(Directory.GetDirectories(FirmwareMemmap)
                 .OrderBy(d => int.TryParse(Path.GetFileName(d), out int n) ? n : int.MaxValue)
@@ -53,12 +70,13 @@ public static partial class RunningMachine
     /// <exception cref="IOException">A file cannot be read.</exception>
     /// <exception cref="UnauthorizedAccessException">A file is root's only.</exception>
     /// <exception cref="FormatException">A file is malformed, or no memory is reserved for a crash kernel.</exception>
-    public static CrashDescription DescribeCrash()
+    public static CrashDescription DescribeCrash() => DescribeCrashFrom(ReadIomem());
+
+    private static CrashDescription DescribeCrashFrom(IReadOnlyList<IomemEntry> iomem)
     {
-        var iomem = MemoryMap.ParseIomem(File.ReadAllText(Iomem));
         var crash = MemoryMap.CrashKernel(iomem);
         if (crash.Count == 0) throw new FormatException("no memory is reserved for a crash kernel (no \"Crash kernel\" in /proc/iomem): boot with crashkernel=");
-        var notes = new System.Collections.Generic.List<NoteRange>();
+        var notes = new List<NoteRange>();
         foreach (int cpu in ElfCoreHeader.ParseCpuList(File.ReadAllText("/sys/devices/system/cpu/possible")))
         {
             var dir = $"/sys/devices/system/cpu/cpu{cpu}";
@@ -74,6 +92,8 @@ public static partial class RunningMachine
             OtherResources = top.Where(r => r.Kind != MemoryMap.SystemRam).ToList(),
         };
     }
+
+    private static IReadOnlyList<IomemEntry> ReadIomem() => MemoryMap.ParseIomem(File.ReadAllText(Iomem));
 
     // /proc/kcore's ELF and program headers: the first 64 bytes say how many more to read.
     private static KernelCore ReadKernelCore()
