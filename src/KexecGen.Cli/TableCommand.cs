@@ -21,13 +21,15 @@ public static class TableCommand
 
     private static void WriteText(TextWriter output, IReadOnlyList<AbiInfo> abis)
     {
-        var header = new List<string> { "ABI", "triple", ".NET", "headers", "kexec_arch" };
+        output.WriteLine($"From the uapi headers of Linux {AbiTable.KernelVersion}, made for every ABI.");
+        output.WriteLine();
+        var header = new List<string> { "ABI", "triple", ".NET", "kexec_arch" };
         header.AddRange(SyscallNames);
         header.Add("kexec_segment size/align: offsets");
         var rows = new List<List<string>> { header };
         foreach (var abi in abis)
         {
-            var row = new List<string> { abi.Name, abi.Triple, abi.Architectures.Count == 0 ? "-" : string.Join(",", abi.Architectures), abi.KernelHeaders, abi.KexecArch ?? "-" };
+            var row = new List<string> { abi.Name, abi.Triple, abi.Architectures.Count == 0 ? "-" : string.Join(",", abi.Architectures), abi.KexecArch ?? "-" };
             row.AddRange(SyscallNames.Select(n => abi.Syscalls.FirstOrDefault(s => s.Name == n)?.Number?.ToString() ?? "-"));
             row.Add(Segment(abi) is { } seg ? $"{seg.Size}/{seg.Alignment}: " + string.Join(" ", seg.Fields.Select(f => $"{f.CName}@{f.Offset}")) : "-");
             rows.Add(row);
@@ -66,6 +68,7 @@ public static class TableCommand
         using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = false }))
         {
             json.WriteStartObject();
+            json.WriteString("kernel", AbiTable.KernelVersion);
             json.WriteStartArray("abis");
             foreach (var abi in abis)
             {
@@ -75,7 +78,6 @@ public static class TableCommand
                 json.WriteStartArray("dotnet");
                 foreach (var arch in abi.Architectures) json.WriteStringValue(arch.ToString());
                 json.WriteEndArray();
-                json.WriteString("kernel_headers", abi.KernelHeaders);
                 json.WriteNumber("pointer_size", abi.PointerSize);
                 if (abi.KexecArch is { } kexecArch && abi.KexecArchValue is long value)
                 {

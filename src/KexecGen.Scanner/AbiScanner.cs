@@ -34,8 +34,7 @@ public static class AbiScanner
     {
         foreach (var dir in abi.Include.Where(d => !Directory.Exists(d)))
         {
-            var how = abi.KernelArch is null ? $"install {abi.Package}" : $"run .ci/install-uapi-headers (make ARCH={abi.KernelArch} headers_install from {abi.Package})";
-            throw new ScanException($"ABI '{abi.Name}': include directory {dir} does not exist ({how})");
+            throw new ScanException($"ABI '{abi.Name}': include directory {dir} does not exist (make it: dotnet run --project src/KexecGen.Scanner -- requirements | .ci/install-uapi-headers, which runs make ARCH={abi.KernelArch} headers_install from {abi.Package})");
         }
         var probe = abi.Gcc is { Scans: true } gcc ? GccProbe.Run(abi, gcc, bindings) : ClangProbe.Run(abi, bindings);
 

@@ -66,12 +66,11 @@ public static class Program
         var parsed = ArchesParser.Parse(path, File.ReadAllText(path));
         foreach (var d in parsed.Diagnostics) Console.Error.WriteLine(d);
         if (parsed.Value is not { } arches) return 2;
-        var packages = arches.Abis.Where(a => a.KernelArch is null).Select(a => a.Package)
-            .Concat(arches.Abis.Where(a => a.Gcc is not null).Select(a => a.Gcc!.Package));
+        var packages = arches.Abis.Where(a => a.Gcc is not null).Select(a => a.Gcc!.Package);
         foreach (var package in packages.Distinct().OrderBy(p => p, StringComparer.Ordinal)) Console.WriteLine($"apt {package}");
-        foreach (var abi in arches.Abis.Where(a => a.KernelArch is not null))
+        foreach (var arch in arches.Abis.Select(a => a.KernelArch).Distinct().OrderBy(a => a, StringComparer.Ordinal))
         {
-            foreach (var include in abi.Include) Console.WriteLine($"uapi {abi.KernelArch} {Path.GetDirectoryName(include.TrimEnd('/'))} {abi.Package}");
+            Console.WriteLine($"uapi {arch} {Path.GetDirectoryName(arches.Kernel.IncludeOf(arch))} {arches.Kernel.Package}");
         }
         return 0;
     }
@@ -115,7 +114,7 @@ public static class HeaderScan
             var scanned = AbiScanner.Scan(abi, arches.Bindings);
             var text = ScannedAbiFormat.Write(scanned);
             var file = Path.Combine(folder, abi.Name + ".yaml");
-            diagnostics.AddRange(ArchesCheck.Compare(abi, arches.Bindings, scanned with { Path = file }));
+            diagnostics.AddRange(ArchesCheck.Compare(arches, abi, scanned with { Path = file }));
             if (write)
             {
                 File.WriteAllText(file, text);

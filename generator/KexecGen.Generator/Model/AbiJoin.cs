@@ -20,7 +20,7 @@ internal static class AbiJoin
                 diagnostics.Add(Diagnose.MissingHeaders(abi.Location, abi.Name));
                 continue;
             }
-            diagnostics.AddRange(ArchesCheck.Compare(abi, arches.Bindings, scanned));
+            diagnostics.AddRange(ArchesCheck.Compare(arches, abi, scanned));
             result.Add(new Abi(abi, scanned));
         }
         foreach (var extra in scannedFiles.Where(s => arches.Abis.All(a => a.Name != s.Abi)))

@@ -3,10 +3,22 @@ using KexecGen.Config;
 namespace KexecGen.Generator.Model;
 
 /// <summary>Everything the emitter formats: value-equal, holding no Roslyn object.</summary>
+/// <param name="Namespace">The generated code's namespace.</param>
+/// <param name="Visibility">public or internal.</param>
+/// <param name="Provenance">What the code was generated from, for the files' first comment.</param>
+/// <param name="Kernel">The kernel version the headers of every ABI were scanned from (more than one, comma-separated, only while KXG010 says to re-scan).</param>
+/// <param name="Abis">Every ABI, in the order of arches.yaml.</param>
+/// <param name="Enums">The enums.</param>
+/// <param name="Classes">The constant classes.</param>
+/// <param name="Structs">The structs.</param>
+/// <param name="Syscalls">The syscall stubs.</param>
+/// <param name="Arities">The distinct argument counts of the syscalls, for the raw-syscall helpers.</param>
+/// <param name="ErrnoClass">The class holding ENOSYS, which stubs answer where an ABI lacks a syscall.</param>
 public sealed record BindingModel(
     string Namespace,
     string Visibility,
     string Provenance,
+    string Kernel,
     EquatableArray<AbiModel> Abis,
     EquatableArray<EnumModel> Enums,
     EquatableArray<ConstantClassModel> Classes,
@@ -20,7 +32,6 @@ public sealed record AbiModel(
     string Name,
     string Triple,
     EquatableArray<string> DotNet,
-    string Kernel,
     int PointerSize,
     string? KexecArch,
     long? KexecArchValue,

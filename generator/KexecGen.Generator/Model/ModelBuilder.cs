@@ -38,10 +38,12 @@ public static class ModelBuilder
             diagnostics.Add(Diagnose.Schema(LocationInfo.FileStart(arches.Path), "bindings.classes must hold ENOSYS (for example a class with prefix E, defined_in errno): stubs answer it where an ABI lacks a syscall"));
         }
 
+        var kernel = string.Join(", ", abis.Select(a => a.Scanned.Kernel).Distinct());
         var model = new BindingModel(
             bindings.Namespace,
             bindings.Visibility,
-            Provenance(abis),
+            Provenance(abis, kernel),
+            kernel,
             abiModels.ToEquatableArray(),
             enums.ToEquatableArray(),
             classes.ToEquatableArray(),
@@ -186,7 +188,7 @@ public static class ModelBuilder
             var fields = scanned.Fields.Select(f => new AbiFieldModel(model.Fields.FirstOrDefault(m => m.CName == f.Name)?.Name ?? f.Name, f.Name, f.Offset, f.Size));
             layouts.Add(new AbiStructModel(model.Name, model.CName, scanned.Size, scanned.Align, fields.ToEquatableArray()));
         }
-        return new AbiModel(abi.Spec.Name, abi.Spec.Triple, abi.Spec.DotNet, abi.Scanned.Kernel, abi.Scanned.PointerSize,
+        return new AbiModel(abi.Spec.Name, abi.Spec.Triple, abi.Spec.DotNet, abi.Scanned.PointerSize,
             abi.Spec.KexecArch, abi.Spec.KexecArch is null ? null : abi.Constant(abi.Spec.KexecArch)?.Value, syscalls.ToEquatableArray(), layouts.ToEquatableArray());
     }
 
@@ -243,6 +245,5 @@ public static class ModelBuilder
 
     private static string Doc(BindingsSpec bindings, string cName) => bindings.Docs.FirstOrDefault(d => d.Name == cName)?.Text ?? "";
 
-    private static string Provenance(List<Abi> abis) =>
-        string.Join(", ", abis.Select(a => string.Format(CultureInfo.InvariantCulture, "{0} (kernel {1})", a.Spec.Name, a.Scanned.Kernel)));
+    private static string Provenance(List<Abi> abis, string kernel) => $"the Linux {kernel} uapi headers of {string.Join(", ", abis.Select(a => a.Spec.Name))}";
 }

@@ -3,13 +3,15 @@ using System.Linq;
 
 namespace KexecGen.Config;
 
-/// <summary>Checks what arches.yaml states of an ABI (its triple, include directories, any numbers written as a cross-check) against what the scanner read.</summary>
+/// <summary>Checks what arches.yaml states of an ABI (its kernel, triple, include directories, any numbers written as a cross-check) against what the scanner read.</summary>
 public static class ArchesCheck
 {
-    /// <summary>Every disagreement between <paramref name="abi"/> and <paramref name="scanned"/>, for <paramref name="bindings"/>.</summary>
-    public static IEnumerable<DiagnosticInfo> Compare(AbiSpec abi, BindingsSpec bindings, ScannedAbi scanned)
+    /// <summary>Every disagreement between <paramref name="abi"/> of <paramref name="arches"/> and <paramref name="scanned"/>.</summary>
+    public static IEnumerable<DiagnosticInfo> Compare(ArchesSpec arches, AbiSpec abi, ScannedAbi scanned)
     {
+        var bindings = arches.Bindings;
         var at = LocationInfo.FileStart(scanned.Path);
+        if (!arches.Kernel.Describes(scanned.Kernel)) yield return Diagnose.StaleHeaders(at, abi.Name, $"scanned from Linux {scanned.Kernel}, arches.yaml's kernel is {arches.Kernel.Package}");
         if (scanned.Triple != abi.Triple) yield return Diagnose.StaleHeaders(at, abi.Name, $"scanned for '{scanned.Triple}', arches.yaml says '{abi.Triple}'");
         if (!scanned.Include.SequenceEqual(abi.Include)) yield return Diagnose.StaleHeaders(at, abi.Name, "scanned from other include directories than arches.yaml names");
         if (!scanned.Scanned.SequenceEqual(bindings.Headers)) yield return Diagnose.StaleHeaders(at, abi.Name, "scanned from other headers than bindings.headers names");

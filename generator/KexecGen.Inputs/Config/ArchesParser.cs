@@ -18,20 +18,45 @@ public static class ArchesParser
         ArchesSpec? spec = null;
         if (root is not null)
         {
-            reader.OnlyKeys(root, "arches.yaml", "abis", "bindings");
-            var abis = reader.Sequence(root, "abis", "arches.yaml").Select(n => ParseAbi(reader, n)).Where(a => a is not null).Select(a => a!).ToList();
+            reader.OnlyKeys(root, "arches.yaml", "kernel", "abis", "bindings");
+            var kernel = ParseKernel(reader, root);
+            var abis = reader.Sequence(root, "abis", "arches.yaml").Select(n => ParseAbi(reader, n, kernel)).Where(a => a is not null).Select(a => a!).ToList();
             CheckUniqueNames(reader, root, abis);
             var bindings = ParseBindings(reader, reader.AsMap(reader.Get(root, "bindings"), "'bindings'"), root);
-            if (bindings is not null) spec = new ArchesSpec(path, abis.ToEquatableArray(), bindings);
+            if (bindings is not null && kernel is not null) spec = new ArchesSpec(path, kernel, abis.ToEquatableArray(), bindings);
         }
         return new Parsed<ArchesSpec>(Diagnose.HasErrors(reader.Diagnostics) ? null : spec, reader.Diagnostics.ToEquatableArray());
     }
 
-    private static AbiSpec? ParseAbi(YamlReader reader, YamlNode node)
+    /// <summary>Where the uapi headers are made when arches.yaml does not say.</summary>
+    public const string DefaultUapiRoot = "/opt/kexecgen/uapi";
+
+    private static KernelSpec? ParseKernel(YamlReader reader, YamlMappingNode root)
+    {
+        var map = reader.AsMap(reader.Get(root, "kernel"), "'kernel'");
+        if (map is null)
+        {
+            reader.Error(root, "arches.yaml has no 'kernel' (the pinned kernel source package every ABI's headers are made from)");
+            return null;
+        }
+        reader.OnlyKeys(map, "'kernel'", "package", "uapi");
+        var package = reader.String(map, "package", "'kernel'");
+        if (package is null) return null;
+        int pin = package.IndexOf('=');
+        if (pin <= 0 || pin == package.Length - 1 || package.IndexOfAny(new[] { ' ', '/' }) >= 0)
+        {
+            reader.Error(reader.Get(map, "package")!, $"kernel package '{package}' is not pinned as NAME=VERSION (linux-source-6.12=6.12.117-1~deb12u1): the version scanned must be the one installed");
+            return null;
+        }
+        var uapi = reader.String(map, "uapi", "'kernel'", required: false) ?? DefaultUapiRoot;
+        return new KernelSpec(package, package.Substring(pin + 1), uapi.TrimEnd('/'), reader.At(map));
+    }
+
+    private static AbiSpec? ParseAbi(YamlReader reader, YamlNode node, KernelSpec? kernel)
     {
         var map = reader.AsMap(node, "an ABI entry");
         if (map is null) return null;
-        reader.OnlyKeys(map, "an ABI entry", "name", "triple", "flags", "dotnet", "kexec_arch", "headers", "gcc", "syscalls");
+        reader.OnlyKeys(map, "an ABI entry", "name", "triple", "flags", "dotnet", "kexec_arch", "kernel_arch", "gcc", "syscalls");
         var name = reader.String(map, "name", "an ABI entry");
         var what = $"ABI '{name}'";
         var triple = reader.String(map, "triple", what);
@@ -41,16 +66,11 @@ public static class ArchesParser
             reader.Error(reader.Get(map, "dotnet")!, $"'{arch}' is not a .NET Architecture (one of: {string.Join(", ", KnownArchitectures)}; omit the key when .NET does not run on the ABI)");
         }
         var kexecArch = reader.String(map, "kexec_arch", what, required: false);
-        var headers = reader.AsMap(reader.Get(map, "headers"), $"'headers' of {what}");
-        string? package = null, kernelArch = null;
-        List<string> include = new();
-        if (headers is null) reader.Error(map, $"{what} has no 'headers'");
-        else
+        var kernelArch = reader.String(map, "kernel_arch", what);
+        if (kernelArch is not null && !IsKernelArch(kernelArch))
         {
-            reader.OnlyKeys(headers, $"'headers' of {what}", "package", "kernel_arch", "include");
-            package = reader.String(headers, "package", $"'headers' of {what}");
-            kernelArch = reader.String(headers, "kernel_arch", $"'headers' of {what}", required: false);
-            include = reader.Strings(headers, "include", $"'headers' of {what}", required: true);
+            reader.Error(reader.Get(map, "kernel_arch")!, $"kernel_arch '{kernelArch}' is not a directory name under the kernel's arch/ (x86, arm64, mips, …)");
+            kernelArch = null;
         }
         GccSpec? gcc = null;
         var gccMap = reader.AsMap(reader.Get(map, "gcc"), $"'gcc' of {what}");
@@ -71,10 +91,16 @@ public static class ArchesParser
             var number = reader.Integer(value, $"syscall number of '{key.Value}' for {what}", out bool ok);
             if (ok) syscalls.Add(new SyscallNumberSpec(key.Value!, number, reader.At(value)));
         }
-        if (name is null || triple is null || package is null) return null;
-        return new AbiSpec(name, triple, dotnet.ToEquatableArray(), kexecArch, package, kernelArch, include.ToEquatableArray(), reader.Strings(map, "flags", what).ToEquatableArray(), gcc,
+        if (name is null || triple is null || kernelArch is null) return null;
+        // Without a kernel the file has an error already: the ABI is still counted and checked.
+        var include = kernel is null ? EquatableArray<string>.Empty : new[] { kernel.IncludeOf(kernelArch) }.ToEquatableArray();
+        return new AbiSpec(name, triple, dotnet.ToEquatableArray(), kexecArch, kernel?.Package ?? "", kernelArch, include,
+            reader.Strings(map, "flags", what).ToEquatableArray(), gcc,
             syscalls.OrderBy(s => s.Name, System.StringComparer.Ordinal).ToEquatableArray(), reader.At(map));
     }
+
+    // The kernel's ARCH names are lower-case directory names; anything else would make a path of its own.
+    private static bool IsKernelArch(string arch) => arch.Length > 0 && arch.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '_');
 
     /// <summary>The values of .NET's <c>Architecture</c> enum that a Linux ABI can run as.</summary>
     public static readonly string[] KnownArchitectures =

@@ -1,16 +1,34 @@
 namespace KexecGen.Config;
 
-/// <summary>arches.yaml: the ABIs and the bindings generated for each of them.</summary>
-public sealed record ArchesSpec(string Path, EquatableArray<AbiSpec> Abis, BindingsSpec Bindings);
+/// <summary>arches.yaml: the kernel the headers come from, the ABIs, and the bindings generated for each of them.</summary>
+public sealed record ArchesSpec(string Path, KernelSpec Kernel, EquatableArray<AbiSpec> Abis, BindingsSpec Bindings);
+
+/// <summary>
+/// The one kernel every ABI's uapi headers come from: a pinned Debian source package, made with
+/// <c>make ARCH=… headers_install</c> into <c>Uapi/Version/ARCH</c> (.ci/install-uapi-headers).
+/// </summary>
+/// <param name="Package">The source package, pinned: <c>linux-source-6.12=6.12.117-1~deb12u1</c>.</param>
+/// <param name="Version">The pinned version, the part after '='.</param>
+/// <param name="Uapi">The folder the headers are made under.</param>
+/// <param name="Location">Where the entry is in arches.yaml.</param>
+public sealed record KernelSpec(string Package, string Version, string Uapi, LocationInfo Location)
+{
+    /// <summary>The include directory of the headers made for the kernel's <paramref name="kernelArch"/>.</summary>
+    public string IncludeOf(string kernelArch) => $"{Uapi}/{Version}/{kernelArch}/include";
+
+    /// <summary>Whether headers whose linux/version.h says <paramref name="kernel"/> (6.12.117) are this package's: its upstream version.</summary>
+    public bool Describes(string kernel) =>
+        Version == kernel || (Version.StartsWith(kernel, System.StringComparison.Ordinal) && Version[kernel.Length] is '-' or '+' or '~');
+}
 
 /// <summary>One Linux ABI: how to scan its headers and how it runs under .NET.</summary>
 /// <param name="Name">Short unique name, also the name of its file under headers/.</param>
 /// <param name="Triple">The clang target triple its headers are parsed for.</param>
 /// <param name="DotNet">The <c>System.Runtime.InteropServices.Architecture</c> values it runs as; empty where .NET does not run.</param>
 /// <param name="KexecArch">The KEXEC_ARCH_* macro naming this ABI's images, where the bindings include kexec; else null.</param>
-/// <param name="Package">The Debian package its headers come from.</param>
-/// <param name="KernelArch">For headers made by the kernel's <c>make ARCH=… headers_install</c>, that ARCH; else null.</param>
-/// <param name="Include">Include directories, searched in order.</param>
+/// <param name="Package">The kernel source package its headers are made from (<see cref="KernelSpec.Package"/>).</param>
+/// <param name="KernelArch">The kernel's ARCH for this ABI's <c>make ARCH=… headers_install</c> (x86, arm64, mips…).</param>
+/// <param name="Include">Include directories, searched in order: the headers made for <paramref name="KernelArch"/>.</param>
 /// <param name="Syscalls">The hand-kept syscall numbers, checked against the headers.</param>
 /// <param name="Flags">Extra compiler flags that select the ABI within its triple (arm's OABI: -mabi=apcs-gnu).</param>
 /// <param name="Gcc">A cross gcc for the triple, when there is one: it cross-checks the scan, or does it where libclang has no backend.</param>
@@ -21,7 +39,7 @@ public sealed record AbiSpec(
     EquatableArray<string> DotNet,
     string? KexecArch,
     string Package,
-    string? KernelArch,
+    string KernelArch,
     EquatableArray<string> Include,
     EquatableArray<string> Flags,
     GccSpec? Gcc,

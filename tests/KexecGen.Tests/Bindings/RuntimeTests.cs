@@ -36,6 +36,21 @@ public class RuntimeTests
         Assert.Equal(ScannedErrno("ENOSYS"), Marshal.GetLastPInvokeError());
     }
 
+    // Every KEXEC_FILE_* macro of the headers is a member (the enum is chosen by prefix), and the kexec_load flags
+    // arches.yaml names are there with the headers' values, the newest ones included.
+    [Fact]
+    public void FlagEnums_HoldTheHeadersFlags_WithTheirValues()
+    {
+        var fileFlags = Running.Constants.Where(c => c.Name.StartsWith("KEXEC_FILE_", StringComparison.Ordinal)).ToList();
+        Assert.Contains(fileFlags, c => c.Name == "KEXEC_FILE_DEBUG");
+        Assert.Equal(fileFlags.Select(c => (ulong)c.Value).Order(), Enum.GetValues<KexecFileLoadFlags>().Select(v => (ulong)v).Order());
+
+        var loadFlags = Repo.Arches.Bindings.Enums.Single(e => e.Name == nameof(KexecLoadFlags)).Members;
+        Assert.Contains("KEXEC_UPDATE_ELFCOREHDR", loadFlags);
+        Assert.Contains("KEXEC_CRASH_HOTPLUG_SUPPORT", loadFlags);
+        Assert.Equal(loadFlags.Select(m => (ulong)Running.Constants.Single(c => c.Name == m).Value).Order(), Enum.GetValues<KexecLoadFlags>().Select(v => (ulong)v).Order());
+    }
+
     [Fact]
     public void SyscallNumbers_AreTheRunningAbisScannedNumbers()
     {

@@ -38,6 +38,24 @@ public class CliTests
         }
     }
 
+    [Fact]
+    public void Table_NamesOneKernel_TheOneEveryAbiWasScannedFrom_AndArchesYamlPins()
+    {
+        var kernels = Repo.Arches.Abis.Select(a => Repo.Scanned(a.Name).Kernel).Distinct().ToList();
+        var kernel = Assert.Single(kernels);
+        Assert.True(Repo.Arches.Kernel.Describes(kernel), $"headers/ say Linux {kernel}, arches.yaml pins {Repo.Arches.Kernel.Package}");
+
+        var (code, stdout, _) = Kexec("table", "--json");
+        Assert.Equal(0, code);
+        using var doc = JsonDocument.Parse(stdout);
+        Assert.Equal(kernel, doc.RootElement.GetProperty("kernel").GetString());
+        Assert.All(doc.RootElement.GetProperty("abis").EnumerateArray(), abi => Assert.False(abi.TryGetProperty("kernel", out _)));
+
+        var (textCode, text, _) = Kexec("table");
+        Assert.Equal(0, textCode);
+        Assert.Contains($"Linux {kernel}", text.Split('\n')[0], StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("x86_64", 246, 320)]
     [InlineData("arm64", 104, 294)]

@@ -34,6 +34,11 @@ public class MalformedInputTests
             yield return new($"{abi}: headers file truncated mid-flow", $"{abi}.yaml",
                 t => t[..t.IndexOf("sha256: ", StringComparison.Ordinal)], "KXG001", EndOfInput);
         }
+        yield return new("no kernel", "arches.yaml", t => t.Replace("kernel:\n  package:", "kernal:\n  package:", StringComparison.Ordinal), "KXG002", t => Repo.LineOf(t, "kernal:"));
+        yield return new("kernel package not pinned", "arches.yaml", t => t.Replace("package: linux-source-6.12=", "package: linux-source-6.12 #", StringComparison.Ordinal), "KXG002", t => Repo.LineOf(t, "package: linux-source-6.12 #"));
+        yield return new("kernel_arch a path", "arches.yaml", t => t.Replace("kernel_arch: arm64", "kernel_arch: ../arm64", StringComparison.Ordinal), "KXG002", t => Repo.LineOf(t, "kernel_arch: ../arm64"));
+        yield return new("ABI without kernel_arch", "arches.yaml", t => t.Replace("    kernel_arch: s390\n", "", StringComparison.Ordinal), "KXG002", t => Repo.LineOf(t, "  - name: s390x"));
+        yield return new("headers file scanned from another kernel", "x86_64.yaml", t => System.Text.RegularExpressions.Regex.Replace(t, "\nkernel: \"[^\"]*\"", "\nkernel: \"6.1.4\""), "KXG010", _ => 1);
         yield return new("empty arches.yaml", "arches.yaml", _ => "", "KXG002", _ => 1);
         yield return new("binary garbage", "arches.yaml", _ => "\u0001\u0002\u0003\u00ff\u0000", "KXG002", _ => 1); // a scalar, not a mapping
         yield return new("unbalanced brackets", "arches.yaml", _ => "abis: [{", "KXG001", EndOfInput);
@@ -48,11 +53,11 @@ public class MalformedInputTests
         yield return new("enum of an unknown type", "arches.yaml", t => t.Replace("name: KexecLoadFlags\n      type: uint", "name: KexecLoadFlags\n      type: float", StringComparison.Ordinal), "KXG002", t => Repo.LineOf(t, "type: float"));
         yield return new("bindings without a namespace", "arches.yaml", t => t.Replace("  namespace: KexecGen.Interop\n", "", StringComparison.Ordinal), "KXG002", t => Repo.LineOf(t, "  visibility: public")); // found by the property test: it threw
         yield return new("visibility misspelt", "arches.yaml", t => t.Replace("visibility: public", "visibility: publik", StringComparison.Ordinal), "KXG002", t => Repo.LineOf(t, "visibility: publik"));
-        yield return new("no bindings", "arches.yaml", t => t[..t.IndexOf("\nbindings:", StringComparison.Ordinal)], "KXG002", t => Repo.LineOf(t, "abis:")); // the document's first key
+        yield return new("no bindings", "arches.yaml", t => t[..t.IndexOf("\nbindings:", StringComparison.Ordinal)], "KXG002", t => Repo.LineOf(t, "kernel:")); // the document's first key
         yield return new("too many syscall arguments", "arches.yaml", t => t.Replace("        - { name: flags, type: KexecFileLoadFlags, doc: \"Load flags.\" }\n",
             "        - { name: flags, type: KexecFileLoadFlags, doc: \"Load flags.\" }\n        - { name: a6, type: int }\n        - { name: a7, type: int }\n", StringComparison.Ordinal), "KXG002", t => Repo.LineOf(t, "    - name: kexec_file_load"));
         yield return new("unknown argument type", "arches.yaml", t => t.Replace("type: \"KexecSegment*\"", "type: \"Segment*\"", StringComparison.Ordinal), "KXG002", t => Repo.LineOf(t, "    - name: kexec_load")); // the syscall whose argument it is
-        yield return new("enum member that is no constant", "arches.yaml", t => t.Replace("members: [KEXEC_ON_CRASH, KEXEC_PRESERVE_CONTEXT]", "members: [KEXEC_ON_CRASH, KEXEC_NO_SUCH_FLAG]", StringComparison.Ordinal), "KXG005", t => Repo.LineOf(t, "    - name: KexecLoadFlags")); // the enum that names it
+        yield return new("enum member that is no constant", "arches.yaml", t => t.Replace("members: [KEXEC_ON_CRASH, KEXEC_PRESERVE_CONTEXT,", "members: [KEXEC_ON_CRASH, KEXEC_NO_SUCH_FLAG,", StringComparison.Ordinal), "KXG005", t => Repo.LineOf(t, "    - name: KexecLoadFlags")); // the enum that names it
         yield return new("two macros, one enum member name", "arches.yaml", t => t.Replace("names: { KEXEC_ARCH_386: I386, KEXEC_ARCH_68K: M68K }", "names: { KEXEC_ARCH_386: I386, KEXEC_ARCH_68K: Sh }", StringComparison.Ordinal), "KXG002", t => Repo.LineOf(t, "    - name: KexecArch")); // the enum
         // Names that would collide in the generated C# (found by the whole-build property: a repeated argument line).
         yield return new("an argument given twice", "arches.yaml", t => t.Replace("        - { name: flags, type: KexecLoadFlags, doc: \"Load flags or-ed with a KexecArch value.\" }\n",

@@ -135,12 +135,13 @@ public class PackageConsumerTests(PackedFeed packed, ITestOutputHelper log) : IC
     // The consumer's arches.yaml: x86_64 and arm64 as the repository describes them, binding only getppid.
     private static void WriteOwnArches(string dir, Func<string, string>? numbers)
     {
-        var text = new System.Text.StringBuilder("abis:\n");
+        var kernel = Repo.Arches.Kernel;
+        var text = new System.Text.StringBuilder($"kernel:\n  package: {kernel.Package}\n  uapi: {kernel.Uapi}\nabis:\n");
         foreach (var abi in Repo.Arches.Abis.Where(a => a.Name is "x86_64" or "arm64"))
         {
             text.Append($"  - name: {abi.Name}\n    triple: {abi.Triple}\n");
             if (abi.DotNet.Count > 0) text.Append($"    dotnet: [{string.Join(", ", abi.DotNet)}]\n");
-            text.Append($"    headers:\n      package: {abi.Package}\n      include: [{string.Join(", ", abi.Include)}]\n");
+            text.Append($"    kernel_arch: {abi.KernelArch}\n");
             text.Append($"    syscalls:\n      getppid: {numbers?.Invoke(abi.Name) ?? "null"}\n");
         }
         text.Append("""

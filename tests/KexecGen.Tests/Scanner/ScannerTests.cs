@@ -35,7 +35,7 @@ public class ScannerTests
         var second = AbiScanner.Scan(entry, spec.Bindings);
 
         Assert.Equal(ScannedAbiFormat.Write(first), ScannedAbiFormat.Write(second));
-        Assert.Empty(ArchesCheck.Compare(entry, spec.Bindings, first));
+        Assert.Empty(ArchesCheck.Compare(spec, entry, first));
         Assert.NotNull(first.Syscalls.Single(s => s.Name == "kexec_load").Number); // every ABI listed defines it
         Assert.True(first.Inputs.Count > 5, "the scan should record every header it read");
     }
@@ -72,16 +72,18 @@ public class ScannerTests
     [Fact]
     public void Newcomer_AddsASyscallAndAnAbi_ByWritingWhatOnlyAPersonKnows_AndOneScan()
     {
-        // The README's steps: a syscall is one entry under bindings.syscalls, an ABI one entry under abis (its numbers
-        // come from its headers); then one scan writes headers/, and the build has the new binding on every ABI.
+        // The README's steps: an ABI is one entry under abis (name, triple, kernel ARCH; its numbers come from its
+        // headers), a syscall one entry under bindings.syscalls; then one scan writes headers/, and the build has the
+        // new binding on every ABI, the new ABI included. The ABI added is big-endian arm64, which the table lacks.
         var dir = Repo.CopyInputs();
         var path = Path.Combine(dir, "arches.yaml");
         var text = File.ReadAllText(path);
-        const string syscalls = "\n  syscalls:\n";
+        const string syscalls = "\n  syscalls:\n", bindings = "\nbindings:\n";
         Assert.Contains(syscalls, text, StringComparison.Ordinal);
-        File.WriteAllText(path, text.Replace(syscalls, syscalls + "    - name: getpid\n      method: GetPid\n      doc: The caller's process id.\n      args: []\n", StringComparison.Ordinal));
-        var arm64 = Path.Combine(dir, "headers", "arm64.yaml");
-        File.Delete(arm64); // as if arm64 had just been added to abis
+        Assert.Contains(bindings, text, StringComparison.Ordinal);
+        text = text.Replace(syscalls, syscalls + "    - name: getpid\n      method: GetPid\n      doc: The caller's process id.\n      args: []\n", StringComparison.Ordinal);
+        text = text.Replace(bindings, "\n  - name: arm64_be\n    triple: aarch64_be-linux-gnu\n    kexec_arch: KEXEC_ARCH_AARCH64\n    kernel_arch: arm64\n" + bindings, StringComparison.Ordinal);
+        File.WriteAllText(path, text);
 
         var result = HeaderScan.Run(dir, Array.Empty<string>(), write: true);
 
@@ -90,15 +92,20 @@ public class ScannerTests
         Assert.Empty(GeneratorHarness.KexecDiagnostics(driver).Where(d => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error));
         Assert.Empty(output.GetDiagnostics().Where(d => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error));
         Assert.NotNull(output.GetTypeByMetadataName("KexecGen.Interop.Syscalls")?.GetMembers("GetPid").SingleOrDefault());
+        ScannedAbi Read(string abi) => ScannedAbiFormat.Parse(Path.Combine(dir, "headers", abi + ".yaml"), File.ReadAllText(Path.Combine(dir, "headers", abi + ".yaml"))).Value!;
+        foreach (var abi in Repo.Arches.Abis.Select(a => a.Name).Append("arm64_be"))
+        {
+            Assert.Contains(Read(abi).Syscalls, c => c.Name == "getpid" && c.Number is not null); // every ABI numbers getpid
+        }
+        // The new ABI has arm64's numbers (one syscall table, either byte order) and is in the generated table.
+        Assert.Equal(Read("arm64").Syscalls.Select(c => (c.Name, c.Number)), Read("arm64_be").Syscalls.Select(c => (c.Name, c.Number)));
+        Assert.Contains("\"arm64_be\"", string.Concat(output.SyntaxTrees.Select(t => t.ToString())), StringComparison.Ordinal);
+        // Every other file, written afresh, is the checked-in one plus the new syscall's line: the same headers are scanned.
         foreach (var abi in Repo.Arches.Abis.Select(a => a.Name))
         {
-            var scanned = ScannedAbiFormat.Parse(Path.Combine(dir, "headers", abi + ".yaml"), File.ReadAllText(Path.Combine(dir, "headers", abi + ".yaml"))).Value!;
-            Assert.Contains(scanned.Syscalls, c => c.Name == "getpid" && c.Number is not null); // every ABI numbers getpid
+            var rescanned = File.ReadAllLines(Path.Combine(dir, "headers", abi + ".yaml")).Where(l => !l.StartsWith("  getpid: ", StringComparison.Ordinal));
+            Assert.Equal(File.ReadAllLines(Path.Combine(Repo.Root, "headers", abi + ".yaml")), rescanned);
         }
-        // The ABI's file, written afresh, is the checked-in one plus the new syscall's line (and, where getpid reads
-        // a header no other binding did, nothing else: the same headers are scanned).
-        var rescanned = File.ReadAllLines(arm64).Where(l => !l.StartsWith("  getpid: ", StringComparison.Ordinal));
-        Assert.Equal(File.ReadAllLines(Path.Combine(Repo.Root, "headers", "arm64.yaml")), rescanned);
     }
 
     [Fact]
@@ -115,14 +122,16 @@ public class ScannerTests
     }
 
     [Fact]
-    public void MissingIncludeDirectory_FailsLoudly_NamingThePackage()
+    public void MissingIncludeDirectory_FailsLoudly_NamingThePackageAndHowToMakeIt()
     {
         var dir = Repo.CopyInputs();
         var path = Path.Combine(dir, "arches.yaml");
-        File.WriteAllText(path, File.ReadAllText(path).Replace("/usr/aarch64-linux-gnu/include", "/nonexistent/include", StringComparison.Ordinal));
+        File.WriteAllText(path, File.ReadAllText(path).Replace("  uapi: /opt/kexecgen/uapi\n", "  uapi: /nonexistent/uapi\n", StringComparison.Ordinal));
 
         var e = Assert.Throws<ScanException>(() => HeaderScan.Run(dir, new[] { "arm64" }, write: false));
-        Assert.Contains("linux-libc-dev-arm64-cross", e.Message, StringComparison.Ordinal);
+        Assert.Contains("/nonexistent/uapi/", e.Message, StringComparison.Ordinal);
+        Assert.Contains(Repo.Arches.Kernel.Package, e.Message, StringComparison.Ordinal);
+        Assert.Contains("make ARCH=arm64 headers_install", e.Message, StringComparison.Ordinal);
     }
 
     /// <summary>
