@@ -56,38 +56,61 @@ public class PropertyTests
     public static TheoryData<string> AllHeaderFiles => new(HeaderFiles.Select(h => h.Path)
         .Concat(Directory.GetFiles(Path.Combine(Repo.Root, "tests", "KexecGen.Benchmarks", "Bindings", "headers"), "*.yaml")));
 
-    // Builds read the scanner's files with the fast canonical reader; it must read each exactly as the YAML reader does.
+    // The scanner's files are read without a problem, and writing what was read gives back their very bytes.
     [Theory]
     [MemberData(nameof(AllHeaderFiles))]
-    public void CheckedInHeaders_TakeTheCanonicalReader_WhichReadsThemAsTheYamlReaderDoes(string path)
+    public void CheckedInHeaders_AreRead_AndWriteBackByteForByte(string path)
     {
         var text = File.ReadAllText(path);
 
-        var canonical = CanonicalScannedAbiReader.TryRead(path, text);
-        var yaml = ScannedAbiFormat.ParseYaml(path, text);
+        var read = ScannedAbiReader.Read(path, text);
 
-        Assert.NotNull(canonical);
-        Assert.Empty(yaml.Diagnostics);
-        Assert.Equal(yaml.Value, canonical); // every field, list and location
+        Assert.Empty(read.Diagnostics);
+        Assert.Equal(text, ScannedAbiFormat.Write(read.Value!));
     }
 
-    // Whatever the canonical reader accepts from a mutated file, the YAML reader reads the same way and without a
-    // problem; everything else it leaves to the YAML reader. Random overwrites of digits keep some files canonical.
+    // A mutated file is read only while it is still what the writer writes; any other is refused with one KXG002
+    // saying re-scan, placed inside the file and no earlier than the first line the mutation changed, or than the
+    // start of its list (the writer sorts lists, so a changed name can move the first difference up within one).
     [Fact]
-    public void MutatedHeaders_TheCanonicalReader_AcceptsOnlyWhatTheYamlReaderReadsTheSame()
+    public void MutatedHeaders_AreReadOnlyWhenAsTheScannerWritesThem_ElseRefusedWhereTheyDiffer()
     {
-        int accepted = 0;
+        int accepted = 0, refused = 0;
         Mutation.Where(m => m.File >= 0).Sample(m =>
         {
             var (path, original) = HeaderFiles[m.File];
             var text = m.Edit(original);
-            if (CanonicalScannedAbiReader.TryRead(path, text) is not { } canonical) return;
-            System.Threading.Interlocked.Increment(ref accepted);
-            var yaml = ScannedAbiFormat.ParseYaml(path, text);
-            Assert.True(yaml.Diagnostics.Count == 0, $"{m.What}: the YAML reader found problems the canonical reader did not: {string.Join("; ", yaml.Diagnostics)}");
-            Assert.Equal(yaml.Value, canonical);
+            var read = ScannedAbiReader.Read(path, text);
+            if (read.Value is { } value)
+            {
+                Assert.Empty(read.Diagnostics);
+                Assert.True(ScannedAbiFormat.Write(value) == text.Replace("\r\n", "\n", StringComparison.Ordinal), $"{m.What}: accepted a file the writer would not write");
+                System.Threading.Interlocked.Increment(ref accepted);
+                return;
+            }
+            var refusal = Assert.Single(read.Diagnostics);
+            Assert.Equal("KXG002", refusal.Id);
+            Assert.Contains("re-scan", refusal.Message, StringComparison.Ordinal);
+            int firstChanged = EarliestPlaceOfChange(original, text);
+            int lines = text.Split('\n').Length;
+            Assert.True(refusal.Location.Line >= firstChanged && refusal.Location.Line <= lines + 1 && refusal.Location.Column >= 1,
+                $"{m.What}: refused at {refusal.Location}, the first changed line is {firstChanged} of {lines}");
+            System.Threading.Interlocked.Increment(ref refused);
         }, iter: Iterations, threads: Environment.ProcessorCount);
-        Assert.True(accepted > 0, "no mutated file stayed canonical: the comparison never ran");
+        Assert.True(accepted > 0 && refused > 0, $"accepted {accepted}, refused {refused}: both outcomes must occur");
+    }
+
+    private static int EarliestPlaceOfChange(string original, string text)
+    {
+        int at = 0;
+        while (at < original.Length && at < text.Length && original[at] == text[at]) at++;
+        int line = 1 + original.AsSpan(0, at).Count('\n');
+        var lines = original.Split('\n');
+        for (int i = Math.Min(line, lines.Length) - 1; i >= 0; i--)
+        {
+            if (lines[i] is "inputs:" or "syscalls:" or "structs:" or "constants:") return i + 1;
+        }
+        return line;
     }
 
     // Every case ends in an error diagnostic, in the unmutated model (whose output GeneratorTests compile), or in a

@@ -1,0 +1,247 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+
+namespace KexecGen.Config;
+
+/// <summary>
+/// The one reader of headers/&lt;abi&gt;.yaml. The files are machine-written, so it reads them line by line in the form
+/// <see cref="ScannedAbiFormat.Write"/> gives, and accepts a file only when writing what it read gives back the same
+/// text. Any other file (hand-edited, broken, from another writer) is refused at the first line and column that
+/// differs from what the scanner would write, with "re-scan" as the remedy. Windows line ends are read as '\n'.
+/// </summary>
+public static class ScannedAbiReader
+{
+    /// <summary>Reads <paramref name="text"/>, the content of <paramref name="path"/>.</summary>
+    public static Parsed<ScannedAbi> Read(string path, string text)
+    {
+        text = text.Replace("\r\n", "\n");
+        var lines = new LineCursor(text);
+        var read = ReadLines(path, lines);
+        if (read is null) return Refused(path, lines.LineNumber, lines.FailedColumn, lines.Expected);
+
+        // The proof: the writer gives back these exact bytes (order, spacing, number forms, the comment).
+        var written = ScannedAbiFormat.Write(read);
+        if (string.Equals(written, text, StringComparison.Ordinal)) return new Parsed<ScannedAbi>(read, EquatableArray<DiagnosticInfo>.Empty);
+        int at = 0;
+        while (at < written.Length && at < text.Length && written[at] == text[at]) at++;
+        int lineStart = text.LastIndexOf('\n', Math.Max(at - 1, 0)) + 1;
+        if (at == 0) lineStart = 0;
+        int line = 1;
+        for (int i = 0; i < lineStart; i++) if (text[i] == '\n') line++;
+        int end = written.IndexOf('\n', lineStart < written.Length ? lineStart : written.Length);
+        var expected = lineStart >= written.Length ? "the end of the file" : "'" + written.Substring(lineStart, (end < 0 ? written.Length : end) - lineStart) + "'";
+        return Refused(path, line, at - lineStart + 1, expected);
+    }
+
+    private static Parsed<ScannedAbi> Refused(string path, int line, int column, string? expected)
+    {
+        var problem = $"{ScannedAbiFormat.Folder}/{System.IO.Path.GetFileName(path)} is not as `kexecgen-scan scan` writes it here"
+            + (expected is null ? "" : $" (the scanner writes {expected})") + "; re-scan it: dotnet run --project src/KexecGen.Scanner -- scan";
+        var at = new LocationInfo(path, Math.Max(line, 1), Math.Max(column, 1));
+        return new Parsed<ScannedAbi>(null, new[] { Diagnose.Schema(at, problem) }.ToEquatableArray());
+    }
+
+    // Each field in the writer's order; null when a line is not in the writer's form (the cursor knows where).
+    private static ScannedAbi? ReadLines(string path, LineCursor lines)
+    {
+        if (lines.Next() != ScannedAbiFormat.Comment) return lines.Fail(1, "'" + ScannedAbiFormat.Comment + "'");
+        if (Quoted(lines.Value("abi: ")) is not { } abi) return lines.Fail("abi: \"…\"");
+        if (Quoted(lines.Value("triple: ")) is not { } triple) return lines.Fail("triple: \"…\"");
+        if (Quoted(lines.Value("kernel: ")) is not { } kernel) return lines.Fail("kernel: \"…\"");
+        if (Quoted(lines.Value("compiler: ")) is not { } compiler) return lines.Fail("compiler: \"…\"");
+        if (!Integer(lines.Value("pointer_size: "), out long pointerSize) || pointerSize > int.MaxValue) return lines.Fail("pointer_size: a number");
+        if (QuotedList(lines.Value("scanned: ")) is not { } scanned) return lines.Fail("scanned: [\"…\", …]");
+        if (QuotedList(lines.Value("include: ")) is not { } include) return lines.Fail("include: [\"…\", …]");
+        if (lines.Next() != "inputs:") return lines.Fail(1, "'inputs:'");
+
+        var inputs = new List<InputFile>();
+        while (lines.Peek()?.StartsWith("  - { path: ", StringComparison.Ordinal) == true)
+        {
+            var fields = FlowMap(lines.Next()!, "  - ", "path", "sha256");
+            if (fields is null || Quoted(fields[0]) is not { } inputPath || !IsHex(fields[1])) return lines.Fail(5, "{ path: \"…\", sha256: … }");
+            inputs.Add(new InputFile(inputPath, fields[1]));
+        }
+
+        if (lines.Next() != "syscalls:") return lines.Fail(1, "'syscalls:'");
+        var syscalls = new List<ScannedSyscall>();
+        while (lines.Peek() is { } line && line.StartsWith("  ", StringComparison.Ordinal) && !line.StartsWith("  -", StringComparison.Ordinal))
+        {
+            lines.Next();
+            int colon = line.IndexOf(": ", StringComparison.Ordinal);
+            if (colon < 0 || !IsName(line.Substring(2, colon - 2))) return lines.Fail(3, "name: number");
+            var value = line.Substring(colon + 2);
+            long? number = null;
+            if (value != "null")
+            {
+                if (!Integer(value, out long n)) return lines.Fail(colon + 3, "a number or null");
+                number = n;
+            }
+            syscalls.Add(new ScannedSyscall(line.Substring(2, colon - 2), number, new LocationInfo(path, lines.LineNumber, colon + 3)));
+        }
+
+        if (lines.Next() != "structs:") return lines.Fail(1, "'structs:'");
+        var structs = new List<ScannedStruct>();
+        while (lines.Peek()?.StartsWith("  - name: ", StringComparison.Ordinal) == true)
+        {
+            var name = lines.Next()!.Substring("  - name: ".Length);
+            int at = lines.LineNumber;
+            if (!IsName(name)) return lines.Fail(11, "a struct name");
+            if (!Integer(lines.Value("    size: "), out long size) || size > int.MaxValue) return lines.Fail("size: a number");
+            if (!Integer(lines.Value("    align: "), out long align) || align > int.MaxValue) return lines.Fail("align: a number");
+            if (lines.Next() != "    fields:") return lines.Fail(1, "'    fields:'");
+            var fields = new List<ScannedField>();
+            while (lines.Peek()?.StartsWith("      - { name: ", StringComparison.Ordinal) == true)
+            {
+                var f = FlowMap(lines.Next()!, "      - ", "name", "type", "offset", "size");
+                if (f is null || !IsName(f[0]) || Quoted(f[1]) is not { } type
+                    || !Integer(f[2], out long offset) || !Integer(f[3], out long fieldSize) || offset > int.MaxValue || fieldSize > int.MaxValue)
+                {
+                    return lines.Fail(9, "{ name: …, type: \"…\", offset: …, size: … }");
+                }
+                fields.Add(new ScannedField(f[0], type, (int)offset, (int)fieldSize));
+            }
+            structs.Add(new ScannedStruct(name, (int)size, (int)align, fields.ToEquatableArray(), new LocationInfo(path, at, 5)));
+        }
+
+        if (lines.Next() != "constants:") return lines.Fail(1, "'constants:'");
+        var constants = new List<ScannedConstant>();
+        while (lines.Peek()?.StartsWith("  - { name: ", StringComparison.Ordinal) == true)
+        {
+            var c = FlowMap(lines.Next()!, "  - ", "name", "value", "file");
+            if (c is null || !IsName(c[0]) || !Integer(c[1], out long value) || Quoted(c[2]) is not { } file) return lines.Fail(5, "{ name: …, value: …, file: \"…\" }");
+            constants.Add(new ScannedConstant(c[0], value, file, new LocationInfo(path, lines.LineNumber, 5)));
+        }
+        if (!lines.AtEnd)
+        {
+            lines.Next();
+            return lines.Fail(1, "the end of the file");
+        }
+        return new ScannedAbi(path, abi, triple, kernel, compiler, (int)pointerSize, scanned.ToEquatableArray(), include.ToEquatableArray(),
+            inputs.ToEquatableArray(), syscalls.ToEquatableArray(), structs.ToEquatableArray(), constants.ToEquatableArray());
+    }
+
+    // "{ k1: v1, k2: v2 }" after the prefix, with exactly these keys in this order; values may not hold ", " or ": ".
+    private static string[]? FlowMap(string line, string prefix, params string[] keys)
+    {
+        if (!line.StartsWith(prefix + "{ ", StringComparison.Ordinal) || !line.EndsWith(" }", StringComparison.Ordinal)) return null;
+        var body = line.Substring(prefix.Length + 2, line.Length - prefix.Length - 4);
+        var parts = body.Split(new[] { ", " }, StringSplitOptions.None);
+        if (parts.Length != keys.Length) return null;
+        var values = new string[keys.Length];
+        for (int i = 0; i < keys.Length; i++)
+        {
+            if (!parts[i].StartsWith(keys[i] + ": ", StringComparison.Ordinal)) return null;
+            values[i] = parts[i].Substring(keys[i].Length + 2);
+        }
+        return values;
+    }
+
+    // A double-quoted scalar that uses no escapes but \\ and \" and holds no control character: the only kind the writer makes.
+    private static string? Quoted(string? value)
+    {
+        if (value is null || value.Length < 2 || value[0] != '"' || value[value.Length - 1] != '"') return null;
+        var s = new System.Text.StringBuilder(value.Length);
+        for (int i = 1; i < value.Length - 1; i++)
+        {
+            char c = value[i];
+            if (c < ' ' || c == '\x7f' || c == '"') return null;
+            if (c == '\\')
+            {
+                if (i + 1 >= value.Length - 1 || value[i + 1] is not ('\\' or '"')) return null;
+                c = value[++i];
+            }
+            s.Append(c);
+        }
+        return s.ToString();
+    }
+
+    private static List<string>? QuotedList(string? value)
+    {
+        if (value is null || value.Length < 2 || value[0] != '[' || value[value.Length - 1] != ']') return null;
+        var list = new List<string>();
+        if (value.Length == 2) return list;
+        foreach (var item in value.Substring(1, value.Length - 2).Split(new[] { ", " }, StringSplitOptions.None))
+        {
+            if (Quoted(item) is not { } s) return null;
+            list.Add(s);
+        }
+        return list;
+    }
+
+    private static bool IsName(string name) => CSharpNames.IsIdentifier(name);
+
+    private static bool IsHex(string text)
+    {
+        if (text.Length == 0) return false;
+        foreach (char c in text)
+        {
+            if (!(c is >= '0' and <= '9' or >= 'a' and <= 'f')) return false;
+        }
+        return true;
+    }
+
+    private static bool Integer(string? text, out long value)
+    {
+        value = 0;
+        return text is not null && text.Length > 0 && (char.IsDigit(text[0]) || text[0] == '-')
+            && long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value);
+    }
+
+    // The text's lines, '\n'-separated as the writer makes them; LineNumber is the 1-based number of the last one taken,
+    // and after a failure FailedColumn and Expected say where in it and what the writer would have put.
+    private sealed class LineCursor(string text)
+    {
+        private int _at;
+        private string? _peeked; // the next line, once Peek has cut it out
+        private int _valueColumn = 1;
+
+        public int LineNumber { get; private set; }
+
+        public int FailedColumn { get; private set; } = 1;
+
+        public string? Expected { get; private set; }
+
+        public bool AtEnd => _at >= text.Length;
+
+        public string? Peek()
+        {
+            if (_peeked is not null || AtEnd) return _peeked;
+            int end = text.IndexOf('\n', _at);
+            return _peeked = end < 0 ? text.Substring(_at) : text.Substring(_at, end - _at);
+        }
+
+        public string? Next()
+        {
+            var line = Peek();
+            if (line is null)
+            {
+                LineNumber++; // the failure, if any, is past the last line
+                return null;
+            }
+            _peeked = null;
+            _at += line.Length + 1;
+            LineNumber++;
+            return line;
+        }
+
+        // The rest of the next line after 'key', or null if it does not start with it.
+        public string? Value(string key)
+        {
+            var line = Next();
+            bool keyed = line is not null && line.StartsWith(key, StringComparison.Ordinal);
+            _valueColumn = keyed ? key.Length + 1 : 1;
+            return keyed ? line!.Substring(key.Length) : null;
+        }
+
+        // A failure in the value of the last keyed line (or at its start when the key itself is wrong).
+        public ScannedAbi? Fail(string expected) => Fail(_valueColumn, expected);
+
+        public ScannedAbi? Fail(int column, string expected)
+        {
+            FailedColumn = column;
+            Expected = expected;
+            return null;
+        }
+    }
+}

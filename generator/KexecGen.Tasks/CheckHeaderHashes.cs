@@ -1,0 +1,77 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Security.Cryptography;
+using KexecGen.Config;
+using Microsoft.Build.Framework;
+using MsBuildTask = Microsoft.Build.Utilities.Task;
+
+namespace KexecGen.Tasks;
+
+/// <summary>
+/// KXG012: where the kernel headers a headers/&lt;abi&gt;.yaml file was scanned from are on this machine, each must still
+/// have the SHA-256 the scan recorded; if not, the headers changed and the file should be re-scanned. The generator
+/// cannot read them (generators do no file IO), so the build does. Machines without the headers skip the check.
+/// </summary>
+public sealed class CheckHeaderHashes : MsBuildTask
+{
+    /// <summary>The headers/*.yaml files among the project's AdditionalFiles.</summary>
+    [Required]
+    public ITaskItem[] Files { get; set; } = Array.Empty<ITaskItem>();
+
+    /// <summary>
+    /// A file to write, when every header matched, with the kernel headers that were hashed: the next build's target
+    /// takes them as inputs, so it does nothing until one of them or a headers/ file changes. Removed on a mismatch,
+    /// so that the warning stays until the cause is mended.
+    /// </summary>
+    public string? Record { get; set; }
+
+    /// <inheritdoc/>
+    public override bool Execute()
+    {
+        bool allMatch = true;
+        var hashed = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var item in Files)
+        {
+            var path = item.GetMetadata("FullPath");
+            if (!File.Exists(path)) continue;
+            // A file the reader refuses is the generator's to report (KXG002); nothing here to compare.
+            if (ScannedAbiFormat.Parse(path, File.ReadAllText(path)).Value is not { } scanned) continue;
+            if (!scanned.Include.All(Directory.Exists)) continue; // this machine has not got these headers
+            for (int i = 0; i < scanned.Inputs.Count; i++)
+            {
+                var input = scanned.Inputs[i];
+                var header = scanned.Include.Select(d => Path.Combine(d, input.Path)).FirstOrDefault(File.Exists);
+                var actual = header is null ? null : Sha256(header);
+                if (header is not null) hashed.Add(header);
+                if (actual == input.Sha256) continue;
+                allMatch = false;
+                Log.LogWarning("KexecGen", "KXG012", null, path, ScannedAbiFormat.InputLine(i), 5, 0, 0,
+                    (header is null
+                        ? $"header {input.Path} was scanned but is no longer in {string.Join(", ", scanned.Include)}"
+                        : $"header {header} changed since it was scanned (SHA-256 {actual})")
+                    + "; re-scan: dotnet run --project src/KexecGen.Scanner -- scan (KXG012 in docs/diagnostics.md)");
+            }
+        }
+        if (Record is { Length: > 0 } record)
+        {
+            if (allMatch)
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(record))!);
+                File.WriteAllLines(record, hashed);
+            }
+            else if (File.Exists(record))
+            {
+                File.Delete(record);
+            }
+        }
+        return !Log.HasLoggedErrors;
+    }
+
+    private static string Sha256(string file)
+    {
+        using var sha = SHA256.Create();
+        return string.Concat(sha.ComputeHash(File.ReadAllBytes(file)).Select(b => b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture)));
+    }
+}
