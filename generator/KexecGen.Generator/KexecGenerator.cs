@@ -37,8 +37,12 @@ public sealed class KexecGenerator : IIncrementalGenerator
             .Select((all, _) => all.OrderBy(p => p.Value?.Path ?? p.Diagnostics.FirstOrDefault()?.Location.Path, StringComparer.Ordinal).ToEquatableArray())
             .WithTrackingName(StepNames.HeadersCollected);
 
-        var model = arches.Combine(headers)
-            .Select((pair, _) => BuildModel(pair.Left, pair.Right))
+        var scope = context.AnalyzerConfigOptionsProvider
+            .Select((options, _) => options.GlobalOptions.TryGetValue("build_property." + AbiTableProperty, out var value) ? value : "")
+            .WithTrackingName(StepNames.Options);
+
+        var model = arches.Combine(headers).Combine(scope)
+            .Select((pair, _) => BuildModel(pair.Left.Left, pair.Left.Right, pair.Right))
             .WithTrackingName(StepNames.Model);
 
 #if ROSLYN4
@@ -126,8 +130,11 @@ public sealed class KexecGenerator : IIncrementalGenerator
         }
     }
 
+    /// <summary>The MSBuild property choosing the ABI table: <c>dotnet</c> (default) or <c>full</c>.</summary>
+    public const string AbiTableProperty = "KexecGenAbiTable";
+
     // Every stage's diagnostics travel with the model; the generator itself never throws.
-    private static ModelResult BuildModel(ImmutableArray<Parsed<ArchesSpec>> arches, EquatableArray<Parsed<ScannedAbi>> headers)
+    private static ModelResult BuildModel(ImmutableArray<Parsed<ArchesSpec>> arches, EquatableArray<Parsed<ScannedAbi>> headers, string scopeValue)
     {
         var diagnostics = new List<DiagnosticInfo>(arches.SelectMany(a => a.Diagnostics).Concat(headers.SelectMany(h => h.Diagnostics)));
         if (arches.Length == 0)
@@ -147,7 +154,19 @@ public sealed class KexecGenerator : IIncrementalGenerator
         if (arches[0].Value is not { } spec || Diagnose.HasErrors(diagnostics)) return new ModelResult(null, diagnostics.ToEquatableArray());
         try
         {
-            var built = ModelBuilder.Build(spec, headers.Where(h => h.Value is not null).Select(h => h.Value!).ToList());
+            var scope = scopeValue.Trim().ToLowerInvariant() switch
+            {
+                "" or "dotnet" => AbiTableScope.DotNet,
+                "full" => AbiTableScope.Full,
+                _ => (AbiTableScope?)null,
+            };
+            if (scope is null)
+            {
+                diagnostics.Add(Diagnose.Schema(LocationInfo.FileStart(spec.Path),
+                    $"the MSBuild property {AbiTableProperty} is '{scopeValue}': use dotnet (the default: the ABIs .NET runs on) or full (every ABI, with its constants)"));
+                return new ModelResult(null, diagnostics.ToEquatableArray());
+            }
+            var built = ModelBuilder.Build(spec, headers.Where(h => h.Value is not null).Select(h => h.Value!).ToList(), scope.Value);
             diagnostics.AddRange(built.Diagnostics);
             return new ModelResult(built.Model, diagnostics.ToEquatableArray());
         }

@@ -12,6 +12,9 @@ public static class StepNames
     /// <summary>The parsed headers files gathered and sorted.</summary>
     public const string HeadersCollected = "KexecGen.HeadersCollected";
 
+    /// <summary>The build's KexecGenAbiTable property.</summary>
+    public const string Options = "KexecGen.Options";
+
     /// <summary>The binding model joined and checked.</summary>
     public const string Model = "KexecGen.Model";
 
@@ -22,5 +25,5 @@ public static class StepNames
     public const string Diagnostics = "KexecGen.Diagnostics";
 
     /// <summary>Every step name, for tests that walk them all.</summary>
-    public static readonly string[] All = { Arches, Headers, HeadersCollected, Model, Render, Diagnostics };
+    public static readonly string[] All = { Arches, Headers, HeadersCollected, Options, Model, Render, Diagnostics };
 }

@@ -91,6 +91,13 @@ public static class TableCommand
                     else json.WriteNull(call.Name);
                 }
                 json.WriteEndObject();
+                // Each class's constants as this ABI numbers them: "Errno": { "EPERM": 1, … }, "KexecConstants": { … }.
+                foreach (var group in abi.Constants.GroupBy(c => c.Class))
+                {
+                    json.WriteStartObject(group.Key);
+                    foreach (var constant in group) json.WriteNumber(constant.Name, constant.Value);
+                    json.WriteEndObject();
+                }
                 foreach (var layout in abi.Structs)
                 {
                     json.WriteStartObject(layout.CName);

@@ -14,6 +14,7 @@ namespace KexecGen.Generator.Model;
 /// <param name="Syscalls">The syscall stubs.</param>
 /// <param name="Arities">The distinct argument counts of the syscalls, for the raw-syscall helpers.</param>
 /// <param name="ErrnoClass">The class holding ENOSYS, which stubs answer where an ABI lacks a syscall.</param>
+/// <param name="ConstantTables">The distinct per-ABI tables of class constants (full ABI table only), shared by ABIs that number alike.</param>
 public sealed record BindingModel(
     string Namespace,
     string Visibility,
@@ -25,9 +26,26 @@ public sealed record BindingModel(
     EquatableArray<StructModel> Structs,
     EquatableArray<SyscallModel> Syscalls,
     EquatableArray<int> Arities,
-    string? ErrnoClass);
+    string? ErrnoClass,
+    EquatableArray<ConstantTableModel> ConstantTables);
 
-/// <summary>One ABI as the table describes it; <paramref name="DotNet"/> is empty where .NET does not run.</summary>
+/// <summary>Which ABIs the generated table holds: the MSBuild property <c>KexecGenAbiTable</c>.</summary>
+public enum AbiTableScope
+{
+    /// <summary>The ABIs .NET runs on (the default): what a process can use.</summary>
+    DotNet,
+
+    /// <summary>Every ABI of arches.yaml, each with its class constants (errno numbers…): for tools that compare ABIs.</summary>
+    Full,
+}
+
+/// <summary>One ABI's class constants: every member of every class, with the value its headers give.</summary>
+public sealed record ConstantTableModel(EquatableArray<AbiConstantModel> Constants);
+
+/// <summary>A class constant's value on one ABI.</summary>
+public sealed record AbiConstantModel(string Class, string Name, long Value);
+
+/// <summary>One ABI as the table describes it; <paramref name="DotNet"/> is empty where .NET does not run, <paramref name="ConstantTable"/> the index of its constants in <see cref="BindingModel.ConstantTables"/> (-1: none).</summary>
 public sealed record AbiModel(
     string Name,
     string Triple,
@@ -36,7 +54,8 @@ public sealed record AbiModel(
     string? KexecArch,
     long? KexecArchValue,
     EquatableArray<AbiSyscallModel> Syscalls,
-    EquatableArray<AbiStructModel> Structs);
+    EquatableArray<AbiStructModel> Structs,
+    int ConstantTable);
 
 /// <summary>A syscall's number on one ABI, null when the ABI lacks it.</summary>
 public sealed record AbiSyscallModel(string Name, long? Number);

@@ -14,8 +14,8 @@ namespace KexecGen.Generator.Model;
 /// </summary>
 public static class ModelBuilder
 {
-    /// <summary>Builds the model; any error leaves it null.</summary>
-    public static ModelResult Build(ArchesSpec arches, IReadOnlyList<ScannedAbi> scannedFiles)
+    /// <summary>Builds the model; any error leaves it null. Every ABI is checked; <paramref name="scope"/> says which the table holds.</summary>
+    public static ModelResult Build(ArchesSpec arches, IReadOnlyList<ScannedAbi> scannedFiles, AbiTableScope scope = AbiTableScope.DotNet)
     {
         var diagnostics = new List<DiagnosticInfo>();
         var abis = AbiJoin.Join(arches, scannedFiles, diagnostics);
@@ -29,7 +29,9 @@ public static class ModelBuilder
         var structs = bindings.Structs.Select(s => BuildStruct(s, bindings, abis, dotnetAbis, diagnostics)).ToList();
         var known = new HashSet<string>(enums.Select(e => e.Name).Concat(structs.Select(s => s.Name)), StringComparer.Ordinal);
         var syscalls = bindings.Syscalls.Select(s => BuildSyscall(s, enums, known, dotnetAbis, diagnostics)).ToList();
-        var abiModels = abis.Select(a => BuildAbi(a, bindings, structs)).ToList();
+        var tabled = scope == AbiTableScope.Full ? abis : abis.Where(a => a.Spec.DotNet.Count > 0).ToList();
+        var constantTables = new List<ConstantTableModel>();
+        var abiModels = tabled.Select(a => BuildAbi(a, bindings, structs, scope == AbiTableScope.Full ? ConstantTable(a, classes, constantTables) : -1)).ToList();
         NameCollisions.Check(bindings, classes, structs, syscalls, diagnostics);
         // A stub for a syscall the ABI lacks answers ENOSYS, in the ABI's own numbering.
         var errnoClass = classes.FirstOrDefault(c => c.Members.Any(m => m.Name == "ENOSYS"))?.Name;
@@ -50,7 +52,8 @@ public static class ModelBuilder
             structs.ToEquatableArray(),
             syscalls.ToEquatableArray(),
             syscalls.Select(s => s.Args.Count).Distinct().OrderBy(n => n).ToEquatableArray(),
-            errnoClass);
+            errnoClass,
+            constantTables.ToEquatableArray());
         return new ModelResult(Diagnose.HasErrors(diagnostics) ? null : model, diagnostics.ToEquatableArray());
     }
 
@@ -177,7 +180,20 @@ public static class ModelBuilder
         return new SyscallModel(spec.Name, spec.Method, spec.Doc, args.ToEquatableArray(), numbers);
     }
 
-    private static AbiModel BuildAbi(Abi abi, BindingsSpec bindings, List<StructModel> structs)
+    // The index of the ABI's class constants among the tables so far, adding a table when no ABI before numbered alike.
+    private static int ConstantTable(Abi abi, List<ConstantClassModel> classes, List<ConstantTableModel> tables)
+    {
+        var constants = classes.SelectMany(c => c.Members.Select(m => (Class: c.Name, m.Name)))
+            .Select(m => abi.Constant(m.Name) is { } c ? new AbiConstantModel(m.Class, m.Name, c.Value) : null)
+            .Where(c => c is not null).Select(c => c!).ToEquatableArray();
+        var table = new ConstantTableModel(constants);
+        int index = tables.IndexOf(table);
+        if (index >= 0) return index;
+        tables.Add(table);
+        return tables.Count - 1;
+    }
+
+    private static AbiModel BuildAbi(Abi abi, BindingsSpec bindings, List<StructModel> structs, int constantTable)
     {
         var syscalls = bindings.Syscalls.Select(s => new AbiSyscallModel(s.Name, abi.Scanned.Syscalls.FirstOrDefault(x => x.Name == s.Name)?.Number));
         var layouts = new List<AbiStructModel>();
@@ -189,7 +205,8 @@ public static class ModelBuilder
             layouts.Add(new AbiStructModel(model.Name, model.CName, scanned.Size, scanned.Align, fields.ToEquatableArray()));
         }
         return new AbiModel(abi.Spec.Name, abi.Spec.Triple, abi.Spec.DotNet, abi.Scanned.PointerSize,
-            abi.Spec.KexecArch, abi.Spec.KexecArch is null ? null : abi.Constant(abi.Spec.KexecArch)?.Value, syscalls.ToEquatableArray(), layouts.ToEquatableArray());
+            abi.Spec.KexecArch, abi.Spec.KexecArch is null ? null : abi.Constant(abi.Spec.KexecArch)?.Value, syscalls.ToEquatableArray(), layouts.ToEquatableArray(),
+            constantTable);
     }
 
     // Constant names chosen by an explicit list, or by prefix (and defining file) over every ABI, sorted.

@@ -38,6 +38,26 @@ public class CliTests
         }
     }
 
+    // Users compare errno numbers with other libraries: each ABI's, as its headers give them (ENOSYS is 38, 89 on MIPS…).
+    [Fact]
+    public void TableJson_HasEachAbisErrnoNumbers_AsItsHeadersGiveThem()
+    {
+        var (code, stdout, _) = Kexec("table", "--json");
+        Assert.Equal(0, code);
+        using var doc = JsonDocument.Parse(stdout);
+
+        var enosys = new System.Collections.Generic.HashSet<long>();
+        foreach (var abi in doc.RootElement.GetProperty("abis").EnumerateArray())
+        {
+            var scanned = Repo.Scanned(abi.GetProperty("name").GetString()!);
+            var errno = abi.GetProperty("Errno").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt64());
+            var expected = scanned.Constants.Where(c => c.Name.StartsWith('E') && c.File.Contains("errno", StringComparison.Ordinal)).ToDictionary(c => c.Name, c => c.Value);
+            Assert.Equal(expected.OrderBy(p => p.Key, StringComparer.Ordinal), errno.OrderBy(p => p.Key, StringComparer.Ordinal));
+            enosys.Add(errno["ENOSYS"]);
+        }
+        Assert.True(enosys.Count > 1, "ENOSYS has one number everywhere: the table would not show the ABIs' own numbering");
+    }
+
     [Fact]
     public void Table_NamesOneKernel_TheOneEveryAbiWasScannedFrom_AndArchesYamlPins()
     {

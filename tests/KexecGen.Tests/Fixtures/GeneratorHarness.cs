@@ -63,19 +63,20 @@ internal static class GeneratorHarness
             .ToImmutableArray();
     }
 
-    /// <summary>A driver with our generator and the LibraryImport generator, tracking steps.</summary>
-    public static GeneratorDriver Driver(ImmutableArray<AdditionalText> inputs) =>
+    /// <summary>A driver with our generator and the LibraryImport generator, tracking steps, with the build's <paramref name="properties"/>.</summary>
+    public static GeneratorDriver Driver(ImmutableArray<AdditionalText> inputs, IReadOnlyDictionary<string, string>? properties = null) =>
         CSharpGeneratorDriver.Create(
             new[] { new KexecGenerator().AsSourceGenerator(), LibraryImportGenerator.Value },
             inputs,
             ParseOptions,
-            driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
+            new BuildProperties(properties ?? new Dictionary<string, string>()),
+            new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
 
     /// <summary>Runs the generators over <paramref name="compilation"/>: the output compilation and the generators' own diagnostics.</summary>
     public static (Compilation Output, ImmutableArray<Diagnostic> GeneratorDiagnostics, GeneratorDriver Driver) Run(
-        ImmutableArray<AdditionalText> inputs, CSharpCompilation compilation)
+        ImmutableArray<AdditionalText> inputs, CSharpCompilation compilation, IReadOnlyDictionary<string, string>? properties = null)
     {
-        var driver = Driver(inputs).RunGeneratorsAndUpdateCompilation(compilation, out var output, out var diagnostics);
+        var driver = Driver(inputs, properties).RunGeneratorsAndUpdateCompilation(compilation, out var output, out var diagnostics);
         return (output, diagnostics, driver);
     }
 
