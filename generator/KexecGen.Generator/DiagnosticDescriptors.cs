@@ -9,7 +9,6 @@ namespace KexecGen.Generator;
 internal static class DiagnosticDescriptors
 {
     private const string Category = "KexecGen";
-    private const string HelpLinkBase = "https://github.com/kexecgen/kexecgen/blob/main/docs/diagnostics.md#";
 
     public static Diagnostic ToDiagnostic(DiagnosticInfo info)
     {
@@ -20,7 +19,8 @@ internal static class DiagnosticDescriptors
             Category,
             info.Severity == Severity.Error ? DiagnosticSeverity.Error : DiagnosticSeverity.Warning,
             isEnabledByDefault: true,
-            helpLinkUri: HelpLinkBase + info.Id.ToLowerInvariant());
+            // No web address: the help ships in the package (docs/diagnostics.md), found offline by the id.
+            description: $"{info.Id} in docs/diagnostics.md of the KexecGen.Generator package.");
         var start = new LinePosition(Math.Max(0, info.Location.Line - 1), Math.Max(0, info.Location.Column - 1));
         var location = Location.Create(info.Location.Path, new TextSpan(0, 0), new LinePositionSpan(start, start));
         return Diagnostic.Create(descriptor, location, info.Message);

@@ -27,7 +27,7 @@ public static partial class Kexec
     /// <param name="initrdPath">The initrd, or null for none (KEXEC_FILE_NO_INITRAMFS).</param>
     /// <param name="commandLine">The new kernel's command line, or null for none.</param>
     /// <param name="crash">Load it as the crash kernel, to run when this one panics.</param>
-    /// <exception cref="ArgumentException">The command line contains a NUL character, or is longer than the image accepts.</exception>
+    /// <exception cref="ArgumentException">The command line contains a NUL character, or the kernel refused it (EINVAL) as longer than the image accepts.</exception>
     /// <exception cref="KexecException">The kernel refused; the exception says why.</exception>
     public static void LoadFile(string kernelPath, string? initrdPath = null, string? commandLine = null, bool crash = false)
     {
@@ -41,7 +41,7 @@ public static partial class Kexec
     /// <param name="initrd">The initrd, open for reading, or null for none.</param>
     /// <param name="commandLine">The new kernel's command line, or null for none.</param>
     /// <param name="crash">Load it as the crash kernel.</param>
-    /// <exception cref="ArgumentException">The command line contains a NUL character, or is longer than the image accepts (<see cref="BzImage.CommandLineLimit(SafeFileHandle)"/>).</exception>
+    /// <exception cref="ArgumentException">The command line contains a NUL character, or the kernel refused it (EINVAL) as longer than the image accepts (<see cref="BzImage.CommandLineLimit(SafeFileHandle)"/>).</exception>
     /// <exception cref="KexecException">The kernel refused; the exception says why.</exception>
     public static void LoadFile(SafeFileHandle kernel, SafeFileHandle? initrd, string? commandLine = null, bool crash = false)
     {
@@ -50,34 +50,60 @@ public static partial class Kexec
     }
 
     /// <summary>kexec_file_load without the exception: 0, or the errno. Allocates nothing for command lines up to <see cref="StackCommandLineBytes"/>.</summary>
+    // One pass over the command line to encode it (into the stack, not zeroed first), one over the bytes for a NUL;
+    // then the syscall, and nothing else on the way to it.
+    [System.Runtime.CompilerServices.SkipLocalsInit]
     internal static int TryLoadFile(SafeFileHandle kernel, SafeFileHandle? initrd, string? commandLine, bool crash)
     {
         ArgumentNullException.ThrowIfNull(kernel);
-        // The kernel would stop at the first NUL and boot with the rest silently dropped.
-        if (commandLine is not null && commandLine.Contains('\0', StringComparison.Ordinal))
-        {
-            throw new ArgumentException("the command line contains a NUL character; the kernel would ignore everything after it", nameof(commandLine));
-        }
         var flags = (initrd is null ? KexecFileLoadFlags.NoInitramfs : 0) | (crash ? KexecFileLoadFlags.OnCrash : 0);
-        int length = commandLine is null ? 0 : Encoding.UTF8.GetByteCount(commandLine) + 1; // the kernel counts the NUL
-        if (commandLine is not null && BzImage.CommandLineLimit(kernel) is { } limit && length > limit)
-        {
-            throw new ArgumentException(
-                $"the command line is {length} bytes with its NUL; this bzImage takes at most {limit} (its setup header's cmdline_size less the room the kernel keeps for elfcorehdr=), and the kernel would refuse it with EINVAL",
-                nameof(commandLine));
-        }
+        if (commandLine is null) return FileLoadSyscall(kernel, initrd, default, flags);
         byte[]? rented = null;
-        Span<byte> buffer = length <= StackCommandLineBytes + 1
-            ? stackalloc byte[StackCommandLineBytes + 1]
-            : (rented = ArrayPool<byte>.Shared.Rent(length));
+        Span<byte> buffer = stackalloc byte[StackCommandLineBytes + 1];
+        try
+        {
+            if (!Encoding.UTF8.TryGetBytes(commandLine, buffer[..^1], out int written))
+            {
+                buffer = rented = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetByteCount(commandLine) + 1);
+                written = Encoding.UTF8.GetBytes(commandLine, buffer);
+            }
+            // The kernel would stop at the first NUL and boot with the rest silently dropped.
+            if (buffer[..written].Contains((byte)0))
+            {
+                throw new ArgumentException("the command line contains a NUL character; the kernel would ignore everything after it", nameof(commandLine));
+            }
+            buffer[written] = 0; // the kernel counts the NUL
+            int errno = FileLoadSyscall(kernel, initrd, buffer[..(written + 1)], flags);
+            if (CommandLineRefusal(kernel, commandLine, errno) is { } refusal) throw refusal;
+            return errno;
+        }
+        finally
+        {
+            if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>
+    /// Where kexec_file_load answered EINVAL and the command line (in UTF-8, with its NUL) is longer than the bzImage in
+    /// <paramref name="kernel"/> takes, the clear reason; else null. The image's setup header is read only after an
+    /// EINVAL, so that the success path stays one syscall.
+    /// </summary>
+    internal static ArgumentException? CommandLineRefusal(SafeFileHandle kernel, string? commandLine, int errno)
+    {
+        if (errno != Errno.EINVAL || commandLine is null) return null;
+        int length = Encoding.UTF8.GetByteCount(commandLine) + 1;
+        if (BzImage.CommandLineLimit(kernel) is not { } limit || length <= limit) return null;
+        return new ArgumentException(
+            $"the command line is {length} bytes with its NUL; this bzImage takes at most {limit} (its setup header's cmdline_size less the room the kernel keeps for elfcorehdr=), and the kernel refused it with EINVAL",
+            nameof(commandLine));
+    }
+
+    // kexec_file_load itself, with the command line as bytes ending in its NUL (empty for none): 0 or the errno.
+    private static int FileLoadSyscall(SafeFileHandle kernel, SafeFileHandle? initrd, ReadOnlySpan<byte> commandLine, KexecFileLoadFlags flags)
+    {
         bool kernelRef = false, initrdRef = false;
         try
         {
-            if (commandLine is not null)
-            {
-                Encoding.UTF8.GetBytes(commandLine, buffer);
-                buffer[length - 1] = 0;
-            }
             kernel.DangerousAddRef(ref kernelRef);
             initrd?.DangerousAddRef(ref initrdRef);
             int kernelFd = (int)kernel.DangerousGetHandle();
@@ -85,9 +111,9 @@ public static partial class Kexec
             nint result;
             unsafe
             {
-                fixed (byte* line = buffer)
+                fixed (byte* line = commandLine)
                 {
-                    result = Syscalls.KexecFileLoad(kernelFd, initrdFd, (nuint)length, commandLine is null ? null : line, flags);
+                    result = Syscalls.KexecFileLoad(kernelFd, initrdFd, (nuint)commandLine.Length, commandLine.IsEmpty ? null : line, flags);
                 }
             }
             return result < 0 ? Marshal.GetLastPInvokeError() : 0;
@@ -96,7 +122,6 @@ public static partial class Kexec
         {
             if (initrdRef) initrd!.DangerousRelease();
             if (kernelRef) kernel.DangerousRelease();
-            if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
         }
     }
 

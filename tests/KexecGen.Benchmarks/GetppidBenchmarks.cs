@@ -7,8 +7,9 @@ using KexecGen.Benchmarks.Calls;
 namespace KexecGen.Benchmarks;
 
 /// <summary>
-/// A syscall that succeeds: getppid, bound by the generator from Bindings/ like any consumer's own syscall, against
-/// C's loop and hand-written imports. Setup checks that every way returns the parent's pid.
+/// A syscall that succeeds: getppid, bound by the generator from Bindings/ like any consumer's own syscall (declared
+/// non-blocking, so its stub skips the GC transition), against C's loop and hand-written imports. Setup checks that
+/// every way returns the parent's pid.
 /// </summary>
 [MemoryDiagnoser]
 public unsafe partial class GetppidBenchmarks
@@ -23,7 +24,7 @@ public unsafe partial class GetppidBenchmarks
         _cLoop = (delegate* unmanaged<nint, nint, nint>)CBaseline.Export("kexecgen_syscall0_loop");
         var stat = File.ReadAllText("/proc/self/stat");
         var parent = long.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
-        foreach (var (way, result) in new[] { ("C", C()), ("generated", Generated()), ("LibraryImport", HandLibraryImport()), ("DllImport", HandDllImport()) })
+        foreach (var (way, result) in new[] { ("C", C()), ("generated", Generated()), ("LibraryImport", HandLibraryImport()), ("LibraryImport without GC transition", HandNoTransition()), ("DllImport", HandDllImport()) })
         {
             if (result != parent) throw new InvalidOperationException($"{way} getppid returned {result}, /proc/self/stat says {parent}");
         }
@@ -32,7 +33,7 @@ public unsafe partial class GetppidBenchmarks
     [Benchmark(Baseline = true, OperationsPerInvoke = Calls, Description = "C: syscall(getppid) in a loop")]
     public nint C() => _cLoop(Number, Calls);
 
-    [Benchmark(OperationsPerInvoke = Calls, Description = "generated stub (run-time number)")]
+    [Benchmark(OperationsPerInvoke = Calls, Description = "generated stub (run-time number, nonblocking: true)")]
     public nint Generated()
     {
         nint last = 0;
@@ -48,6 +49,14 @@ public unsafe partial class GetppidBenchmarks
         return last;
     }
 
+    [Benchmark(OperationsPerInvoke = Calls, Description = "hand [LibraryImport] + [SuppressGCTransition]")]
+    public nint HandNoTransition()
+    {
+        nint last = 0;
+        for (int i = 0; i < Calls; i++) last = Syscall0NoTransition(Number);
+        return last;
+    }
+
     [Benchmark(OperationsPerInvoke = Calls, Description = "hand [DllImport(SetLastError)]")]
     public nint HandDllImport()
     {
@@ -58,6 +67,10 @@ public unsafe partial class GetppidBenchmarks
 
     [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
     private static partial nint Syscall0LibraryImport(nint number);
+
+    [SuppressGCTransition]
+    [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
+    private static partial nint Syscall0NoTransition(nint number);
 
     [DllImport("libc", EntryPoint = "syscall", SetLastError = true)]
     private static extern nint Syscall0DllImport(nint number);

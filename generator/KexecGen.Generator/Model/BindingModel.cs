@@ -12,7 +12,7 @@ namespace KexecGen.Generator.Model;
 /// <param name="Classes">The constant classes.</param>
 /// <param name="Structs">The structs.</param>
 /// <param name="Syscalls">The syscall stubs.</param>
-/// <param name="Arities">The distinct argument counts of the syscalls, for the raw-syscall helpers.</param>
+/// <param name="Imports">The raw <c>syscall()</c> imports the syscalls call: one per argument count, and per GC-transition choice.</param>
 /// <param name="ErrnoClass">The class holding ENOSYS, which stubs answer where an ABI lacks a syscall.</param>
 /// <param name="ConstantTables">The distinct per-ABI tables of class constants (full ABI table only), shared by ABIs that number alike.</param>
 public sealed record BindingModel(
@@ -25,9 +25,16 @@ public sealed record BindingModel(
     EquatableArray<ConstantClassModel> Classes,
     EquatableArray<StructModel> Structs,
     EquatableArray<SyscallModel> Syscalls,
-    EquatableArray<int> Arities,
+    EquatableArray<RawImportModel> Imports,
     string? ErrnoClass,
     EquatableArray<ConstantTableModel> ConstantTables);
+
+/// <summary>A raw import of libc's <c>syscall()</c> with <paramref name="Arity"/> arguments after the number; a non-blocking one skips the GC transition.</summary>
+public sealed record RawImportModel(int Arity, bool NonBlocking)
+{
+    /// <summary>Its method name: Syscall3, Syscall0NonBlocking.</summary>
+    public string Name => "Syscall" + Arity.ToString(System.Globalization.CultureInfo.InvariantCulture) + (NonBlocking ? "NonBlocking" : "");
+}
 
 /// <summary>Which ABIs the generated table holds: the MSBuild property <c>KexecGenAbiTable</c>.</summary>
 public enum AbiTableScope
@@ -98,11 +105,14 @@ public sealed record StructModel(string Name, string CName, string Doc, Equatabl
 /// <summary>A struct field with its C# type.</summary>
 public sealed record FieldModel(string Name, string CName, string? Type, string Doc);
 
-/// <summary>A syscall: typed wrapper, its number per .NET architecture.</summary>
-public sealed record SyscallModel(string Name, string Method, string Doc, EquatableArray<ArgModel> Args, EquatableArray<ArchValueModel> Numbers)
+/// <summary>A syscall: typed wrapper, its number per .NET architecture, and whether it may skip the GC transition.</summary>
+public sealed record SyscallModel(string Name, string Method, string Doc, EquatableArray<ArgModel> Args, EquatableArray<ArchValueModel> Numbers, bool NonBlocking)
 {
     /// <summary>How many arguments the kernel takes.</summary>
     public int Arity => Args.Count;
+
+    /// <summary>The raw import it calls.</summary>
+    public RawImportModel RawImport => new(Arity, NonBlocking);
 }
 
 /// <summary>An argument; <paramref name="Underlying"/> is the integer type of an enum argument, widened through it.</summary>

@@ -51,7 +51,7 @@ public static class ModelBuilder
             classes.ToEquatableArray(),
             structs.ToEquatableArray(),
             syscalls.ToEquatableArray(),
-            syscalls.Select(s => s.Args.Count).Distinct().OrderBy(n => n).ToEquatableArray(),
+            syscalls.Select(s => s.RawImport).Distinct().OrderBy(i => i.Arity).ThenBy(i => i.NonBlocking).ToEquatableArray(),
             errnoClass,
             constantTables.ToEquatableArray());
         return new ModelResult(Diagnose.HasErrors(diagnostics) ? null : model, diagnostics.ToEquatableArray());
@@ -177,7 +177,7 @@ public static class ModelBuilder
             args.Add(new ArgModel(CSharpNames.Escaped(CSharpNames.CamelCase(arg.Name)), arg.Name, arg.Type, underlying, arg.Doc));
         }
         var numbers = dotnetAbis.Select(a => new ArchValueModel(a.Architecture, a.Scanned.Syscalls.FirstOrDefault(s => s.Name == spec.Name)?.Number)).ToEquatableArray();
-        return new SyscallModel(spec.Name, spec.Method, spec.Doc, args.ToEquatableArray(), numbers);
+        return new SyscallModel(spec.Name, spec.Method, spec.Doc, args.ToEquatableArray(), numbers, spec.NonBlocking);
     }
 
     // The index of the ABI's class constants among the tables so far, adding a table when no ABI before numbered alike.

@@ -223,7 +223,7 @@ public static class ArchesParser
     {
         var map = reader.AsMap(node, "a syscall");
         if (map is null) return null;
-        reader.OnlyKeys(map, "a syscall", "name", "method", "doc", "args");
+        reader.OnlyKeys(map, "a syscall", "name", "method", "doc", "nonblocking", "args");
         var name = reader.Identifier(map, reader.String(map, "name", "a syscall"), "syscall name");
         var what = $"syscall '{name}'";
         var method = reader.Identifier(map, reader.String(map, "method", what), "method name");
@@ -238,6 +238,7 @@ public static class ArchesParser
             if (argName is not null && argType is not null) args.Add(new ArgSpec(argName, argType, reader.String(arg, "doc", "an argument", required: false) ?? ""));
         }
         if (args.Count > 6) reader.Error(map, $"{what} has {args.Count} arguments; Linux syscalls take at most 6");
-        return name is null || method is null ? null : new SyscallSpec(name, method, reader.String(map, "doc", what, required: false) ?? "", args.ToEquatableArray(), reader.At(map));
+        return name is null || method is null ? null : new SyscallSpec(name, method, reader.String(map, "doc", what, required: false) ?? "", args.ToEquatableArray(),
+            reader.Bool(map, "nonblocking", what), reader.At(map));
     }
 }

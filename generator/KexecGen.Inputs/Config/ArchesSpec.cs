@@ -107,7 +107,16 @@ public sealed record Rename(string CName, string Name);
 public sealed record ClassSpec(string Name, string? Prefix, string? DefinedIn, EquatableArray<string> Members, string Doc, LocationInfo Location);
 
 /// <summary>A syscall to bind: its kernel name, the C# method name and typed arguments.</summary>
-public sealed record SyscallSpec(string Name, string Method, string Doc, EquatableArray<ArgSpec> Args, LocationInfo Location);
+/// <param name="Name">The kernel's name (its __NR_ macro without the prefix).</param>
+/// <param name="Method">The C# method's name.</param>
+/// <param name="Doc">What it does.</param>
+/// <param name="Args">Its arguments, in order.</param>
+/// <param name="NonBlocking">
+/// The syscall never blocks and returns at once (getppid, gettid), so its stub may skip the GC transition
+/// (<c>[SuppressGCTransition]</c>). Wrong for any call that can sleep, wait or take long: the GC would be held off.
+/// </param>
+/// <param name="Location">Where the entry is in arches.yaml.</param>
+public sealed record SyscallSpec(string Name, string Method, string Doc, EquatableArray<ArgSpec> Args, bool NonBlocking, LocationInfo Location);
 
 /// <summary>One syscall argument, passed to the kernel widened to a full register.</summary>
 public sealed record ArgSpec(string Name, string Type, string Doc);

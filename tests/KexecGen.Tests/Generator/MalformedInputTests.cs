@@ -39,6 +39,7 @@ public class MalformedInputTests
         yield return new("kernel_arch a path", "arches.yaml", t => t.Replace("kernel_arch: arm64", "kernel_arch: ../arm64", StringComparison.Ordinal), "KXG002", t => Repo.LineOf(t, "kernel_arch: ../arm64"));
         yield return new("ABI without kernel_arch", "arches.yaml", t => t.Replace("    kernel_arch: s390\n", "", StringComparison.Ordinal), "KXG002", t => Repo.LineOf(t, "  - name: s390x"));
         yield return new("headers file scanned from another kernel", "x86_64.yaml", t => System.Text.RegularExpressions.Regex.Replace(t, "\nkernel: \"[^\"]*\"", "\nkernel: \"6.1.4\""), "KXG010", _ => 1);
+        yield return new("nonblocking not a boolean", "arches.yaml", t => t.Replace("    - name: reboot\n      method: Reboot\n", "    - name: reboot\n      method: Reboot\n      nonblocking: maybe\n", StringComparison.Ordinal), "KXG002", t => Repo.LineOf(t, "nonblocking: maybe"));
         yield return new("empty arches.yaml", "arches.yaml", _ => "", "KXG002", _ => 1);
         yield return new("binary garbage", "arches.yaml", _ => "\u0001\u0002\u0003\u00ff\u0000", "KXG002", _ => 1); // a scalar, not a mapping
         yield return new("unbalanced brackets", "arches.yaml", _ => "abis: [{", "KXG001", EndOfInput);

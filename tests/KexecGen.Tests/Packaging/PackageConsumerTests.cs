@@ -47,6 +47,35 @@ public class PackageConsumerTests(PackedFeed packed, ITestOutputHelper log) : IC
     private static long RunningKexecFileLoad => Repo.Scanned(Repo.Arches.Abis.Single(a => a.RunsAs(RuntimeInformation.ProcessArchitecture.ToString())).Name)
         .Syscalls.Single(s => s.Name == "kexec_file_load").Number!.Value;
 
+    // Help that works offline: the diagnostics' documentation in the generator package, the manual page beside the
+    // tool in each of its packages; and no web address anyone invented in the metadata.
+    [Fact]
+    public void Packages_CarryTheirDocs_AndNoInventedUrl()
+    {
+        using (var generator = System.IO.Compression.ZipFile.OpenRead(Directory.GetFiles(packed.Feed, "KexecGen.Generator.*.nupkg").Single()))
+        {
+            using var reader = new StreamReader(generator.GetEntry("docs/diagnostics.md")!.Open());
+            Assert.Equal(File.ReadAllText(Path.Combine(Repo.Root, "docs", "diagnostics.md")), reader.ReadToEnd());
+            Assert.NotNull(generator.GetEntry("tasks/netstandard2.0/KexecGen.Tasks.dll"));
+        }
+        var toolPackages = Directory.GetFiles(packed.Feed, "KexecGen.Tool.linux-*.nupkg");
+        Assert.Equal(2, toolPackages.Length);
+        foreach (var path in toolPackages)
+        {
+            using var tool = System.IO.Compression.ZipFile.OpenRead(path);
+            var binary = tool.Entries.Single(e => e.Name == "kexec");
+            Assert.Contains(tool.Entries, e => e.Name == "kexec.8" && Path.GetDirectoryName(e.FullName) == Path.GetDirectoryName(binary.FullName));
+        }
+        foreach (var path in Directory.GetFiles(packed.Feed, "*.nupkg"))
+        {
+            using var package = System.IO.Compression.ZipFile.OpenRead(path);
+            using var nuspec = new StreamReader(package.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal)).Open());
+            var metadata = nuspec.ReadToEnd();
+            Assert.DoesNotContain("kexecgen/kexecgen", metadata, StringComparison.Ordinal);
+            Assert.DoesNotContain("<projectUrl>", metadata, StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public void DefaultBindings_WithAUserLibraryImportOfAGeneratedEnum_AndNoRuntimeMarshalling()
     {

@@ -20,7 +20,7 @@ public class KexecQemuTests(GuestKit kit, ITestOutputHelper log) : IClassFixture
     {
         var marker = Guid.NewGuid().ToString("N");
         // The command line is padded to the most this kernel takes (the limit its bzImage header gives, with the NUL):
-        // the kernel must accept it, and one byte more must be refused by the tool before the syscall.
+        // the kernel must accept it, and one byte more, which it refuses with EINVAL, must be named as the reason.
         var limit = BzImage.CommandLineLimit(System.IO.File.ReadAllBytes(kit.Kernel))
             ?? throw new InvalidOperationException($"{kit.Kernel} states no command-line size");
         var line = $"{Console} kexecgen_marker={marker} kexecgen_pad=";
@@ -39,7 +39,7 @@ public class KexecQemuTests(GuestKit kit, ITestOutputHelper log) : IClassFixture
         GuestScripts.Log(log, console, elapsed);
 
         Assert.True(console.Contains($"takes at most {limit}", StringComparison.Ordinal) && console.Contains("KEXECGEN-TOO-LONG-EXIT 1", StringComparison.Ordinal),
-            "a command line one byte over the limit was not refused by the tool; console:\n" + console);
+            "a command line one byte over the limit was not named as the reason of the kernel's EINVAL; console:\n" + console);
         GuestScripts.AssertSecondKernelBooted(console, marker, $"kexec -s -l with a {limit}-byte command line");
     }
 
