@@ -117,11 +117,28 @@ public class CliLoadTests
         Assert.False(doc.RootElement.GetProperty("loaded").GetBoolean());
     }
 
+    // kexec-tools' spellings all mean the same load.
+    [Theory]
+    [InlineData("-s", "-l", "/bin/true", "--initrd", "/bin/sh", "--append", "root=/dev/sda1 quiet", "--dry-run")]
+    [InlineData("-s", "-l", "/bin/true", "--initrd=/bin/sh", "--append=root=/dev/sda1 quiet", "--dry-run")]
+    [InlineData("--kexec-file-syscall", "--load", "/bin/true", "--ramdisk", "/bin/sh", "--command-line=root=/dev/sda1 quiet", "--dry-run")]
+    [InlineData("-s", "/bin/true", "--ramdisk=/bin/sh", "--command-line", "root=/dev/sda1 quiet", "--dry-run")]
+    public void KexecToolsSpellings_AllGiveTheSameLoad(params string[] args)
+    {
+        var (code, stdout, stderr) = Kexec(args);
+
+        Assert.True(code == 0, stderr);
+        Assert.StartsWith("kexec_file_load(kernel_fd=open(\"/bin/true\"), initrd_fd=open(\"/bin/sh\"), cmdline_len=21, cmdline=\"root=/dev/sda1 quiet\", flags=0)", stdout, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("-l")]
     [InlineData("-l", "/bin/true", "--initrd")]
     [InlineData("-l", "/bin/true", "-e")]
+    [InlineData("-l", "/bin/true", "/bin/sh")]
     [InlineData("--frobnicate")]
+    [InlineData("table", "--abi")]
+    [InlineData("probe", "extra")]
     public void BadArguments_ExitTwo_WithAReason(params string[] args)
     {
         var (code, _, stderr) = Kexec(args);

@@ -119,13 +119,29 @@ public class CliTests
     [InlineData("table", "--help")]
     [InlineData("table", "-h")]
     [InlineData("probe", "--help")]
-    public void SubcommandHelp_PrintsUsage_AndExitsZero(string command, string flag)
+    [InlineData("probe", "-h")]
+    public void SubcommandHelp_PrintsItsUsage_AndExitsZero(string command, string flag)
     {
         var (code, stdout, stderr) = Kexec(command, flag);
 
         Assert.Equal(0, code);
         Assert.Equal("", stderr);
-        Assert.Contains($"kexec {command}", stdout, StringComparison.Ordinal);
+        Assert.Contains($" {command} [options]", stdout, StringComparison.Ordinal); // its own usage line
+    }
+
+    [Theory]
+    [InlineData("--help")]
+    [InlineData("-h")]
+    public void Help_ListsTheOptionsAndCommands_AndExitsZero(string flag)
+    {
+        var (code, stdout, stderr) = Kexec(flag);
+
+        Assert.Equal(0, code);
+        Assert.Equal("", stderr);
+        foreach (var expected in new[] { "-l, --load", "--append, --command-line", "--initrd, --ramdisk", "table", "probe", "--version" })
+        {
+            Assert.Contains(expected, stdout, StringComparison.Ordinal);
+        }
     }
 
     [Fact]

@@ -24,8 +24,12 @@ public class ManPageTests
     {
         var (code, rendered, stderr) = ProcessRunner.Run("groff", TimeSpan.FromMinutes(1), "-man", "-Tascii", "-rHY=0", "-rLL=400n", "-P", "-cbou", Page);
         Assert.True(code == 0, stderr);
-        var (helpCode, help, _) = CliTests.Kexec("--help");
-        Assert.Equal(0, helpCode);
+        var help = string.Concat(new[] { new[] { "--help" }, new[] { "table", "--help" }, new[] { "probe", "--help" } }.Select(args =>
+        {
+            var (helpCode, text, _) = CliTests.Kexec(args);
+            Assert.Equal(0, helpCode);
+            return text;
+        }));
 
         Assert.Equal(LongOptions(help), LongOptions(rendered));
     }
@@ -36,7 +40,7 @@ public class ManPageTests
         var (code, stdout, _) = CliTests.Kexec("--version");
 
         Assert.Equal(0, code);
-        Assert.Matches(@"^kexec \(KexecGen\) 0\.1\.0", stdout);
+        Assert.Matches(@"^0\.1\.0", stdout);
     }
 
     [Fact]
