@@ -28,6 +28,7 @@ public class PackageConsumerTests(PackedFeed packed, ITestOutputHelper log) : IC
             nint result = Syscalls.KexecFileLoad(-1, -1, 0, null, KexecFileLoadFlags.NoInitramfs);
             int errno = Marshal.GetLastPInvokeError();
             Console.WriteLine($"generated: syscall {SyscallNumbers.KexecFileLoad} -> {result} {Errno.NameOf(errno)}");
+            Console.WriteLine($"bindings assembly: {typeof(Syscalls).Assembly.GetName().Name}");
         #if OWN_LIBRARY_IMPORT
             result = MyCalls.KexecFileLoad(SyscallNumbers.KexecFileLoad, -1, -1, 0, null, KexecFileLoadFlags.NoInitramfs);
             errno = Marshal.GetLastPInvokeError();
@@ -57,6 +58,7 @@ public class PackageConsumerTests(PackedFeed packed, ITestOutputHelper log) : IC
             using var reader = new StreamReader(generator.GetEntry("docs/diagnostics.md")!.Open());
             Assert.Equal(File.ReadAllText(Path.Combine(Repo.Root, "docs", "diagnostics.md")), reader.ReadToEnd());
             Assert.NotNull(generator.GetEntry("tasks/netstandard2.0/KexecGen.Tasks.dll"));
+            Assert.NotNull(generator.GetEntry("buildTransitive/kexec/lib/KexecGen.Interop.dll"));
         }
         var toolPackages = Directory.GetFiles(packed.Feed, "KexecGen.Tool.linux-*.nupkg");
         Assert.Equal(2, toolPackages.Length);
@@ -88,6 +90,20 @@ public class PackageConsumerTests(PackedFeed packed, ITestOutputHelper log) : IC
 
         Assert.Contains($"generated: syscall {RunningKexecFileLoad} -> -1 ENOSYS", output, StringComparison.Ordinal);
         Assert.Contains("own: -1 ENOSYS", output, StringComparison.Ordinal);
+        // The default set comes compiled: the consumer's build generates and compiles none of it.
+        Assert.Contains("bindings assembly: KexecGen.Interop", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void DefaultBindings_AsSource_AreGeneratedIntoTheProject()
+    {
+        var dir = Consumer("<KexecGenDefaultBindings>source</KexecGenDefaultBindings><DefineConstants>$(DefineConstants);OWN_LIBRARY_IMPORT</DefineConstants>", DefaultProgram);
+
+        var output = Run(dir, "run", "-c", "Release");
+
+        Assert.Contains($"generated: syscall {RunningKexecFileLoad} -> -1 ENOSYS", output, StringComparison.Ordinal);
+        Assert.Contains("own: -1 ENOSYS", output, StringComparison.Ordinal);
+        Assert.Contains("bindings assembly: Consumer", output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -109,6 +125,7 @@ public class PackageConsumerTests(PackedFeed packed, ITestOutputHelper log) : IC
         // Roslyn 4.14 has no pre-compilation output: no generator sees our source, so a user [LibraryImport] of a
         // generated type cannot work there (documented); the generated stubs must, without .NET's generator.
         var dir = Consumer("""
+            <KexecGenDefaultBindings>source</KexecGenDefaultBindings>
             <RoslynCompilerType>Custom</RoslynCompilerType>
             </PropertyGroup>
             <ItemGroup>
@@ -123,6 +140,7 @@ public class PackageConsumerTests(PackedFeed packed, ITestOutputHelper log) : IC
         Assert.Contains("microsoft.net.compilers.toolset/4.14.0", build, StringComparison.Ordinal);
         Assert.Contains("analyzers/dotnet/roslyn4.14/cs/KexecGen.Generator.dll", build, StringComparison.Ordinal);
         Assert.Contains($"generated: syscall {RunningKexecFileLoad} -> -1 ENOSYS", output, StringComparison.Ordinal);
+        Assert.Contains("bindings assembly: Consumer", output, StringComparison.Ordinal);
     }
 
     [Fact]
