@@ -12,7 +12,7 @@ namespace KexecGen.Benchmarks;
 /// with KexecGen.Generator (its default bindings) and without it, side by side. The packages come from
 /// <c>KEXECGEN_FEED</c> when set, else from <c>.ci/pack</c> of this tree into a temporary feed.
 /// </summary>
-[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 2, iterationCount: 10, invocationCount: 1)]
+[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 3, iterationCount: 20, invocationCount: 1)]
 public class ConsumerBuildBenchmarks
 {
     private string _plain = "";
