@@ -31,7 +31,7 @@ public sealed class KexecGenerator : IIncrementalGenerator
 
         var headers = context.AdditionalTextsProvider
             .Where(text => ScannedAbiFormat.IsScannedFile(text.Path))
-            .Select((text, ct) => Guarded(text.Path, () => ScannedAbiFormat.Parse(text.Path, text.GetText(ct)?.ToString() ?? "")))
+            .Select((text, ct) => Guarded(text.Path, () => ScannedAbiReader.Read(text.Path, text.GetText(ct)?.ToString() ?? "")))
             .WithTrackingName(StepNames.Headers)
             .Collect()
             .Select((all, _) => all.OrderBy(p => p.Value?.Path ?? p.Diagnostics.FirstOrDefault()?.Location.Path, StringComparer.Ordinal).ToEquatableArray())

@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using System.Security.Cryptography;
 using KexecGen.Config;
 using Microsoft.Build.Framework;
 using MsBuildTask = Microsoft.Build.Utilities.Task;
@@ -31,20 +30,21 @@ public sealed class CheckHeaderHashes : MsBuildTask
     public override bool Execute()
     {
         bool allMatch = true;
-        var hashed = new SortedSet<string>(StringComparer.Ordinal);
+        // Headers shared by several ABIs (x86_64, x32 and i386 read the same x86 files) are hashed once.
+        var hashed = new SortedDictionary<string, string>(StringComparer.Ordinal);
         foreach (var item in Files)
         {
             var path = item.GetMetadata("FullPath");
             if (!File.Exists(path)) continue;
             // A file the reader refuses is the generator's to report (KXG002); nothing here to compare.
-            if (ScannedAbiFormat.Parse(path, File.ReadAllText(path)).Value is not { } scanned) continue;
+            if (ScannedAbiReader.Read(path, File.ReadAllText(path)).Value is not { } scanned) continue;
             if (!scanned.Include.All(Directory.Exists)) continue; // this machine has not got these headers
             for (int i = 0; i < scanned.Inputs.Count; i++)
             {
                 var input = scanned.Inputs[i];
                 var header = scanned.Include.Select(d => Path.Combine(d, input.Path)).FirstOrDefault(File.Exists);
-                var actual = header is null ? null : Sha256(header);
-                if (header is not null) hashed.Add(header);
+                string? actual = null;
+                if (header is not null && !hashed.TryGetValue(header, out actual)) hashed[header] = actual = InputFile.Sha256Of(header);
                 if (actual == input.Sha256) continue;
                 allMatch = false;
                 Log.LogWarning("KexecGen", "KXG012", null, path, ScannedAbiFormat.InputLine(i), 5, 0, 0,
@@ -59,7 +59,7 @@ public sealed class CheckHeaderHashes : MsBuildTask
             if (allMatch)
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(record))!);
-                File.WriteAllLines(record, hashed);
+                File.WriteAllLines(record, hashed.Keys);
             }
             else if (File.Exists(record))
             {
@@ -67,11 +67,5 @@ public sealed class CheckHeaderHashes : MsBuildTask
             }
         }
         return !Log.HasLoggedErrors;
-    }
-
-    private static string Sha256(string file)
-    {
-        using var sha = SHA256.Create();
-        return string.Concat(sha.ComputeHash(File.ReadAllBytes(file)).Select(b => b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture)));
     }
 }

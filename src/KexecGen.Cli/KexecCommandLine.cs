@@ -37,43 +37,50 @@ public sealed class KexecCommandLine
     private readonly Option<bool> _tableJson = Flag("--json", null, "Print {\"kernel\":…,\"abis\":[{\"name\":…,\"syscalls\":{…},\"Errno\":{…},\"kexec_segment\":{…}},…],\"constants\":{…}}.");
     private readonly Option<string[]> _abi = new("--abi") { Description = "Only the named ABI (repeatable).", HelpName = "NAME" };
 
+    private readonly TextWriter _output;
+    private readonly TextWriter _error;
+
     /// <summary>The command tree.</summary>
     public RootCommand Root { get; }
 
-    /// <summary>Builds the command tree; each command's action writes to <paramref name="output"/> and <paramref name="error"/>.</summary>
+    /// <summary>Builds the command tree; everything it prints goes to <paramref name="output"/> and <paramref name="error"/>.</summary>
     public KexecCommandLine(TextWriter output, TextWriter error)
     {
+        _output = output;
+        _error = error;
         Root = new RootCommand("Load a Linux kernel and boot into it without the firmware, as kexec-tools' kexec does. The manual, kexec(8), is kexec.8 beside this program: man -l kexec.8");
         foreach (var option in new Option[] { _load, _loadPanic, _unload, _exec, _status, _fileSyscall, _segmentSyscall, _autoSyscall, _initrd, _append, _dtb, _reuseCommandLine, _noSync, _dryRun, _json })
         {
             Root.Options.Add(option);
         }
         Root.Arguments.Add(_kernel);
-        Root.SetAction(result => Options(result) is var (options, problem) && options is not null
-            ? LoadCommand.Run(options, output)
-            : Usage(error, problem!));
+        Root.SetAction(result =>
+        {
+            var (options, problem) = Options(result);
+            return options is null ? Usage(problem!) : LoadCommand.Run(options, _output);
+        });
 
         var table = new Command("table", "Each ABI's syscall numbers, kexec constants and struct kexec_segment layout, from the bindings compiled into this tool (no kernel headers, no root needed).");
         table.Options.Add(_tableJson);
         table.Options.Add(_abi);
-        table.SetAction(result => Table(result, output, error));
+        table.SetAction(Table);
         Root.Subcommands.Add(table);
 
         var probe = new Command("probe", "Ask the running kernel whether it implements kexec_load and kexec_file_load (with arguments no kernel accepts: nothing is loaded).");
-        probe.SetAction(_ => ProbeCommand.Run(output));
+        probe.SetAction(_ => ProbeCommand.Run(_output));
         Root.Subcommands.Add(probe);
     }
 
     /// <summary>Parses and runs <paramref name="args"/>; returns the exit code. Bad usage is one line on standard error and exit 2.</summary>
-    public int Run(string[] args, TextWriter error)
+    public int Run(string[] args)
     {
         // No response files: an argument starting with '@' is a file name, as for kexec-tools.
         var parsed = Root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         if (parsed.Action is ParseErrorAction)
         {
-            return Usage(error, string.Join("; ", parsed.Errors.Select(e => e.Message)));
+            return Usage(string.Join("; ", parsed.Errors.Select(e => e.Message)));
         }
-        return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, Output = _output, Error = _error });
     }
 
     // The load options, or what is wrong with them (kexec-tools' rules: one action; -p alone loads a crash kernel).
@@ -101,22 +108,22 @@ public sealed class KexecCommandLine
         }, null);
     }
 
-    private int Table(ParseResult result, TextWriter output, TextWriter error)
+    private int Table(ParseResult result)
     {
         var only = result.GetValue(_abi) ?? Array.Empty<string>();
         var unknown = only.Where(n => AbiTable.All.All(a => a.Name != n)).ToList();
         if (unknown.Count > 0)
         {
-            return Usage(error, $"no ABI named {string.Join(", ", unknown)} (known: {string.Join(", ", AbiTable.All.Select(a => a.Name))})");
+            return Usage($"no ABI named {string.Join(", ", unknown)} (known: {string.Join(", ", AbiTable.All.Select(a => a.Name))})");
         }
-        TableCommand.Write(output, AbiTable.All.Where(a => only.Length == 0 || only.Contains(a.Name)).ToList(), result.GetValue(_tableJson));
+        TableCommand.Write(_output, AbiTable.All.Where(a => only.Length == 0 || only.Contains(a.Name)).ToList(), result.GetValue(_tableJson));
         return 0;
     }
 
-    private static int Usage(TextWriter error, string problem)
+    private int Usage(string problem)
     {
-        error.WriteLine($"kexec: {problem}");
-        error.WriteLine("Try 'kexec --help'.");
+        _error.WriteLine($"kexec: {problem}");
+        _error.WriteLine("Try 'kexec --help'.");
         return BadUsage;
     }
 

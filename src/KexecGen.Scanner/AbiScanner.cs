@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using System.Security.Cryptography;
 using KexecGen.Config;
 
 namespace KexecGen.Scanner;
@@ -52,7 +51,7 @@ public static class AbiScanner
             Path.Combine(ScannedAbiFormat.Folder, abi.Name + ".yaml"),
             abi.Name, abi.Triple, KernelVersion(abi, probe.Values), probe.Compiler, probe.PointerSize,
             bindings.Headers, abi.Include,
-            probe.InputFiles.Distinct().Select(f => new InputFile(Relative(abi, f), Sha256(f))).OrderBy(i => i.Path, StringComparer.Ordinal).ToEquatableArray(),
+            probe.InputFiles.Distinct().Select(f => new InputFile(Relative(abi, f), InputFile.Sha256Of(f))).OrderBy(i => i.Path, StringComparer.Ordinal).ToEquatableArray(),
             syscalls.ToEquatableArray(),
             probe.Structs.OrderBy(s => s.Name, StringComparer.Ordinal).ToEquatableArray(),
             constants.OrderBy(c => c.Name, StringComparer.Ordinal).ToEquatableArray());
@@ -88,6 +87,4 @@ public static class AbiScanner
         }
         return file;
     }
-
-    private static string Sha256(string file) => Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(file)));
 }

@@ -28,7 +28,18 @@ public sealed record ScannedAbi(
     EquatableArray<ScannedConstant> Constants);
 
 /// <summary>A header file the scan read: its path below an include directory and its SHA-256.</summary>
-public sealed record InputFile(string Path, string Sha256);
+public sealed record InputFile(string Path, string Sha256)
+{
+    /// <summary>The SHA-256 of <paramref name="file"/> as the headers format records it: 64 lower-case hex digits.</summary>
+    public static string Sha256Of(string file)
+    {
+        using var sha = System.Security.Cryptography.SHA256.Create();
+        var hash = sha.ComputeHash(System.IO.File.ReadAllBytes(file));
+        var hex = new System.Text.StringBuilder(hash.Length * 2);
+        foreach (byte b in hash) hex.Append(b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture));
+        return hex.ToString();
+    }
+}
 
 /// <summary>A syscall's number from __NR_&lt;name&gt;, or null when the headers don't define it.</summary>
 public sealed record ScannedSyscall(string Name, long? Number, LocationInfo Location);

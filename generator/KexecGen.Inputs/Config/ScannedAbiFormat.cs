@@ -65,9 +65,6 @@ public static class ScannedAbiFormat
         return s.ToString();
     }
 
-    /// <summary>Reads a scanned headers file with <see cref="ScannedAbiReader"/>: refused, with its place, unless it is as <see cref="Write"/> writes it.</summary>
-    public static Parsed<ScannedAbi> Parse(string path, string text) => ScannedAbiReader.Read(path, text);
-
     private static string Num(long value) => value.ToString(CultureInfo.InvariantCulture);
 
     private static string Quote(string text) => "\"" + text.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Linq;
 
 namespace KexecGen.Config;
 
@@ -25,11 +26,9 @@ public static class ScannedAbiReader
         if (string.Equals(written, text, StringComparison.Ordinal)) return new Parsed<ScannedAbi>(read, EquatableArray<DiagnosticInfo>.Empty);
         int at = 0;
         while (at < written.Length && at < text.Length && written[at] == text[at]) at++;
-        int lineStart = text.LastIndexOf('\n', Math.Max(at - 1, 0)) + 1;
-        if (at == 0) lineStart = 0;
-        int line = 1;
-        for (int i = 0; i < lineStart; i++) if (text[i] == '\n') line++;
-        int end = written.IndexOf('\n', lineStart < written.Length ? lineStart : written.Length);
+        int lineStart = at == 0 ? 0 : text.LastIndexOf('\n', at - 1) + 1;
+        int line = 1 + text.Substring(0, lineStart).Count(c => c == '\n');
+        int end = written.IndexOf('\n', Math.Min(lineStart, written.Length));
         var expected = lineStart >= written.Length ? "the end of the file" : "'" + written.Substring(lineStart, (end < 0 ? written.Length : end) - lineStart) + "'";
         return Refused(path, line, at - lineStart + 1, expected);
     }
@@ -69,7 +68,7 @@ public static class ScannedAbiReader
         {
             lines.Next();
             int colon = line.IndexOf(": ", StringComparison.Ordinal);
-            if (colon < 0 || !IsName(line.Substring(2, colon - 2))) return lines.Fail(3, "name: number");
+            if (colon < 0 || !CSharpNames.IsIdentifier(line.Substring(2, colon - 2))) return lines.Fail(3, "name: number");
             var value = line.Substring(colon + 2);
             long? number = null;
             if (value != "null")
@@ -86,7 +85,7 @@ public static class ScannedAbiReader
         {
             var name = lines.Next()!.Substring("  - name: ".Length);
             int at = lines.LineNumber;
-            if (!IsName(name)) return lines.Fail(11, "a struct name");
+            if (!CSharpNames.IsIdentifier(name)) return lines.Fail(11, "a struct name");
             if (!Integer(lines.Value("    size: "), out long size) || size > int.MaxValue) return lines.Fail("size: a number");
             if (!Integer(lines.Value("    align: "), out long align) || align > int.MaxValue) return lines.Fail("align: a number");
             if (lines.Next() != "    fields:") return lines.Fail(1, "'    fields:'");
@@ -94,7 +93,7 @@ public static class ScannedAbiReader
             while (lines.Peek()?.StartsWith("      - { name: ", StringComparison.Ordinal) == true)
             {
                 var f = FlowMap(lines.Next()!, "      - ", "name", "type", "offset", "size");
-                if (f is null || !IsName(f[0]) || Quoted(f[1]) is not { } type
+                if (f is null || !CSharpNames.IsIdentifier(f[0]) || Quoted(f[1]) is not { } type
                     || !Integer(f[2], out long offset) || !Integer(f[3], out long fieldSize) || offset > int.MaxValue || fieldSize > int.MaxValue)
                 {
                     return lines.Fail(9, "{ name: …, type: \"…\", offset: …, size: … }");
@@ -109,7 +108,7 @@ public static class ScannedAbiReader
         while (lines.Peek()?.StartsWith("  - { name: ", StringComparison.Ordinal) == true)
         {
             var c = FlowMap(lines.Next()!, "  - ", "name", "value", "file");
-            if (c is null || !IsName(c[0]) || !Integer(c[1], out long value) || Quoted(c[2]) is not { } file) return lines.Fail(5, "{ name: …, value: …, file: \"…\" }");
+            if (c is null || !CSharpNames.IsIdentifier(c[0]) || !Integer(c[1], out long value) || Quoted(c[2]) is not { } file) return lines.Fail(5, "{ name: …, value: …, file: \"…\" }");
             constants.Add(new ScannedConstant(c[0], value, file, new LocationInfo(path, lines.LineNumber, 5)));
         }
         if (!lines.AtEnd)
@@ -168,8 +167,6 @@ public static class ScannedAbiReader
         }
         return list;
     }
-
-    private static bool IsName(string name) => CSharpNames.IsIdentifier(name);
 
     private static bool IsHex(string text)
     {

@@ -23,7 +23,7 @@ internal static class Repo
     public static ScannedAbi Scanned(string abi)
     {
         var path = Path.Combine(Root, "headers", abi + ".yaml");
-        return ScannedAbiFormat.Parse(path, File.ReadAllText(path)).Value ?? throw new InvalidOperationException($"{path} does not parse");
+        return ScannedAbiReader.Read(path, File.ReadAllText(path)).Value ?? throw new InvalidOperationException($"{path} does not parse");
     }
 
     /// <summary>A fresh copy of arches.yaml and headers/ in a temporary folder, for tests that break them.</summary>

@@ -26,7 +26,7 @@ public class ConfigurationTests
 
             """);
         ScannedStruct Layout(string abi) =>
-            ScannedAbiFormat.Parse("x", File.ReadAllText(Path.Combine(dir, "headers", abi + ".yaml"))).Value!.Structs.Single(s => s.Name == "epoll_event");
+            ScannedAbiReader.Read("x", File.ReadAllText(Path.Combine(dir, "headers", abi + ".yaml"))).Value!.Structs.Single(s => s.Name == "epoll_event");
         Assert.NotEqual(Layout("x86_64").Size, Layout("arm64").Size); // the scan sees the difference
 
         var (output, _, driver) = GeneratorHarness.Run(GeneratorHarness.InputsFrom(dir), GeneratorHarness.Compilation());

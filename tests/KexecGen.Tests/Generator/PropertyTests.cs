@@ -18,7 +18,7 @@ public class PropertyTests
 {
     private static readonly string ArchesText = Repo.ArchesText;
     private static readonly (string Path, string Text)[] HeaderFiles = Repo.HeaderPaths.Select(p => (p, File.ReadAllText(p))).ToArray();
-    private static readonly ScannedAbi[] Scanned = HeaderFiles.Select(h => ScannedAbiFormat.Parse(h.Path, h.Text).Value!).ToArray();
+    private static readonly ScannedAbi[] Scanned = HeaderFiles.Select(h => ScannedAbiReader.Read(h.Path, h.Text).Value!).ToArray();
 
     // 10^5 cases by default, in CI too; KEXECGEN_PROPERTY_ITERATIONS sets another count (fewer for a quick local run).
     private static readonly long Iterations =
@@ -126,7 +126,7 @@ public class PropertyTests
             var diagnostics = new List<DiagnosticInfo>(arches.Diagnostics);
             if (m.File >= 0)
             {
-                var parsed = ScannedAbiFormat.Parse(HeaderFiles[m.File].Path, m.Edit(HeaderFiles[m.File].Text));
+                var parsed = ScannedAbiReader.Read(HeaderFiles[m.File].Path, m.Edit(HeaderFiles[m.File].Text));
                 diagnostics.AddRange(parsed.Diagnostics);
                 scanned.RemoveAt(m.File);
                 if (parsed.Value is not null) scanned.Insert(m.File, parsed.Value);

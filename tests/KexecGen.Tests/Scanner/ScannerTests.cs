@@ -94,7 +94,7 @@ public class ScannerTests
         Assert.Empty(GeneratorHarness.KexecDiagnostics(driver).Where(d => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error));
         Assert.Empty(output.GetDiagnostics().Where(d => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error));
         Assert.NotNull(output.GetTypeByMetadataName("KexecGen.Interop.Syscalls")?.GetMembers("GetPid").SingleOrDefault());
-        ScannedAbi Read(string abi) => ScannedAbiFormat.Parse(Path.Combine(dir, "headers", abi + ".yaml"), File.ReadAllText(Path.Combine(dir, "headers", abi + ".yaml"))).Value!;
+        ScannedAbi Read(string abi) => ScannedAbiReader.Read(Path.Combine(dir, "headers", abi + ".yaml"), File.ReadAllText(Path.Combine(dir, "headers", abi + ".yaml"))).Value!;
         foreach (var abi in Repo.Arches.Abis.Select(a => a.Name).Append("arm64_be"))
         {
             Assert.Contains(Read(abi).Syscalls, c => c.Name == "getpid" && c.Number is not null); // every ABI numbers getpid
