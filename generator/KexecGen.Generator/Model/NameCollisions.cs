@@ -12,7 +12,7 @@ namespace KexecGen.Generator.Model;
 internal static class NameCollisions
 {
     // The types every generated set holds besides the configured ones (the templates' own).
-    private static readonly string[] FixedTypeNames = { "Syscalls", "SyscallNumbers", "AbiTable", "AbiInfo", "AbiSyscall", "AbiField", "AbiStructLayout" };
+    private static readonly string[] FixedTypeNames = { "Syscalls", "SyscallNumbers", "AbiTable", "AbiInfo", "AbiSyscall", "AbiField", "AbiStructLayout", "AbiConstant" };
 
     // Names that become C# in one scope must differ, and a member may not be named as its type (CS0542): else the
     // output would not compile, with nothing to say why.

@@ -66,6 +66,8 @@ public class MalformedInputTests
         yield return new("two syscalls, one method", "arches.yaml", t => t.Replace("method: Reboot\n", "method: KexecLoad\n", StringComparison.Ordinal), "KXG002", t => Repo.LineOf(t, "    - name: reboot"));
         yield return new("a struct named as a generated type", "arches.yaml", t => t.Replace("name: KexecSegment\n", "name: AbiTable\n", StringComparison.Ordinal)
             .Replace("\"KexecSegment*\"", "\"AbiTable*\"", StringComparison.Ordinal), "KXG002", t => Repo.LineOf(t, "    - c: kexec_segment"));
+        yield return new("a struct named as the ABI table's constant record", "arches.yaml", t => t.Replace("name: KexecSegment\n", "name: AbiConstant\n", StringComparison.Ordinal)
+            .Replace("\"KexecSegment*\"", "\"AbiConstant*\"", StringComparison.Ordinal), "KXG002", t => Repo.LineOf(t, "    - c: kexec_segment"));
         yield return new("an enum named as a class", "arches.yaml", t => t.Replace("name: RebootMagic\n", "name: Errno\n", StringComparison.Ordinal)
             .Replace("type: RebootMagic,", "type: Errno,", StringComparison.Ordinal), "KXG002", t => NthLineOf(t, "name: Errno", 2)); // the class, named after the enum
         yield return new("a field named as its struct", "arches.yaml", t => t.Replace("buf: { name: Buffer,", "buf: { name: KexecSegment,", StringComparison.Ordinal), "KXG002", t => Repo.LineOf(t, "    - c: kexec_segment")); // the struct
