@@ -29,7 +29,7 @@ public static class AbiScanner
     /// arches.yaml says so (libclang has no target for alpha, parisc or sh). Throws <see cref="ScanException"/> when the
     /// answer would be untrustworthy.
     /// </summary>
-    public static ScannedAbi Scan(AbiSpec abi, BindingsSpec bindings)
+    public static ScannedAbi Scan(AbiSpec abi, BindingsSpec bindings, KernelSpec kernel)
     {
         foreach (var dir in abi.Include.Where(d => !Directory.Exists(d)))
         {
@@ -44,8 +44,15 @@ public static class AbiScanner
         var constants = probe.Macros
             .Where(m => !m.Name.StartsWith("__NR_", StringComparison.Ordinal) && probe.Values.ContainsKey(m.Name))
             .Select(m => new ScannedConstant(m.Name, probe.Values[m.Name], m.File, LocationInfo.FileStart(m.File)));
-        var syscalls = bindings.Syscalls
-            .Select(s => new ScannedSyscall(s.Name, probe.Values.TryGetValue("__NR_" + s.Name, out long n) ? n : null, LocationInfo.FileStart("")));
+        var syscalls = CalledNames(bindings)
+            .Select(name => new ScannedSyscall(name, probe.Values.TryGetValue("__NR_" + name, out long n) ? n : null, LocationInfo.FileStart("")));
+        if (!Directory.Exists(kernel.SourceFolder))
+        {
+            throw new ScanException($"ABI '{abi.Name}': the kernel's prototype files are not in {kernel.SourceFolder} (make them: dotnet run --project src/KexecGen.Scanner -- requirements | .ci/install-uapi-headers)");
+        }
+        var includes = Includes(bindings);
+        var (prototypes, byteOrder) = PrototypeScanner.Scan(abi, kernel.SourceFolder, CalledNames(bindings), includes,
+            abi.Gcc is { Scans: true } g ? p => GccProbe.Answer(abi, g, p) : p => ClangProbe.Answer(abi, p));
 
         return new ScannedAbi(
             Path.Combine(ScannedAbiFormat.Folder, abi.Name + ".yaml"),
@@ -54,12 +61,18 @@ public static class AbiScanner
             probe.InputFiles.Distinct().Select(f => new InputFile(Relative(abi, f), InputFile.Sha256Of(f))).OrderBy(i => i.Path, StringComparer.Ordinal).ToEquatableArray(),
             syscalls.ToEquatableArray(),
             probe.Structs.OrderBy(s => s.Name, StringComparer.Ordinal).ToEquatableArray(),
-            constants.OrderBy(c => c.Name, StringComparer.Ordinal).ToEquatableArray());
+            constants.OrderBy(c => c.Name, StringComparer.Ordinal).ToEquatableArray(),
+            byteOrder,
+            prototypes.OrderBy(p => p.Name, StringComparer.Ordinal).ToEquatableArray());
     }
+
+    /// <summary>Every kernel name a stub may call: each bound syscall and its variants.</summary>
+    internal static IEnumerable<string> CalledNames(BindingsSpec bindings) =>
+        bindings.Syscalls.SelectMany(s => new[] { s.Name }.Concat(s.Variants)).Distinct();
 
     /// <summary>Whether a macro is one the bindings need: a selected constant, or the __NR_ number of a bound syscall.</summary>
     internal static bool Wanted(BindingsSpec bindings, string name, string relativeFile) =>
-        (name.StartsWith("__NR_", StringComparison.Ordinal) && bindings.Syscalls.Any(s => "__NR_" + s.Name == name))
+        (name.StartsWith("__NR_", StringComparison.Ordinal) && CalledNames(bindings).Any(s => "__NR_" + s == name))
         || bindings.Constants.Any(rule => rule.Matches(name, relativeFile));
 
     /// <summary>The source that includes the bound headers.</summary>

@@ -35,6 +35,9 @@ internal static class ClangProbe
 
     private const string PointerSize = "$pointer_size";
 
+    /// <summary>The answers to <paramref name="probe"/>, parsed for the ABI's triple.</summary>
+    public static Dictionary<string, long> Answer(AbiSpec abi, ValueProbe probe) => probe.Answer(abi.Name, source => Evaluate(abi, source));
+
     // Object-like macros the bindings select, and the __NR_ numbers of the bound syscalls.
     private static void CollectMacro(CXCursor cursor, AbiSpec abi, BindingsSpec bindings, List<(string, string)> macros)
     {

@@ -56,6 +56,20 @@ internal static partial class GccProbe
         }
     }
 
+    /// <summary>The answers to <paramref name="probe"/>, from an object file the ABI's gcc compiles.</summary>
+    public static Dictionary<string, long> Answer(AbiSpec abi, GccSpec gcc, ValueProbe probe)
+    {
+        var work = Directory.CreateTempSubdirectory("kexecgen-gcc-");
+        try
+        {
+            return probe.Answer(abi.Name, source => Compile(gcc, abi, work.FullName, source));
+        }
+        finally
+        {
+            work.Delete(recursive: true);
+        }
+    }
+
     // The object-like macros the bindings select, with their defining header (from the linemarkers), the headers
     // read, and the preprocessed C text without directives.
     private static (List<(string, string)> Macros, List<string> Inputs, string Text) ReadPreprocessed(AbiSpec abi, BindingsSpec bindings, string output)

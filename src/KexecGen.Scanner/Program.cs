@@ -14,7 +14,8 @@ public static class Program
         usage: kexecgen-scan scan  [--root DIR] [--abi NAME]...   re-scan the kernel headers into DIR/headers/
                kexecgen-scan check [--root DIR] [--abi NAME]...   re-scan and fail on any drift or wrong number
                kexecgen-scan requirements [--root DIR]             what the scan needs installed: "apt PACKAGE" and
-                                                                   "uapi ARCH INSTALL_HDR_PATH SOURCE-PACKAGE" lines (.ci/run reads them)
+                                                                   "uapi ARCH INSTALL_HDR_PATH SOURCE-PACKAGE" and
+                                                                   "source prototypes DIR SOURCE-PACKAGE" lines (.ci/run reads them)
         DIR defaults to the nearest folder above the current one that holds arches.yaml.
         """;
 
@@ -72,6 +73,7 @@ public static class Program
         {
             Console.WriteLine($"uapi {arch} {Path.GetDirectoryName(arches.Kernel.IncludeOf(arch))} {arches.Kernel.Package}");
         }
+        Console.WriteLine($"source prototypes {arches.Kernel.SourceFolder} {arches.Kernel.Package}");
         return 0;
     }
 
@@ -111,7 +113,7 @@ public static class HeaderScan
         foreach (var abi in arches.Abis.Where(a => only.Count == 0 || only.Contains(a.Name)))
         {
             var watch = Stopwatch.StartNew();
-            var scanned = AbiScanner.Scan(abi, arches.Bindings);
+            var scanned = AbiScanner.Scan(abi, arches.Bindings, arches.Kernel);
             var text = ScannedAbiFormat.Write(scanned);
             var file = Path.Combine(folder, abi.Name + ".yaml");
             diagnostics.AddRange(ArchesCheck.Compare(arches, abi, scanned with { Path = file }));

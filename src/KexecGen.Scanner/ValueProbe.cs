@@ -43,7 +43,7 @@ internal sealed class ValueProbe
             var (errorLines, firstError, answers) = compile(source.ToString());
             if (answers is null)
             {
-                var bad = errorLines.Select(l => l - firstLine - 1).Where(i => i >= 0 && i < remaining.Count).Distinct().ToList();
+                var bad = errorLines.Select(l => l - firstLine).Where(i => i >= 0 && i < remaining.Count).Distinct().ToList();
                 if (bad.Count == 0 || attempt > 4) throw new ScanException($"ABI '{abi}': the value probe does not compile: {firstError}");
                 foreach (var i in bad.OrderByDescending(i => i)) remaining.RemoveAt(i);
                 continue;

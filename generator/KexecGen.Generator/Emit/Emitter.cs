@@ -117,9 +117,20 @@ public static class EmitFunctions
         return s.Append('"').ToString();
     }
 
-    /// <summary>An argument widened to a full register, as the variadic libc <c>syscall()</c> needs (enums through their integer type).</summary>
-    public static string Widen(ArgModel arg) =>
-        arg.Underlying is not null ? $"(nint)({arg.Underlying}){arg.Name}"
-        : arg.Type == "nint" ? arg.Name
-        : $"(nint){arg.Name}";
+    /// <summary>
+    /// One register for the variadic libc <c>syscall()</c>: an argument widened to a full register (enums through their
+    /// integer type), one 32-bit half of a 64-bit argument, or a padding 0.
+    /// </summary>
+    public static string Register(RegisterModel register)
+    {
+        if (register.Kind == RegisterModel.Pad) return "0";
+        var name = register.Arg!;
+        var value = register.Underlying is not null ? $"({register.Underlying}){name}" : name;
+        return register.Kind switch
+        {
+            RegisterModel.Low => $"unchecked((nint)(int)(long){value})",
+            RegisterModel.High => $"unchecked((nint)(int)((long){value} >> 32))",
+            _ => register.Underlying is not null ? $"(nint){value}" : register.Type == "nint" ? name : $"(nint){name}",
+        };
+    }
 }

@@ -12,7 +12,7 @@ namespace KexecGen.Generator.Model;
 /// <param name="Classes">The constant classes.</param>
 /// <param name="Structs">The structs.</param>
 /// <param name="Syscalls">The syscall stubs.</param>
-/// <param name="Imports">The raw <c>syscall()</c> imports the syscalls call: one per argument count, and per GC-transition choice.</param>
+/// <param name="Imports">The raw <c>syscall()</c> imports the syscalls call: one per register count, and per GC-transition choice.</param>
 /// <param name="ErrnoClass">The class holding ENOSYS, which stubs answer where an ABI lacks a syscall.</param>
 /// <param name="ConstantTables">The distinct per-ABI tables of class constants (full ABI table only), shared by ABIs that number alike.</param>
 public sealed record BindingModel(
@@ -105,15 +105,60 @@ public sealed record StructModel(string Name, string CName, string Doc, Equatabl
 /// <summary>A struct field with its C# type.</summary>
 public sealed record FieldModel(string Name, string CName, string? Type, string Doc);
 
-/// <summary>A syscall: typed wrapper, its number per .NET architecture, and whether it may skip the GC transition.</summary>
-public sealed record SyscallModel(string Name, string Method, string Doc, EquatableArray<ArgModel> Args, EquatableArray<ArchValueModel> Numbers, bool NonBlocking)
-{
-    /// <summary>How many arguments the kernel takes.</summary>
-    public int Arity => Args.Count;
+/// <summary>A syscall: typed wrapper, its number per .NET architecture, what each ABI passes, and whether it may skip the GC transition.</summary>
+/// <param name="Name">The kernel's name.</param>
+/// <param name="Method">The C# method.</param>
+/// <param name="Doc">What it does.</param>
+/// <param name="Args">The C# parameters.</param>
+/// <param name="Numbers">The number each .NET architecture calls (a variant's where the ABI has only that), -1 where none.</param>
+/// <param name="NonBlocking">Whether the stub skips the GC transition.</param>
+/// <param name="Lowerings">The registers the stub passes, one entry per group of .NET architectures that pass the same.</param>
+/// <param name="Calls">What every ABI of arches.yaml calls and passes: the table the tests render as C and check against the kernel.</param>
+public sealed record SyscallModel(
+    string Name,
+    string Method,
+    string Doc,
+    EquatableArray<ArgModel> Args,
+    EquatableArray<ArchValueModel> Numbers,
+    bool NonBlocking,
+    EquatableArray<LoweringModel> Lowerings,
+    EquatableArray<AbiCallModel> Calls);
 
+/// <summary>The registers that the .NET architectures <paramref name="DotNets"/> hand libc's <c>syscall()</c> after the number.</summary>
+public sealed record LoweringModel(EquatableArray<string> DotNets, EquatableArray<RegisterModel> Registers, bool NonBlocking)
+{
     /// <summary>The raw import it calls.</summary>
-    public RawImportModel RawImport => new(Arity, NonBlocking);
+    public RawImportModel RawImport => new(Registers.Count, NonBlocking);
 }
+
+/// <summary>
+/// One register of a syscall: an argument <see cref="Whole"/>, the <see cref="Low"/> or <see cref="High"/> 32 bits of a
+/// 64-bit argument, or <see cref="Pad"/> (0, where a pair must start on an even register).
+/// </summary>
+/// <param name="Kind">Whole, low, high or pad.</param>
+/// <param name="Arg">The C# parameter (escaped name); null for padding.</param>
+/// <param name="Underlying">The integer type of an enum argument.</param>
+/// <param name="Type">The parameter's C# type.</param>
+public sealed record RegisterModel(string Kind, string? Arg, string? Underlying, string? Type)
+{
+    /// <summary>The argument in one register.</summary>
+    public const string Whole = "whole";
+
+    /// <summary>Bits 0..31 of a 64-bit argument.</summary>
+    public const string Low = "low";
+
+    /// <summary>Bits 32..63 of a 64-bit argument.</summary>
+    public const string High = "high";
+
+    /// <summary>A padding register, 0.</summary>
+    public const string Pad = "pad";
+
+    /// <summary>A padding register.</summary>
+    public static readonly RegisterModel Padding = new(Pad, null, null, null);
+}
+
+/// <summary>What one ABI calls for a bound syscall: the kernel name (itself or a variant), its number and registers; no name where the ABI lacks it.</summary>
+public sealed record AbiCallModel(string Abi, string? Called, long? Number, EquatableArray<RegisterModel> Registers);
 
 /// <summary>An argument; <paramref name="Underlying"/> is the integer type of an enum argument, widened through it.</summary>
 public sealed record ArgModel(string Name, string CName, string Type, string? Underlying, string Doc);

@@ -28,7 +28,7 @@ public static class ModelBuilder
         var classes = bindings.Classes.Select(c => BuildClass(c, bindings, abis, dotnetAbis, diagnostics)).ToList();
         var structs = bindings.Structs.Select(s => BuildStruct(s, bindings, abis, dotnetAbis, diagnostics)).ToList();
         var known = new HashSet<string>(enums.Select(e => e.Name).Concat(structs.Select(s => s.Name)), StringComparer.Ordinal);
-        var syscalls = bindings.Syscalls.Select(s => BuildSyscall(s, enums, known, dotnetAbis, diagnostics)).ToList();
+        var syscalls = bindings.Syscalls.Select(s => BuildSyscall(s, enums, structs, known, abis, dotnetAbis, diagnostics)).ToList();
         var tabled = scope == AbiTableScope.Full ? abis : abis.Where(a => a.Spec.DotNet.Count > 0).ToList();
         var constantTables = new List<ConstantTableModel>();
         var abiModels = tabled.Select(a => BuildAbi(a, bindings, structs, scope == AbiTableScope.Full ? ConstantTable(a, classes, constantTables) : -1)).ToList();
@@ -51,7 +51,7 @@ public static class ModelBuilder
             classes.ToEquatableArray(),
             structs.ToEquatableArray(),
             syscalls.ToEquatableArray(),
-            syscalls.Select(s => s.RawImport).Distinct().OrderBy(i => i.Arity).ThenBy(i => i.NonBlocking).ToEquatableArray(),
+            syscalls.SelectMany(s => s.Lowerings.Select(l => l.RawImport)).Distinct().OrderBy(i => i.Arity).ThenBy(i => i.NonBlocking).ToEquatableArray(),
             errnoClass,
             constantTables.ToEquatableArray());
         return new ModelResult(Diagnose.HasErrors(diagnostics) ? null : model, diagnostics.ToEquatableArray());
@@ -163,21 +163,17 @@ public static class ModelBuilder
         return new StructModel(spec.Name, spec.CName, spec.Doc, fields.ToEquatableArray());
     }
 
-    private static SyscallModel BuildSyscall(SyscallSpec spec, List<EnumModel> enums, HashSet<string> known, List<DotNetAbi> dotnetAbis, List<DiagnosticInfo> diagnostics)
+    private static SyscallModel BuildSyscall(SyscallSpec spec, List<EnumModel> enums, List<StructModel> structs, HashSet<string> known, List<Abi> abis, List<DotNetAbi> dotnetAbis, List<DiagnosticInfo> diagnostics)
     {
-        var args = new List<ArgModel>();
-        foreach (var arg in spec.Args)
-        {
-            var underlying = enums.FirstOrDefault(e => e.Name == arg.Type)?.Type;
-            var element = arg.Type.TrimEnd('*');
-            if (underlying is null && LayoutProof.ManagedSize(element, 8) == 0 && !known.Contains(element))
-            {
-                diagnostics.Add(Diagnose.Schema(spec.Location, $"syscall {spec.Name}: argument {arg.Name} has type '{arg.Type}', which is neither a primitive nor a generated enum or struct"));
-            }
-            args.Add(new ArgModel(CSharpNames.Escaped(CSharpNames.CamelCase(arg.Name)), arg.Name, arg.Type, underlying, arg.Doc));
-        }
-        var numbers = dotnetAbis.Select(a => new ArchValueModel(a.Architecture, a.Scanned.Syscalls.FirstOrDefault(s => s.Name == spec.Name)?.Number)).ToEquatableArray();
-        return new SyscallModel(spec.Name, spec.Method, spec.Doc, args.ToEquatableArray(), numbers, spec.NonBlocking);
+        var (args, calls) = SyscallArguments.Resolve(spec, abis, enums, structs, known, diagnostics);
+        var byAbi = calls.ToDictionary(c => c.Abi, StringComparer.Ordinal);
+        var numbers = dotnetAbis.Select(a => new ArchValueModel(a.Architecture, byAbi[a.Spec.Name].Number)).ToEquatableArray();
+        // The .NET architectures that pass the same registers share one call; an ABI without the syscall passes none.
+        var lowerings = dotnetAbis.Where(a => byAbi[a.Spec.Name].Number is not null)
+            .GroupBy(a => byAbi[a.Spec.Name].Registers)
+            .Select(g => new LoweringModel(g.Select(a => a.Architecture).ToEquatableArray(), g.Key, spec.NonBlocking))
+            .ToEquatableArray();
+        return new SyscallModel(spec.Name, spec.Method, spec.Doc, args.ToEquatableArray(), numbers, spec.NonBlocking, lowerings, calls.ToEquatableArray());
     }
 
     // The index of the ABI's class constants among the tables so far, adding a table when no ABI before numbered alike.
@@ -195,7 +191,9 @@ public static class ModelBuilder
 
     private static AbiModel BuildAbi(Abi abi, BindingsSpec bindings, List<StructModel> structs, int constantTable)
     {
-        var syscalls = bindings.Syscalls.Select(s => new AbiSyscallModel(s.Name, abi.Scanned.Syscalls.FirstOrDefault(x => x.Name == s.Name)?.Number));
+        // The number the stub calls: the syscall's own, or its variant's where the ABI has only that.
+        var syscalls = bindings.Syscalls.Select(s => new AbiSyscallModel(s.Name,
+            new[] { s.Name }.Concat(s.Variants).Select(n => abi.Scanned.Syscalls.FirstOrDefault(x => x.Name == n)?.Number).FirstOrDefault(n => n is not null)));
         var layouts = new List<AbiStructModel>();
         foreach (var model in structs)
         {

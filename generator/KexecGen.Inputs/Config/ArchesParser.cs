@@ -56,7 +56,7 @@ public static class ArchesParser
     {
         var map = reader.AsMap(node, "an ABI entry");
         if (map is null) return null;
-        reader.OnlyKeys(map, "an ABI entry", "name", "triple", "flags", "dotnet", "kexec_arch", "kernel_arch", "gcc", "syscalls");
+        reader.OnlyKeys(map, "an ABI entry", "name", "triple", "flags", "dotnet", "kexec_arch", "kernel_arch", "gcc", "syscalls", "args64");
         var name = reader.String(map, "name", "an ABI entry");
         var what = $"ABI '{name}'";
         var triple = reader.String(map, "triple", what);
@@ -91,12 +91,43 @@ public static class ArchesParser
             var number = reader.Integer(value, $"syscall number of '{key.Value}' for {what}", out bool ok);
             if (ok) syscalls.Add(new SyscallNumberSpec(key.Value!, number, reader.At(value)));
         }
+        var args64 = ParseArgs64(reader, map, what);
         if (name is null || triple is null || kernelArch is null) return null;
         // Without a kernel the file has an error already: the ABI is still counted and checked.
         var include = kernel is null ? EquatableArray<string>.Empty : new[] { kernel.IncludeOf(kernelArch) }.ToEquatableArray();
         return new AbiSpec(name, triple, dotnet.ToEquatableArray(), kexecArch, kernel?.Package ?? "", kernelArch, include,
             reader.Strings(map, "flags", what).ToEquatableArray(), gcc,
-            syscalls.OrderBy(s => s.Name, System.StringComparer.Ordinal).ToEquatableArray(), reader.At(map));
+            syscalls.OrderBy(s => s.Name, System.StringComparer.Ordinal).ToEquatableArray(), reader.At(map), args64);
+    }
+
+    // args64: a word (pair), or { pass: aligned-pair, padded: [...], glibc: arm }.
+    private static Args64Spec? ParseArgs64(YamlReader reader, YamlMappingNode abi, string what)
+    {
+        var node = reader.Get(abi, "args64");
+        if (node is null) return null;
+        string? pass;
+        var padded = new List<string>();
+        string? glibc = null;
+        if (node is YamlScalarNode scalar)
+        {
+            pass = scalar.Value;
+        }
+        else
+        {
+            var map = reader.AsMap(node, $"'args64' of {what}");
+            if (map is null) return null;
+            reader.OnlyKeys(map, $"'args64' of {what}", "pass", "padded", "glibc");
+            pass = reader.String(map, "pass", $"'args64' of {what}");
+            padded = reader.Strings(map, "padded", $"'args64' of {what}");
+            glibc = reader.String(map, "glibc", $"'args64' of {what}", required: false);
+        }
+        if (pass is null) return null;
+        if (System.Array.IndexOf(Args64Spec.Passes, pass) < 0)
+        {
+            reader.Error(node, $"args64 '{pass}' of {what} is not one of: {string.Join(", ", Args64Spec.Passes)} (how a 64-bit syscall argument is passed: docs/arches.md)");
+            return null;
+        }
+        return new Args64Spec(pass, padded.ToEquatableArray(), glibc, reader.At(node));
     }
 
     // The kernel's ARCH names are lower-case directory names; anything else would make a path of its own.
@@ -223,22 +254,26 @@ public static class ArchesParser
     {
         var map = reader.AsMap(node, "a syscall");
         if (map is null) return null;
-        reader.OnlyKeys(map, "a syscall", "name", "method", "doc", "nonblocking", "args");
+        reader.OnlyKeys(map, "a syscall", "name", "method", "doc", "nonblocking", "args", "variants");
         var name = reader.Identifier(map, reader.String(map, "name", "a syscall"), "syscall name");
         var what = $"syscall '{name}'";
         var method = reader.Identifier(map, reader.String(map, "method", what), "method name");
         var args = new List<ArgSpec>();
-        foreach (var argNode in reader.Sequence(map, "args", what))
+        // Without 'args' the arguments are the kernel's prototype's; with it, each is checked against that prototype.
+        bool argsGiven = reader.Get(map, "args") is not null;
+        foreach (var argNode in reader.Sequence(map, "args", what, required: false))
         {
             var arg = reader.AsMap(argNode, $"an argument of {what}");
             if (arg is null) continue;
             reader.OnlyKeys(arg, $"an argument of {what}", "name", "type", "doc");
             var argName = reader.Identifier(arg, reader.String(arg, "name", $"an argument of {what}"), "argument name");
-            var argType = reader.String(arg, "type", $"argument '{argName}' of {what}");
-            if (argName is not null && argType is not null) args.Add(new ArgSpec(argName, argType, reader.String(arg, "doc", "an argument", required: false) ?? ""));
+            var argType = reader.String(arg, "type", $"argument '{argName}' of {what}", required: false);
+            if (argName is not null) args.Add(new ArgSpec(argName, argType, reader.String(arg, "doc", "an argument", required: false) ?? "", reader.At(arg)));
         }
         if (args.Count > 6) reader.Error(map, $"{what} has {args.Count} arguments; Linux syscalls take at most 6");
+        var variants = reader.Strings(map, "variants", what);
+        foreach (var variant in variants.Where(v => !CSharpNames.IsIdentifier(v))) reader.Error(reader.Get(map, "variants")!, $"variant '{variant}' of {what} is not a syscall name");
         return name is null || method is null ? null : new SyscallSpec(name, method, reader.String(map, "doc", what, required: false) ?? "", args.ToEquatableArray(),
-            reader.Bool(map, "nonblocking", what), reader.At(map));
+            reader.Bool(map, "nonblocking", what), reader.At(map), argsGiven, variants.ToEquatableArray());
     }
 }

@@ -16,6 +16,9 @@ public sealed record KernelSpec(string Package, string Version, string Uapi, Loc
     /// <summary>The include directory of the headers made for the kernel's <paramref name="kernelArch"/>.</summary>
     public string IncludeOf(string kernelArch) => $"{Uapi}/{Version}/{kernelArch}/include";
 
+    /// <summary>The kernel source files the prototypes of syscalls are read from (include/linux/syscalls.h, arch/*/include/asm/syscalls.h).</summary>
+    public string SourceFolder => $"{Uapi}/{Version}/source";
+
     /// <summary>Whether headers whose linux/version.h says <paramref name="kernel"/> (6.12.117) are this package's: its upstream version.</summary>
     public bool Describes(string kernel) =>
         Version == kernel || (Version.StartsWith(kernel, System.StringComparison.Ordinal) && Version[kernel.Length] is '-' or '+' or '~');
@@ -32,6 +35,7 @@ public sealed record KernelSpec(string Package, string Version, string Uapi, Loc
 /// <param name="Syscalls">The hand-kept syscall numbers, checked against the headers.</param>
 /// <param name="Flags">Extra compiler flags that select the ABI within its triple (arm's OABI: -mabi=apcs-gnu).</param>
 /// <param name="Gcc">A cross gcc for the triple, when there is one: it cross-checks the scan, or does it where libclang has no backend.</param>
+/// <param name="Args64">How the ABI passes a 64-bit syscall argument; null where arches.yaml does not say (such an argument is then refused).</param>
 /// <param name="Location">Where the entry starts in arches.yaml.</param>
 public sealed record AbiSpec(
     string Name,
@@ -44,7 +48,8 @@ public sealed record AbiSpec(
     EquatableArray<string> Flags,
     GccSpec? Gcc,
     EquatableArray<SyscallNumberSpec> Syscalls,
-    LocationInfo Location)
+    LocationInfo Location,
+    Args64Spec? Args64 = null)
 {
     /// <summary>Whether .NET runs as <paramref name="architecture"/> on this ABI.</summary>
     public bool RunsAs(string architecture) => System.Linq.Enumerable.Contains(DotNet, architecture);
@@ -52,6 +57,30 @@ public sealed record AbiSpec(
 
 /// <summary>A cross C compiler: its command, its Debian package, flags selecting the ABI (-mabi=n32), and whether it, not libclang, scans the ABI.</summary>
 public sealed record GccSpec(string Command, string Package, EquatableArray<string> Flags, bool Scans);
+
+/// <summary>How a 64-bit syscall argument reaches the kernel on an ABI: arches.yaml's <c>args64</c>, checked against glibc's statement of it.</summary>
+/// <param name="Pass">
+/// <see cref="Register"/>: whole, in one register (64-bit registers: every 64-bit ABI, x32, MIPS n32);
+/// <see cref="Pair"/>: in two consecutive registers; <see cref="AlignedPair"/>: in two registers starting on an even one,
+/// a padding register before it where needed. A pair's halves come in the ABI's byte order (low first on little-endian).
+/// </param>
+/// <param name="Padded">Syscalls whose 64-bit argument follows a padding register even where the pairs are not aligned (SuperH's pread64 and pwrite64; glibc's __ASSUME_PRW_DUMMY_ARG).</param>
+/// <param name="Glibc">The folder under glibc's sysdeps/unix/sysv/linux whose kernel-features.h states the ABI's rule, for the check; null where glibc has none.</param>
+/// <param name="Location">Where the entry is in arches.yaml.</param>
+public sealed record Args64Spec(string Pass, EquatableArray<string> Padded, string? Glibc, LocationInfo Location)
+{
+    /// <summary>One 64-bit register.</summary>
+    public const string Register = "register";
+
+    /// <summary>Two consecutive registers.</summary>
+    public const string Pair = "pair";
+
+    /// <summary>Two registers, the first even-numbered.</summary>
+    public const string AlignedPair = "aligned-pair";
+
+    /// <summary>The values <see cref="Pass"/> may take.</summary>
+    public static readonly string[] Passes = { Register, Pair, AlignedPair };
+}
 
 /// <summary>A syscall number as arches.yaml states it; null when the ABI lacks the syscall.</summary>
 public sealed record SyscallNumberSpec(string Name, long? Number, LocationInfo Location);
@@ -106,20 +135,26 @@ public sealed record Rename(string CName, string Name);
 /// <summary>A static class of constants, chosen like an enum's members; a value that differs per ABI becomes a run-time property.</summary>
 public sealed record ClassSpec(string Name, string? Prefix, string? DefinedIn, EquatableArray<string> Members, string Doc, LocationInfo Location);
 
-/// <summary>A syscall to bind: its kernel name, the C# method name and typed arguments.</summary>
+/// <summary>A syscall to bind: its kernel name, the C# method name and its arguments, typed by hand or taken from the kernel's prototype.</summary>
 /// <param name="Name">The kernel's name (its __NR_ macro without the prefix).</param>
 /// <param name="Method">The C# method's name.</param>
 /// <param name="Doc">What it does.</param>
-/// <param name="Args">Its arguments, in order.</param>
+/// <param name="Args">Its arguments as arches.yaml gives them, in order; empty with <paramref name="ArgsGiven"/> false: all from the kernel's prototype.</param>
 /// <param name="NonBlocking">
 /// The syscall never blocks and returns at once (getppid, gettid), so its stub may skip the GC transition
 /// (<c>[SuppressGCTransition]</c>). Wrong for any call that can sleep, wait or take long: the GC would be held off.
 /// </param>
 /// <param name="Location">Where the entry is in arches.yaml.</param>
-public sealed record SyscallSpec(string Name, string Method, string Doc, EquatableArray<ArgSpec> Args, bool NonBlocking, LocationInfo Location);
+/// <param name="ArgsGiven">Whether arches.yaml lists the arguments (each checked against the kernel's prototype) or leaves them to the prototype.</param>
+/// <param name="Variants">
+/// Other kernel names of the same call, tried in order on an ABI that lacks <paramref name="Name"/> (arm and powerpc
+/// have sync_file_range2 for sync_file_range); the variant's arguments are matched to these by name.
+/// </param>
+public sealed record SyscallSpec(string Name, string Method, string Doc, EquatableArray<ArgSpec> Args, bool NonBlocking, LocationInfo Location,
+    bool ArgsGiven = true, EquatableArray<string> Variants = default);
 
-/// <summary>One syscall argument, passed to the kernel widened to a full register.</summary>
-public sealed record ArgSpec(string Name, string Type, string Doc);
+/// <summary>One syscall argument: its kernel name, its C# type (null: from the kernel's prototype) and what it means.</summary>
+public sealed record ArgSpec(string Name, string? Type, string Doc, LocationInfo? Location = null);
 
 /// <summary>What a constant means, for its XML doc comment.</summary>
 public sealed record DocEntry(string Name, string Text);

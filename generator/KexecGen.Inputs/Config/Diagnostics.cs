@@ -76,6 +76,15 @@ public static class DiagnosticTable
     /// <summary>KXG011.</summary>
     public static readonly DiagnosticKind UnknownAbi = new("KXG011", "Headers file for an unknown ABI", Severity.Warning);
 
+    /// <summary>KXG013.</summary>
+    public static readonly DiagnosticKind PrototypeMismatch = new("KXG013", "Syscall arguments disagree with the kernel's prototype", Severity.Error);
+
+    /// <summary>KXG014.</summary>
+    public static readonly DiagnosticKind NoArgs64Rule = new("KXG014", "No rule for a 64-bit argument on an ABI", Severity.Error);
+
+    /// <summary>KXG015.</summary>
+    public static readonly DiagnosticKind ArgumentUnchecked = new("KXG015", "Syscall argument wider than the kernel's, or not checked", Severity.Warning);
+
     /// <summary>KXG999: a bug of the generator itself, reported instead of thrown.</summary>
     public static readonly DiagnosticKind Internal = new("KXG999", "Internal error", Severity.Error);
 
@@ -83,7 +92,7 @@ public static class DiagnosticTable
     public static readonly System.Collections.Generic.IReadOnlyList<DiagnosticKind> All = new[]
     {
         YamlSyntax, Schema, MissingHeaders, NumberMismatch, NotScanned, DiffersPerAbi, LayoutMismatch, DoesNotFit,
-        AmbiguousArchitecture, StaleHeaders, UnknownAbi, Internal,
+        AmbiguousArchitecture, StaleHeaders, UnknownAbi, PrototypeMismatch, NoArgs64Rule, ArgumentUnchecked, Internal,
     };
 
     /// <summary>The kind of <paramref name="id"/>, or null.</summary>
@@ -143,6 +152,18 @@ public static class Diagnose
     /// <summary>KXG011: a scanned headers file names an ABI that arches.yaml does not have.</summary>
     public static DiagnosticInfo UnknownAbi(LocationInfo at, string abi) =>
         DiagnosticTable.UnknownAbi.At(at, $"headers file for ABI '{abi}', which arches.yaml does not list; it is ignored");
+
+    /// <summary>KXG013: a syscall's arguments, as arches.yaml types them or as the stub would pass them, disagree with the kernel's prototype on an ABI.</summary>
+    public static DiagnosticInfo PrototypeMismatch(LocationInfo at, string syscall, string abi, string detail) =>
+        DiagnosticTable.PrototypeMismatch.At(at, $"syscall {syscall} on ABI '{abi}': {detail}");
+
+    /// <summary>KXG014: a 64-bit argument would be passed on a 32-bit ABI whose arches.yaml entry has no args64 rule.</summary>
+    public static DiagnosticInfo NoArgs64Rule(LocationInfo at, string syscall, string abi, string argument) =>
+        DiagnosticTable.NoArgs64Rule.At(at, $"syscall {syscall}: argument {argument} is 64 bits wide, and ABI '{abi}' has 32-bit pointers but no args64 rule saying how it passes one (one register, a pair, an aligned pair: docs/arches.md); it is refused rather than guessed");
+
+    /// <summary>KXG015: an argument is typed wider than the kernel's (truncated to the kernel's width), or cannot be checked.</summary>
+    public static DiagnosticInfo ArgumentUnchecked(LocationInfo at, string syscall, string abi, string detail) =>
+        DiagnosticTable.ArgumentUnchecked.At(at, $"syscall {syscall} on ABI '{abi}': {detail}");
 
     /// <summary>Whether any of <paramref name="diagnostics"/> is an error.</summary>
     public static bool HasErrors(System.Collections.Generic.IEnumerable<DiagnosticInfo> diagnostics)

@@ -13,6 +13,8 @@ namespace KexecGen.Config;
 /// <param name="Syscalls">Each bound syscall's number; null when the ABI lacks it.</param>
 /// <param name="Structs">Layouts of the bound structs.</param>
 /// <param name="Constants">Every macro the constants rules selected, evaluated.</param>
+/// <param name="ByteOrder">"little" or "big": the order of a 64-bit argument's halves where it takes two registers.</param>
+/// <param name="Prototypes">The kernel's prototype of each bound syscall and variant, its argument widths as the ABI's compiler lays them out; absent where the kernel declares none, or more than one.</param>
 public sealed record ScannedAbi(
     string Path,
     string Abi,
@@ -25,7 +27,9 @@ public sealed record ScannedAbi(
     EquatableArray<InputFile> Inputs,
     EquatableArray<ScannedSyscall> Syscalls,
     EquatableArray<ScannedStruct> Structs,
-    EquatableArray<ScannedConstant> Constants);
+    EquatableArray<ScannedConstant> Constants,
+    string ByteOrder = "little",
+    EquatableArray<ScannedPrototype> Prototypes = default);
 
 /// <summary>A header file the scan read: its path below an include directory and its SHA-256.</summary>
 public sealed record InputFile(string Path, string Sha256)
@@ -52,3 +56,27 @@ public sealed record ScannedField(string Name, string Type, int Offset, int Size
 
 /// <summary>An evaluated macro and the header that defines it.</summary>
 public sealed record ScannedConstant(string Name, long Value, string File, LocationInfo Location);
+
+/// <summary>A syscall's prototype as the kernel declares it (<c>asmlinkage long sys_NAME(…)</c>), its argument widths on one ABI.</summary>
+/// <param name="Name">The syscall's name.</param>
+/// <param name="Source">Where the declaration is in the kernel source: "include/linux/syscalls.h:475".</param>
+/// <param name="Args">Its arguments in order; none for <c>(void)</c>.</param>
+/// <param name="Location">Where the entry is in the headers file.</param>
+public sealed record ScannedPrototype(string Name, string Source, EquatableArray<ScannedArg> Args, LocationInfo Location);
+
+/// <summary>An argument of a kernel prototype: its name (arg1… where the kernel names none), C type without <c>__user</c>, width in bytes and kind.</summary>
+/// <param name="Name">The parameter's name.</param>
+/// <param name="Type">Its C type as declared, <c>__user</c> dropped.</param>
+/// <param name="Size">sizeof on the ABI.</param>
+/// <param name="Kind"><see cref="Signed"/>, <see cref="Unsigned"/> or <see cref="Pointer"/>.</param>
+public sealed record ScannedArg(string Name, string Type, int Size, string Kind)
+{
+    /// <summary>A signed integer (or enum).</summary>
+    public const string Signed = "signed";
+
+    /// <summary>An unsigned integer.</summary>
+    public const string Unsigned = "unsigned";
+
+    /// <summary>A pointer (to user memory, or a function).</summary>
+    public const string Pointer = "pointer";
+}

@@ -19,8 +19,8 @@ public static class ScannedAbiFormat
     /// <summary>The first line of every file: the same in each, so that no line depends on a later one.</summary>
     public const string Comment = "# Written by `kexecgen-scan scan` from arches.yaml and the kernel headers. DO NOT EDIT.";
 
-    /// <summary>The line of the <paramref name="index"/>-th input in a written file: the inputs follow the nine lines before them.</summary>
-    public static int InputLine(int index) => 10 + index;
+    /// <summary>The line of the <paramref name="index"/>-th input in a written file: the inputs follow the ten lines before them.</summary>
+    public static int InputLine(int index) => 11 + index;
 
     /// <summary>The text of <paramref name="abi"/>'s file; the same scan always gives the same bytes.</summary>
     public static string Write(ScannedAbi abi)
@@ -32,6 +32,7 @@ public static class ScannedAbiFormat
         s.Append("kernel: ").Append(Quote(abi.Kernel)).Append('\n');
         s.Append("compiler: ").Append(Quote(abi.Compiler)).Append('\n');
         s.Append("pointer_size: ").Append(Num(abi.PointerSize)).Append('\n');
+        s.Append("byte_order: ").Append(abi.ByteOrder).Append('\n');
         s.Append("scanned: [").Append(string.Join(", ", abi.Scanned.Select(Quote))).Append("]\n");
         s.Append("include: [").Append(string.Join(", ", abi.Include.Select(Quote))).Append("]\n");
         s.Append("inputs:\n");
@@ -61,6 +62,23 @@ public static class ScannedAbiFormat
         foreach (var c in abi.Constants.OrderBy(x => x.Name, System.StringComparer.Ordinal))
         {
             s.Append("  - { name: ").Append(c.Name).Append(", value: ").Append(Num(c.Value)).Append(", file: ").Append(Quote(c.File)).Append(" }\n");
+        }
+        s.Append("prototypes:\n");
+        foreach (var p in abi.Prototypes.OrderBy(x => x.Name, System.StringComparer.Ordinal))
+        {
+            s.Append("  - name: ").Append(p.Name).Append('\n');
+            s.Append("    source: ").Append(Quote(p.Source)).Append('\n');
+            if (p.Args.Count == 0)
+            {
+                s.Append("    args: []\n");
+                continue;
+            }
+            s.Append("    args:\n");
+            foreach (var a in p.Args) // declaration order is the call's order
+            {
+                s.Append("      - { name: ").Append(a.Name).Append(", type: ").Append(Quote(a.Type))
+                 .Append(", size: ").Append(Num(a.Size)).Append(", kind: ").Append(a.Kind).Append(" }\n");
+            }
         }
         return s.ToString();
     }

@@ -50,6 +50,8 @@ public static class ScannedAbiReader
         if (Quoted(lines.Value("kernel: ")) is not { } kernel) return lines.Fail("kernel: \"…\"");
         if (Quoted(lines.Value("compiler: ")) is not { } compiler) return lines.Fail("compiler: \"…\"");
         if (!Integer(lines.Value("pointer_size: "), out long pointerSize) || pointerSize > int.MaxValue) return lines.Fail("pointer_size: a number");
+        var byteOrder = lines.Value("byte_order: ");
+        if (byteOrder is not ("little" or "big")) return lines.Fail("byte_order: little or big");
         if (QuotedList(lines.Value("scanned: ")) is not { } scanned) return lines.Fail("scanned: [\"…\", …]");
         if (QuotedList(lines.Value("include: ")) is not { } include) return lines.Fail("include: [\"…\", …]");
         if (lines.Next() != "inputs:") return lines.Fail(1, "'inputs:'");
@@ -111,13 +113,44 @@ public static class ScannedAbiReader
             if (c is null || !CSharpNames.IsIdentifier(c[0]) || !Integer(c[1], out long value) || Quoted(c[2]) is not { } file) return lines.Fail(5, "{ name: …, value: …, file: \"…\" }");
             constants.Add(new ScannedConstant(c[0], value, file, new LocationInfo(path, lines.LineNumber, 5)));
         }
+
+        if (lines.Next() != "prototypes:") return lines.Fail(1, "'prototypes:'");
+        var prototypes = new List<ScannedPrototype>();
+        while (lines.Peek()?.StartsWith("  - name: ", StringComparison.Ordinal) == true)
+        {
+            var name = lines.Next()!.Substring("  - name: ".Length);
+            int at = lines.LineNumber;
+            if (!CSharpNames.IsIdentifier(name)) return lines.Fail(11, "a syscall name");
+            if (Quoted(lines.Value("    source: ")) is not { } source) return lines.Fail("source: \"…\"");
+            var args = new List<ScannedArg>();
+            var argsLine = lines.Next();
+            if (argsLine == "    args:")
+            {
+                while (lines.Peek()?.StartsWith("      - { name: ", StringComparison.Ordinal) == true)
+                {
+                    var a = FlowMap(lines.Next()!, "      - ", "name", "type", "size", "kind");
+                    if (a is null || !CSharpNames.IsIdentifier(a[0]) || Quoted(a[1]) is not { } type || !Integer(a[2], out long argSize) || argSize > int.MaxValue
+                        || a[3] is not (ScannedArg.Signed or ScannedArg.Unsigned or ScannedArg.Pointer))
+                    {
+                        return lines.Fail(9, "{ name: …, type: \"…\", size: …, kind: signed|unsigned|pointer }");
+                    }
+                    args.Add(new ScannedArg(a[0], type, (int)argSize, a[3]));
+                }
+                if (args.Count == 0) return lines.Fail(1, "'    args: []' or the arguments");
+            }
+            else if (argsLine != "    args: []")
+            {
+                return lines.Fail(1, "'    args:'");
+            }
+            prototypes.Add(new ScannedPrototype(name, source, args.ToEquatableArray(), new LocationInfo(path, at, 5)));
+        }
         if (!lines.AtEnd)
         {
             lines.Next();
             return lines.Fail(1, "the end of the file");
         }
         return new ScannedAbi(path, abi, triple, kernel, compiler, (int)pointerSize, scanned.ToEquatableArray(), include.ToEquatableArray(),
-            inputs.ToEquatableArray(), syscalls.ToEquatableArray(), structs.ToEquatableArray(), constants.ToEquatableArray());
+            inputs.ToEquatableArray(), syscalls.ToEquatableArray(), structs.ToEquatableArray(), constants.ToEquatableArray(), byteOrder, prototypes.ToEquatableArray());
     }
 
     // "{ k1: v1, k2: v2 }" after the prefix, with exactly these keys in this order; values may not hold ", " or ": ".

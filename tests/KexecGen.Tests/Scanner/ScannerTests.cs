@@ -19,7 +19,7 @@ public class ScannerTests
     public void CheckedInHeaders_EqualAFreshScan(string abi)
     {
         var spec = Repo.Arches;
-        var scanned = AbiScanner.Scan(spec.Abis.Single(a => a.Name == abi), spec.Bindings);
+        var scanned = AbiScanner.Scan(spec.Abis.Single(a => a.Name == abi), spec.Bindings, spec.Kernel);
 
         var expected = File.ReadAllText(Path.Combine(Repo.Root, "headers", abi + ".yaml"));
         Assert.Equal(expected, ScannedAbiFormat.Write(scanned));
@@ -31,8 +31,8 @@ public class ScannerTests
     {
         var spec = Repo.Arches;
         var entry = spec.Abis.Single(a => a.Name == abi);
-        var first = AbiScanner.Scan(entry, spec.Bindings);
-        var second = AbiScanner.Scan(entry, spec.Bindings);
+        var first = AbiScanner.Scan(entry, spec.Bindings, spec.Kernel);
+        var second = AbiScanner.Scan(entry, spec.Bindings, spec.Kernel);
 
         Assert.Equal(ScannedAbiFormat.Write(first), ScannedAbiFormat.Write(second));
         Assert.Empty(ArchesCheck.Compare(spec, entry, first));
@@ -73,15 +73,16 @@ public class ScannerTests
     public void Newcomer_AddsASyscallAndAnAbi_ByWritingWhatOnlyAPersonKnows_AndOneScan()
     {
         // The README's steps: an ABI is one entry under abis (name, triple, kernel ARCH; its numbers come from its
-        // headers), a syscall one entry under bindings.syscalls; then one scan writes headers/, and the build has the
-        // new binding on every ABI, the new ABI included. The ABI added is big-endian arm64, which the table lacks.
+        // headers), a syscall one entry under bindings.syscalls, by name (its arguments are the kernel's prototype's);
+        // then one scan writes headers/, and the build has the new binding on every ABI, the new ABI included. The ABI
+        // added is big-endian arm64, which the table lacks.
         var dir = Repo.CopyInputs();
         var path = Path.Combine(dir, "arches.yaml");
         var text = File.ReadAllText(path);
         const string syscalls = "\n  syscalls:\n", bindings = "\nbindings:\n";
         Assert.Contains(syscalls, text, StringComparison.Ordinal);
         Assert.Contains(bindings, text, StringComparison.Ordinal);
-        text = text.Replace(syscalls, syscalls + "    - name: getpid\n      method: GetPid\n      doc: The caller's process id.\n      args: []\n", StringComparison.Ordinal);
+        text = text.Replace(syscalls, syscalls + "    - name: getpid\n      method: GetPid\n      doc: The caller's process id.\n", StringComparison.Ordinal);
         text = text.Replace(bindings, "\n  - name: arm64_be\n    triple: aarch64_be-linux-gnu\n    kexec_arch: KEXEC_ARCH_AARCH64\n    kernel_arch: arm64\n" + bindings, StringComparison.Ordinal);
         File.WriteAllText(path, text);
 
@@ -102,11 +103,16 @@ public class ScannerTests
         // The new ABI has arm64's numbers (one syscall table, either byte order) and is in the generated table.
         Assert.Equal(Read("arm64").Syscalls.Select(c => (c.Name, c.Number)), Read("arm64_be").Syscalls.Select(c => (c.Name, c.Number)));
         Assert.Contains("\"arm64_be\"", string.Concat(output.SyntaxTrees.Select(t => t.ToString())), StringComparison.Ordinal);
-        // Every other file, written afresh, is the checked-in one plus the new syscall's line: the same headers are scanned.
+        // Every other file, written afresh, is the checked-in one plus the new syscall's number and prototype (no
+        // arguments): the same headers are scanned.
         foreach (var abi in Repo.Arches.Abis.Select(a => a.Name))
         {
-            var rescanned = File.ReadAllLines(Path.Combine(dir, "headers", abi + ".yaml")).Where(l => !l.StartsWith("  getpid: ", StringComparison.Ordinal));
-            Assert.Equal(File.ReadAllLines(Path.Combine(Repo.Root, "headers", abi + ".yaml")), rescanned);
+            var lines = File.ReadAllLines(Path.Combine(dir, "headers", abi + ".yaml")).ToList();
+            int prototype = lines.IndexOf("  - name: getpid");
+            Assert.True(prototype > 0 && lines[prototype + 1].StartsWith("    source: \"include/linux/syscalls.h:", StringComparison.Ordinal) && lines[prototype + 2] == "    args: []",
+                $"{abi}: getpid's prototype is not the kernel's (void)");
+            lines.RemoveRange(prototype, 3);
+            Assert.Equal(File.ReadAllLines(Path.Combine(Repo.Root, "headers", abi + ".yaml")), lines.Where(l => !l.StartsWith("  getpid: ", StringComparison.Ordinal)));
         }
     }
 

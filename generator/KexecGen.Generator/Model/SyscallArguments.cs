@@ -1,0 +1,253 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using KexecGen.Config;
+
+namespace KexecGen.Generator.Model;
+
+/// <summary>
+/// A syscall's arguments, from arches.yaml and the kernel's prototype on each ABI: the C# parameters (typed by hand and
+/// checked against the prototype, or taken from it: KXG013, KXG015), and what each ABI passes in its registers — a
+/// 64-bit argument whole, or split in a pair by the ABI's args64 rule and byte order (KXG014 where it has none).
+/// </summary>
+internal static class SyscallArguments
+{
+    /// <summary>The C# parameters of <paramref name="spec"/> and, for every ABI, what its stub calls and passes.</summary>
+    public static (List<ArgModel> Args, List<AbiCallModel> Calls) Resolve(
+        SyscallSpec spec, List<Abi> abis, List<EnumModel> enums, List<StructModel> structs, HashSet<string> known, List<DiagnosticInfo> diagnostics)
+    {
+        var args = Parameters(spec, abis, enums, structs, known, diagnostics);
+        var calls = new List<AbiCallModel>();
+        var unchecked_ = new List<string>();
+        foreach (var abi in abis)
+        {
+            calls.Add(args is null ? new AbiCallModel(abi.Spec.Name, null, null, EquatableArray<RegisterModel>.Empty)
+                : Lower(spec, abi, args, enums, unchecked_, diagnostics));
+        }
+        if (unchecked_.Count > 0)
+        {
+            diagnostics.Add(Diagnose.ArgumentUnchecked(spec.Location, spec.Name, string.Join(", ", unchecked_),
+                $"the kernel declares no sys_{spec.Name} there (or declares it more than once, per configuration), so the arguments typed here are passed as typed, unchecked"));
+        }
+        return (args ?? new List<ArgModel>(), calls);
+    }
+
+    // The C# parameters: arches.yaml's, each type given or taken from the kernel's prototype; or all from the prototype.
+    private static List<ArgModel>? Parameters(SyscallSpec spec, List<Abi> abis, List<EnumModel> enums, List<StructModel> structs, HashSet<string> known, List<DiagnosticInfo> diagnostics)
+    {
+        // The prototypes the types are taken from: those of the ABIs .NET runs on where there are any, else every ABI's.
+        var withPrototype = abis.Where(a => Prototype(a, spec.Name) is not null).ToList();
+        var typing = withPrototype.Any(a => a.Spec.DotNet.Count > 0) ? withPrototype.Where(a => a.Spec.DotNet.Count > 0).ToList() : withPrototype;
+        var reference = typing.Select(a => Prototype(a, spec.Name)!).FirstOrDefault();
+        bool needsPrototype = !spec.ArgsGiven || spec.Args.Any(a => a.Type is null);
+        if (reference is null && needsPrototype)
+        {
+            diagnostics.Add(Diagnose.PrototypeMismatch(spec.Location, spec.Name, abis.FirstOrDefault()?.Spec.Name ?? "any",
+                $"the kernel declares no sys_{spec.Name} in include/linux/syscalls.h or the ABI's arch/<ARCH>/include/asm/syscalls.h (or declares it more than once, per configuration), so its arguments must be typed under args"));
+            return null;
+        }
+        if (spec.ArgsGiven && reference is not null && spec.Args.Count != reference.Args.Count)
+        {
+            diagnostics.Add(Diagnose.PrototypeMismatch(spec.Location, spec.Name, typing[0].Spec.Name,
+                $"arches.yaml gives {spec.Args.Count} argument(s), the kernel's prototype ({reference.Source}) has {reference.Args.Count}: {Show(reference)}"));
+            return null;
+        }
+
+        var result = new List<ArgModel>();
+        int count = spec.ArgsGiven ? spec.Args.Count : reference!.Args.Count;
+        for (int i = 0; i < count; i++)
+        {
+            var given = spec.ArgsGiven ? spec.Args[i] : null;
+            var kernel = reference?.Args[i];
+            var at = given?.Location ?? spec.Location;
+            string? type = given?.Type ?? CSharpType(spec, i, typing, structs, at, diagnostics);
+            if (type is null) return null;
+            var underlying = enums.FirstOrDefault(e => e.Name == type)?.Type;
+            var element = type.TrimEnd('*');
+            if (underlying is null && LayoutProof.ManagedSize(element, 8) == 0 && !known.Contains(element) && element != "void")
+            {
+                diagnostics.Add(Diagnose.Schema(at, $"syscall {spec.Name}: argument {given?.Name ?? kernel!.Name} has type '{type}', which is neither a primitive nor a generated enum or struct"));
+            }
+            var name = given?.Name ?? kernel!.Name;
+            var doc = given?.Doc is { Length: > 0 } d ? d : kernel is null ? "" : $"The kernel's {kernel.Type} {kernel.Name}.";
+            result.Add(new ArgModel(CSharpNames.Escaped(CSharpNames.CamelCase(name)), kernel?.Name ?? name, type, underlying, doc));
+        }
+        return result;
+    }
+
+    // The C# type standing for the kernel's argument i on the typing ABIs: a pointer to a bound struct, byte* for
+    // char pointers, void* for any other pointer; an integer of the width every ABI gives it, or nint/nuint where that
+    // width is the pointer's.
+    private static string? CSharpType(SyscallSpec spec, int i, List<Abi> typing, List<StructModel> structs, LocationInfo at, List<DiagnosticInfo> diagnostics)
+    {
+        var args = typing.Select(a => (Abi: a, Arg: Prototype(a, spec.Name)!.Args.ElementAtOrDefault(i))).Where(p => p.Arg is not null).ToList();
+        var first = args[0].Arg!;
+        if (args.Any(p => p.Arg!.Kind == ScannedArg.Pointer))
+        {
+            var pointee = first.Type.Replace("const ", "").TrimEnd('*', ' ');
+            var bound = structs.FirstOrDefault(s => pointee == "struct " + s.CName && first.Type.Count(c => c == '*') == 1);
+            return bound is not null ? bound.Name + "*" : pointee is "char" or "unsigned char" or "signed char" ? "byte*" : "void*";
+        }
+        if (args.Any(p => p.Arg!.Size == 0))
+        {
+            diagnostics.Add(Diagnose.PrototypeMismatch(at, spec.Name, args.First(p => p.Arg!.Size == 0).Abi.Spec.Name,
+                $"the compiler could not size argument {first.Name}'s type '{first.Type}'; give its type under args"));
+            return null;
+        }
+        bool signed = first.Kind == ScannedArg.Signed;
+        var sizes = args.Select(p => p.Arg!.Size).Distinct().ToList();
+        if (sizes.Count == 1)
+        {
+            var fixedType = sizes[0] switch { 1 => "byte", 2 => "short", 4 => "int", 8 => "long", _ => null };
+            if (fixedType is not null) return signed ? (fixedType == "byte" ? "sbyte" : fixedType) : (fixedType == "byte" ? "byte" : "u" + fixedType);
+        }
+        else if (args.All(p => p.Arg!.Size == p.Abi.Scanned.PointerSize))
+        {
+            return signed ? "nint" : "nuint";
+        }
+        diagnostics.Add(Diagnose.PrototypeMismatch(at, spec.Name, args[0].Abi.Spec.Name,
+            $"argument {first.Name} ('{first.Type}') is {string.Join(" or ", sizes)} bytes wide across the ABIs, which no one C# type is; give its type under args"));
+        return null;
+    }
+
+    // What the ABI calls: the syscall itself, or the first variant it has; its arguments checked and lowered to registers.
+    private static AbiCallModel Lower(SyscallSpec spec, Abi abi, List<ArgModel> args, List<EnumModel> enums, List<string> unchecked_, List<DiagnosticInfo> diagnostics)
+    {
+        var name = abi.Spec.Name;
+        var called = new[] { spec.Name }.Concat(spec.Variants).FirstOrDefault(n => Number(abi, n) is not null);
+        if (called is null) return new AbiCallModel(name, null, null, EquatableArray<RegisterModel>.Empty);
+        long number = Number(abi, called)!.Value;
+        var prototype = Prototype(abi, called);
+        int pointerSize = abi.Scanned.PointerSize;
+
+        // The C# argument for each of the called prototype's arguments, in the prototype's order, with the kernel's width.
+        var order = new List<(ArgModel Arg, int Width)>();
+        if (prototype is null)
+        {
+            if (called != spec.Name)
+            {
+                diagnostics.Add(Diagnose.PrototypeMismatch(spec.Location, spec.Name, name, $"it has only the variant {called}, whose prototype the kernel does not declare once, so its arguments cannot be matched"));
+                return new AbiCallModel(name, called, number, EquatableArray<RegisterModel>.Empty);
+            }
+            unchecked_.Add(name);
+            order.AddRange(args.Select(a => (a, CSharpWidth(a, enums, pointerSize))));
+        }
+        else if (called == spec.Name)
+        {
+            if (prototype.Args.Count != args.Count)
+            {
+                diagnostics.Add(Diagnose.PrototypeMismatch(spec.Location, spec.Name, name, $"{args.Count} argument(s) here, {prototype.Args.Count} in the kernel's prototype ({prototype.Source}): {Show(prototype)}"));
+                return new AbiCallModel(name, called, number, EquatableArray<RegisterModel>.Empty);
+            }
+            for (int i = 0; i < args.Count; i++) order.Add((args[i], prototype.Args[i].Size));
+        }
+        else
+        {
+            // A variant takes the same arguments in its own order: matched by the kernel's names (sync_file_range2).
+            foreach (var karg in prototype.Args)
+            {
+                var match = args.FirstOrDefault(a => a.CName == karg.Name);
+                if (match is null)
+                {
+                    diagnostics.Add(Diagnose.PrototypeMismatch(spec.Location, spec.Name, name, $"its variant {called} ({prototype.Source}) has an argument {karg.Name} that {spec.Name} has not; variants must take the same arguments"));
+                    return new AbiCallModel(name, called, number, EquatableArray<RegisterModel>.Empty);
+                }
+                order.Add((match, karg.Size));
+            }
+            if (prototype.Args.Count != args.Count)
+            {
+                diagnostics.Add(Diagnose.PrototypeMismatch(spec.Location, spec.Name, name, $"its variant {called} takes {prototype.Args.Count} argument(s), {spec.Name} {args.Count}"));
+                return new AbiCallModel(name, called, number, EquatableArray<RegisterModel>.Empty);
+            }
+        }
+        if (prototype is not null && !Check(spec, abi, prototype, order.Select(o => o.Arg).ToList(), enums, diagnostics))
+        {
+            return new AbiCallModel(name, called, number, EquatableArray<RegisterModel>.Empty);
+        }
+
+        var registers = new List<RegisterModel>();
+        var rule = abi.Spec.Args64;
+        bool wholeRegisters = pointerSize == 8 || rule?.Pass == Args64Spec.Register;
+        foreach (var (arg, width) in order)
+        {
+            if (width <= pointerSize || (width == 8 && wholeRegisters))
+            {
+                registers.Add(new RegisterModel(RegisterModel.Whole, arg.Name, arg.Underlying, arg.Type));
+                continue;
+            }
+            if (width != 8)
+            {
+                diagnostics.Add(Diagnose.PrototypeMismatch(spec.Location, spec.Name, name, $"argument {arg.CName} is {width} bytes wide, more than any register pair holds"));
+                return new AbiCallModel(name, called, number, EquatableArray<RegisterModel>.Empty);
+            }
+            if (rule is null)
+            {
+                diagnostics.Add(Diagnose.NoArgs64Rule(spec.Location, spec.Name, name, arg.CName));
+                return new AbiCallModel(name, called, number, EquatableArray<RegisterModel>.Empty);
+            }
+            // glibc: __ALIGNMENT_ARG before a pair on an odd register; SYSCALL_LL64_PRW's dummy before pread64's offset.
+            if ((rule.Pass == Args64Spec.AlignedPair && registers.Count % 2 == 1) || rule.Padded.Contains(called)) registers.Add(RegisterModel.Padding);
+            var low = new RegisterModel(RegisterModel.Low, arg.Name, arg.Underlying, arg.Type);
+            var high = new RegisterModel(RegisterModel.High, arg.Name, arg.Underlying, arg.Type);
+            registers.AddRange(abi.Scanned.ByteOrder == "big" ? new[] { high, low } : new[] { low, high });
+        }
+        if (registers.Count > MaxRegisters && abi.Spec.DotNet.Count > 0)
+        {
+            diagnostics.Add(Diagnose.PrototypeMismatch(spec.Location, spec.Name, name, $"it takes {registers.Count} registers there, and libc's syscall() passes at most {MaxRegisters}"));
+            return new AbiCallModel(name, called, number, EquatableArray<RegisterModel>.Empty);
+        }
+        return new AbiCallModel(name, called, number, registers.ToEquatableArray());
+    }
+
+    /// <summary>The most registers libc's <c>syscall()</c> passes after the number.</summary>
+    public const int MaxRegisters = 6;
+
+    // Pointer-ness and width of each argument against the kernel's on this ABI: narrower is an error (bits would be
+    // lost), wider a warning (the kernel reads only its own width). An enum is checked by its values, which fit.
+    private static bool Check(SyscallSpec spec, Abi abi, ScannedPrototype prototype, List<ArgModel> ordered, List<EnumModel> enums, List<DiagnosticInfo> diagnostics)
+    {
+        bool ok = true;
+        for (int i = 0; i < ordered.Count; i++)
+        {
+            var arg = ordered[i];
+            var kernel = prototype.Args[i];
+            var at = spec.Args.FirstOrDefault(a => a.Name == arg.CName || CSharpNames.Escaped(CSharpNames.CamelCase(a.Name)) == arg.Name)?.Location ?? spec.Location;
+            bool csPointer = arg.Type.EndsWith("*", StringComparison.Ordinal);
+            bool csAddress = csPointer || arg.Type is "nint" or "nuint";
+            string what = $"argument {arg.CName}, typed '{arg.Type}', is the kernel's '{kernel.Type} {kernel.Name}' ({prototype.Source})";
+            if (kernel.Kind == ScannedArg.Pointer && !csAddress)
+            {
+                diagnostics.Add(Diagnose.PrototypeMismatch(at, spec.Name, abi.Spec.Name, $"{what}, a pointer: type it as a pointer, nint or nuint"));
+                ok = false;
+                continue;
+            }
+            if (kernel.Kind != ScannedArg.Pointer && csPointer)
+            {
+                diagnostics.Add(Diagnose.PrototypeMismatch(at, spec.Name, abi.Spec.Name, $"{what}, an integer, not a pointer"));
+                ok = false;
+                continue;
+            }
+            if (kernel.Size == 0) continue; // a type the compiler could not size: passed as typed, one register
+            int width = CSharpWidth(arg, enums, abi.Scanned.PointerSize);
+            if (width < kernel.Size && arg.Underlying is null)
+            {
+                diagnostics.Add(Diagnose.PrototypeMismatch(at, spec.Name, abi.Spec.Name, $"{what}: {width} bytes here, {kernel.Size} in the kernel, so values would lose bits; type it at least as wide"));
+                ok = false;
+            }
+            else if (width > kernel.Size && arg.Underlying is null)
+            {
+                diagnostics.Add(Diagnose.ArgumentUnchecked(at, spec.Name, abi.Spec.Name, $"{what}: {width} bytes here, {kernel.Size} in the kernel, which reads only its low {kernel.Size * 8} bits"));
+            }
+        }
+        return ok;
+    }
+
+    private static int CSharpWidth(ArgModel arg, List<EnumModel> enums, int pointerSize) =>
+        LayoutProof.ManagedSize(arg.Underlying ?? arg.Type, pointerSize) is int n and > 0 ? n : pointerSize;
+
+    private static ScannedPrototype? Prototype(Abi abi, string name) => abi.Scanned.Prototypes.FirstOrDefault(p => p.Name == name);
+
+    private static long? Number(Abi abi, string name) => abi.Scanned.Syscalls.FirstOrDefault(s => s.Name == name)?.Number;
+
+    private static string Show(ScannedPrototype p) => $"sys_{p.Name}({string.Join(", ", p.Args.Select(a => a.Type + " " + a.Name))})";
+}
