@@ -67,7 +67,7 @@ public static class Program
         var parsed = ArchesParser.Parse(path, File.ReadAllText(path));
         foreach (var d in parsed.Diagnostics) Console.Error.WriteLine(d);
         if (parsed.Value is not { } arches) return 2;
-        var packages = arches.Abis.Where(a => a.Gcc is not null).Select(a => a.Gcc!.Package);
+        var packages = arches.Abis.Where(a => a.Gcc is not null).SelectMany(a => new[] { a.Gcc!.Package, a.Gcc.Libc }).Where(p => p is not null).Select(p => p!);
         foreach (var package in packages.Distinct().OrderBy(p => p, StringComparer.Ordinal)) Console.WriteLine($"apt {package}");
         foreach (var arch in arches.Abis.Select(a => a.KernelArch).Distinct().OrderBy(a => a, StringComparer.Ordinal))
         {

@@ -18,18 +18,37 @@ internal static class SyscallArguments
     {
         var args = Parameters(spec, abis, enums, structs, known, diagnostics);
         var calls = new List<AbiCallModel>();
-        var unchecked_ = new List<string>();
+        var problems = new AbiProblems();
         foreach (var abi in abis)
         {
             calls.Add(args is null ? new AbiCallModel(abi.Spec.Name, null, null, EquatableArray<RegisterModel>.Empty)
-                : Lower(spec, abi, args, enums, unchecked_, diagnostics));
+                : Lower(spec, abi, args, enums, problems));
         }
-        if (unchecked_.Count > 0)
-        {
-            diagnostics.Add(Diagnose.ArgumentUnchecked(spec.Location, spec.Name, string.Join(", ", unchecked_),
-                $"the kernel declares no sys_{spec.Name} there (or declares it more than once, per configuration), so the arguments typed here are passed as typed, unchecked"));
-        }
+        problems.Report(spec, diagnostics);
         return (args ?? new List<ArgModel>(), calls);
+    }
+
+    // The problems found ABI by ABI, reported once each with every ABI that has it (not 29 times).
+    private sealed class AbiProblems
+    {
+        private readonly List<(DiagnosticKind Kind, LocationInfo At, string Detail, List<string> Abis)> _found = new();
+
+        public void Add(DiagnosticKind kind, LocationInfo at, string detail, string abi)
+        {
+            var same = _found.FirstOrDefault(f => f.Kind == kind && f.At == at && f.Detail == detail);
+            if (same.Abis is not null) same.Abis.Add(abi);
+            else _found.Add((kind, at, detail, new List<string> { abi }));
+        }
+
+        public void Report(SyscallSpec spec, List<DiagnosticInfo> diagnostics)
+        {
+            foreach (var (kind, at, detail, abis) in _found)
+            {
+                diagnostics.Add(kind == DiagnosticTable.NoArgs64Rule ? Diagnose.NoArgs64Rule(at, spec.Name, abis, detail)
+                    : kind == DiagnosticTable.ArgumentUnchecked ? Diagnose.ArgumentUnchecked(at, spec.Name, abis, detail)
+                    : Diagnose.PrototypeMismatch(at, spec.Name, abis, detail));
+            }
+        }
     }
 
     // The C# parameters: arches.yaml's, each type given or taken from the kernel's prototype; or all from the prototype.
@@ -42,13 +61,13 @@ internal static class SyscallArguments
         bool needsPrototype = !spec.ArgsGiven || spec.Args.Any(a => a.Type is null);
         if (reference is null && needsPrototype)
         {
-            diagnostics.Add(Diagnose.PrototypeMismatch(spec.Location, spec.Name, abis.FirstOrDefault()?.Spec.Name ?? "any",
+            diagnostics.Add(Diagnose.PrototypeMismatch(spec.Location, spec.Name, abis.Select(a => a.Spec.Name),
                 $"the kernel declares no sys_{spec.Name} in include/linux/syscalls.h or the ABI's arch/<ARCH>/include/asm/syscalls.h (or declares it more than once, per configuration), so its arguments must be typed under args"));
             return null;
         }
         if (spec.ArgsGiven && reference is not null && spec.Args.Count != reference.Args.Count)
         {
-            diagnostics.Add(Diagnose.PrototypeMismatch(spec.Location, spec.Name, typing[0].Spec.Name,
+            diagnostics.Add(Diagnose.PrototypeMismatch(spec.Location, spec.Name, typing.Select(a => a.Spec.Name),
                 $"arches.yaml gives {spec.Args.Count} argument(s), the kernel's prototype ({reference.Source}) has {reference.Args.Count}: {Show(reference)}"));
             return null;
         }
@@ -90,7 +109,7 @@ internal static class SyscallArguments
         }
         if (args.Any(p => p.Arg!.Size == 0))
         {
-            diagnostics.Add(Diagnose.PrototypeMismatch(at, spec.Name, args.First(p => p.Arg!.Size == 0).Abi.Spec.Name,
+            diagnostics.Add(Diagnose.PrototypeMismatch(at, spec.Name, args.Where(p => p.Arg!.Size == 0).Select(p => p.Abi.Spec.Name),
                 $"the compiler could not size argument {first.Name}'s type '{first.Type}'; give its type under args"));
             return null;
         }
@@ -105,13 +124,13 @@ internal static class SyscallArguments
         {
             return signed ? "nint" : "nuint";
         }
-        diagnostics.Add(Diagnose.PrototypeMismatch(at, spec.Name, args[0].Abi.Spec.Name,
+        diagnostics.Add(Diagnose.PrototypeMismatch(at, spec.Name, args.Select(p => p.Abi.Spec.Name),
             $"argument {first.Name} ('{first.Type}') is {string.Join(" or ", sizes)} bytes wide across the ABIs, which no one C# type is; give its type under args"));
         return null;
     }
 
     // What the ABI calls: the syscall itself, or the first variant it has; its arguments checked and lowered to registers.
-    private static AbiCallModel Lower(SyscallSpec spec, Abi abi, List<ArgModel> args, List<EnumModel> enums, List<string> unchecked_, List<DiagnosticInfo> diagnostics)
+    private static AbiCallModel Lower(SyscallSpec spec, Abi abi, List<ArgModel> args, List<EnumModel> enums, AbiProblems problems)
     {
         var name = abi.Spec.Name;
         var called = new[] { spec.Name }.Concat(spec.Variants).FirstOrDefault(n => Number(abi, n) is not null);
@@ -126,17 +145,18 @@ internal static class SyscallArguments
         {
             if (called != spec.Name)
             {
-                diagnostics.Add(Diagnose.PrototypeMismatch(spec.Location, spec.Name, name, $"it has only the variant {called}, whose prototype the kernel does not declare once, so its arguments cannot be matched"));
+                problems.Add(DiagnosticTable.PrototypeMismatch, spec.Location, $"it has only the variant {called}, whose prototype the kernel does not declare once, so its arguments cannot be matched", name);
                 return new AbiCallModel(name, called, number, EquatableArray<RegisterModel>.Empty);
             }
-            unchecked_.Add(name);
-            order.AddRange(args.Select(a => (a, CSharpWidth(a, enums, pointerSize))));
+            problems.Add(DiagnosticTable.ArgumentUnchecked, spec.Location,
+                $"the kernel declares no sys_{spec.Name} there (or declares it more than once, per configuration), so the arguments typed here are passed as typed, unchecked", name);
+            order.AddRange(args.Select(a => (a, CSharpWidth(a, pointerSize))));
         }
         else if (called == spec.Name)
         {
             if (prototype.Args.Count != args.Count)
             {
-                diagnostics.Add(Diagnose.PrototypeMismatch(spec.Location, spec.Name, name, $"{args.Count} argument(s) here, {prototype.Args.Count} in the kernel's prototype ({prototype.Source}): {Show(prototype)}"));
+                problems.Add(DiagnosticTable.PrototypeMismatch, spec.Location, $"{args.Count} argument(s) here, {prototype.Args.Count} in the kernel's prototype ({prototype.Source}): {Show(prototype)}", name);
                 return new AbiCallModel(name, called, number, EquatableArray<RegisterModel>.Empty);
             }
             for (int i = 0; i < args.Count; i++) order.Add((args[i], prototype.Args[i].Size));
@@ -149,18 +169,18 @@ internal static class SyscallArguments
                 var match = args.FirstOrDefault(a => a.CName == karg.Name);
                 if (match is null)
                 {
-                    diagnostics.Add(Diagnose.PrototypeMismatch(spec.Location, spec.Name, name, $"its variant {called} ({prototype.Source}) has an argument {karg.Name} that {spec.Name} has not; variants must take the same arguments"));
+                    problems.Add(DiagnosticTable.PrototypeMismatch, spec.Location, $"its variant {called} ({prototype.Source}) has an argument {karg.Name} that {spec.Name} has not; variants must take the same arguments", name);
                     return new AbiCallModel(name, called, number, EquatableArray<RegisterModel>.Empty);
                 }
                 order.Add((match, karg.Size));
             }
             if (prototype.Args.Count != args.Count)
             {
-                diagnostics.Add(Diagnose.PrototypeMismatch(spec.Location, spec.Name, name, $"its variant {called} takes {prototype.Args.Count} argument(s), {spec.Name} {args.Count}"));
+                problems.Add(DiagnosticTable.PrototypeMismatch, spec.Location, $"its variant {called} takes {prototype.Args.Count} argument(s), {spec.Name} {args.Count}", name);
                 return new AbiCallModel(name, called, number, EquatableArray<RegisterModel>.Empty);
             }
         }
-        if (prototype is not null && !Check(spec, abi, prototype, order.Select(o => o.Arg).ToList(), enums, diagnostics))
+        if (prototype is not null && !Check(spec, abi, prototype, order.Select(o => o.Arg).ToList(), problems))
         {
             return new AbiCallModel(name, called, number, EquatableArray<RegisterModel>.Empty);
         }
@@ -177,12 +197,12 @@ internal static class SyscallArguments
             }
             if (width != 8)
             {
-                diagnostics.Add(Diagnose.PrototypeMismatch(spec.Location, spec.Name, name, $"argument {arg.CName} is {width} bytes wide, more than any register pair holds"));
+                problems.Add(DiagnosticTable.PrototypeMismatch, spec.Location, $"argument {arg.CName} is {width} bytes wide, more than any register pair holds", name);
                 return new AbiCallModel(name, called, number, EquatableArray<RegisterModel>.Empty);
             }
             if (rule is null)
             {
-                diagnostics.Add(Diagnose.NoArgs64Rule(spec.Location, spec.Name, name, arg.CName));
+                problems.Add(DiagnosticTable.NoArgs64Rule, spec.Location, arg.CName, name);
                 return new AbiCallModel(name, called, number, EquatableArray<RegisterModel>.Empty);
             }
             // glibc: __ALIGNMENT_ARG before a pair on an odd register; SYSCALL_LL64_PRW's dummy before pread64's offset.
@@ -193,7 +213,7 @@ internal static class SyscallArguments
         }
         if (registers.Count > MaxRegisters && abi.Spec.DotNet.Count > 0)
         {
-            diagnostics.Add(Diagnose.PrototypeMismatch(spec.Location, spec.Name, name, $"it takes {registers.Count} registers there, and libc's syscall() passes at most {MaxRegisters}"));
+            problems.Add(DiagnosticTable.PrototypeMismatch, spec.Location, $"it takes {registers.Count} registers there, and libc's syscall() passes at most {MaxRegisters}", name);
             return new AbiCallModel(name, called, number, EquatableArray<RegisterModel>.Empty);
         }
         return new AbiCallModel(name, called, number, registers.ToEquatableArray());
@@ -204,7 +224,7 @@ internal static class SyscallArguments
 
     // Pointer-ness and width of each argument against the kernel's on this ABI: narrower is an error (bits would be
     // lost), wider a warning (the kernel reads only its own width). An enum is checked by its values, which fit.
-    private static bool Check(SyscallSpec spec, Abi abi, ScannedPrototype prototype, List<ArgModel> ordered, List<EnumModel> enums, List<DiagnosticInfo> diagnostics)
+    private static bool Check(SyscallSpec spec, Abi abi, ScannedPrototype prototype, List<ArgModel> ordered, AbiProblems problems)
     {
         bool ok = true;
         for (int i = 0; i < ordered.Count; i++)
@@ -217,32 +237,32 @@ internal static class SyscallArguments
             string what = $"argument {arg.CName}, typed '{arg.Type}', is the kernel's '{kernel.Type} {kernel.Name}' ({prototype.Source})";
             if (kernel.Kind == ScannedArg.Pointer && !csAddress)
             {
-                diagnostics.Add(Diagnose.PrototypeMismatch(at, spec.Name, abi.Spec.Name, $"{what}, a pointer: type it as a pointer, nint or nuint"));
+                problems.Add(DiagnosticTable.PrototypeMismatch, at, $"{what}, a pointer: type it as a pointer, nint or nuint", abi.Spec.Name);
                 ok = false;
                 continue;
             }
             if (kernel.Kind != ScannedArg.Pointer && csPointer)
             {
-                diagnostics.Add(Diagnose.PrototypeMismatch(at, spec.Name, abi.Spec.Name, $"{what}, an integer, not a pointer"));
+                problems.Add(DiagnosticTable.PrototypeMismatch, at, $"{what}, an integer, not a pointer", abi.Spec.Name);
                 ok = false;
                 continue;
             }
             if (kernel.Size == 0) continue; // a type the compiler could not size: passed as typed, one register
-            int width = CSharpWidth(arg, enums, abi.Scanned.PointerSize);
+            int width = CSharpWidth(arg, abi.Scanned.PointerSize);
             if (width < kernel.Size && arg.Underlying is null)
             {
-                diagnostics.Add(Diagnose.PrototypeMismatch(at, spec.Name, abi.Spec.Name, $"{what}: {width} bytes here, {kernel.Size} in the kernel, so values would lose bits; type it at least as wide"));
+                problems.Add(DiagnosticTable.PrototypeMismatch, at, $"{what}: {width} bytes here, {kernel.Size} in the kernel, so values would lose bits; type it at least as wide", abi.Spec.Name);
                 ok = false;
             }
             else if (width > kernel.Size && arg.Underlying is null)
             {
-                diagnostics.Add(Diagnose.ArgumentUnchecked(at, spec.Name, abi.Spec.Name, $"{what}: {width} bytes here, {kernel.Size} in the kernel, which reads only its low {kernel.Size * 8} bits"));
+                problems.Add(DiagnosticTable.ArgumentUnchecked, at, $"{what}: {width} bytes here, {kernel.Size} in the kernel, which reads only its low {kernel.Size * 8} bits", abi.Spec.Name);
             }
         }
         return ok;
     }
 
-    private static int CSharpWidth(ArgModel arg, List<EnumModel> enums, int pointerSize) =>
+    private static int CSharpWidth(ArgModel arg, int pointerSize) =>
         LayoutProof.ManagedSize(arg.Underlying ?? arg.Type, pointerSize) is int n and > 0 ? n : pointerSize;
 
     private static ScannedPrototype? Prototype(Abi abi, string name) => abi.Scanned.Prototypes.FirstOrDefault(p => p.Name == name);

@@ -76,12 +76,13 @@ public static class ArchesParser
         var gccMap = reader.AsMap(reader.Get(map, "gcc"), $"'gcc' of {what}");
         if (gccMap is not null)
         {
-            reader.OnlyKeys(gccMap, $"'gcc' of {what}", "command", "package", "flags", "scans");
+            reader.OnlyKeys(gccMap, $"'gcc' of {what}", "command", "package", "flags", "scans", "libc", "run");
             var command = reader.String(gccMap, "command", $"'gcc' of {what}");
             var gccPackage = reader.String(gccMap, "package", $"'gcc' of {what}");
             if (command is not null && gccPackage is not null)
             {
-                gcc = new GccSpec(command, gccPackage, reader.Strings(gccMap, "flags", $"'gcc' of {what}").ToEquatableArray(), reader.Bool(gccMap, "scans", $"'gcc' of {what}"));
+                gcc = new GccSpec(command, gccPackage, reader.Strings(gccMap, "flags", $"'gcc' of {what}").ToEquatableArray(), reader.Bool(gccMap, "scans", $"'gcc' of {what}"),
+                    reader.String(gccMap, "libc", $"'gcc' of {what}", required: false), reader.String(gccMap, "run", $"'gcc' of {what}", required: false));
             }
         }
         // Optional: the scanned headers are the truth; a number written here is a cross-check of what a person expects.

@@ -56,7 +56,13 @@ public sealed record AbiSpec(
 }
 
 /// <summary>A cross C compiler: its command, its Debian package, flags selecting the ABI (-mabi=n32), and whether it, not libclang, scans the ABI.</summary>
-public sealed record GccSpec(string Command, string Package, EquatableArray<string> Flags, bool Scans);
+/// <param name="Command">The compiler's command.</param>
+/// <param name="Package">Its Debian package.</param>
+/// <param name="Flags">Flags selecting the ABI.</param>
+/// <param name="Scans">Whether it, not libclang, scans the ABI.</param>
+/// <param name="Libc">The Debian package of the C library it compiles and links against (headers, libc.a), for the tests' C programs; null where none is served.</param>
+/// <param name="Run">How this machine runs a program it links: "native", or a qemu-user command; null where it cannot.</param>
+public sealed record GccSpec(string Command, string Package, EquatableArray<string> Flags, bool Scans, string? Libc = null, string? Run = null);
 
 /// <summary>How a 64-bit syscall argument reaches the kernel on an ABI: arches.yaml's <c>args64</c>, checked against glibc's statement of it.</summary>
 /// <param name="Pass">

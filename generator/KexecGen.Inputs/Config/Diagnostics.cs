@@ -154,16 +154,23 @@ public static class Diagnose
         DiagnosticTable.UnknownAbi.At(at, $"headers file for ABI '{abi}', which arches.yaml does not list; it is ignored");
 
     /// <summary>KXG013: a syscall's arguments, as arches.yaml types them or as the stub would pass them, disagree with the kernel's prototype on an ABI.</summary>
-    public static DiagnosticInfo PrototypeMismatch(LocationInfo at, string syscall, string abi, string detail) =>
-        DiagnosticTable.PrototypeMismatch.At(at, $"syscall {syscall} on ABI '{abi}': {detail}");
+    public static DiagnosticInfo PrototypeMismatch(LocationInfo at, string syscall, System.Collections.Generic.IEnumerable<string> abis, string detail) =>
+        DiagnosticTable.PrototypeMismatch.At(at, $"syscall {syscall} on {Abis(abis)}: {detail}");
 
     /// <summary>KXG014: a 64-bit argument would be passed on a 32-bit ABI whose arches.yaml entry has no args64 rule.</summary>
-    public static DiagnosticInfo NoArgs64Rule(LocationInfo at, string syscall, string abi, string argument) =>
-        DiagnosticTable.NoArgs64Rule.At(at, $"syscall {syscall}: argument {argument} is 64 bits wide, and ABI '{abi}' has 32-bit pointers but no args64 rule saying how it passes one (one register, a pair, an aligned pair: docs/arches.md); it is refused rather than guessed");
+    public static DiagnosticInfo NoArgs64Rule(LocationInfo at, string syscall, System.Collections.Generic.IEnumerable<string> abis, string argument) =>
+        DiagnosticTable.NoArgs64Rule.At(at, $"syscall {syscall}: argument {argument} is 64 bits wide, and {Abis(abis)} (32-bit pointers) state no args64 rule saying how a 64-bit argument is passed (one register, a pair, an aligned pair: docs/arches.md); refused rather than guessed");
 
     /// <summary>KXG015: an argument is typed wider than the kernel's (truncated to the kernel's width), or cannot be checked.</summary>
-    public static DiagnosticInfo ArgumentUnchecked(LocationInfo at, string syscall, string abi, string detail) =>
-        DiagnosticTable.ArgumentUnchecked.At(at, $"syscall {syscall} on ABI '{abi}': {detail}");
+    public static DiagnosticInfo ArgumentUnchecked(LocationInfo at, string syscall, System.Collections.Generic.IEnumerable<string> abis, string detail) =>
+        DiagnosticTable.ArgumentUnchecked.At(at, $"syscall {syscall} on {Abis(abis)}: {detail}");
+
+    /// <summary>"ABI 'i386'", or "ABIs 'i386', 'arm'".</summary>
+    public static string Abis(System.Collections.Generic.IEnumerable<string> abis)
+    {
+        var list = new System.Collections.Generic.List<string>(abis);
+        return (list.Count == 1 ? "ABI '" : "ABIs '") + string.Join("', '", list) + "'";
+    }
 
     /// <summary>Whether any of <paramref name="diagnostics"/> is an error.</summary>
     public static bool HasErrors(System.Collections.Generic.IEnumerable<DiagnosticInfo> diagnostics)

@@ -57,7 +57,29 @@ public class MalformedInputTests
         yield return new("no bindings", "arches.yaml", t => t[..t.IndexOf("\nbindings:", StringComparison.Ordinal)], "KXG002", t => Repo.LineOf(t, "kernel:")); // the document's first key
         yield return new("too many syscall arguments", "arches.yaml", t => t.Replace("        - { name: flags, type: KexecFileLoadFlags, doc: \"Load flags.\" }\n",
             "        - { name: flags, type: KexecFileLoadFlags, doc: \"Load flags.\" }\n        - { name: a6, type: int }\n        - { name: a7, type: int }\n", StringComparison.Ordinal), "KXG002", t => Repo.LineOf(t, "    - name: kexec_file_load"));
-        yield return new("unknown argument type", "arches.yaml", t => t.Replace("type: \"KexecSegment*\"", "type: \"Segment*\"", StringComparison.Ordinal), "KXG002", t => Repo.LineOf(t, "    - name: kexec_load")); // the syscall whose argument it is
+        yield return new("unknown argument type", "arches.yaml", t => t.Replace("type: \"KexecSegment*\"", "type: \"Segment*\"", StringComparison.Ordinal), "KXG002", t => Repo.LineOf(t, "type: \"Segment*\"")); // the argument
+        // Arguments typed by hand, checked against the kernel's prototypes (include/linux/syscalls.h).
+        yield return new("a syscall typed with an argument too few", "arches.yaml", t => t.Replace("        - { name: flags, type: KexecLoadFlags, doc: \"Load flags or-ed with a KexecArch value.\" }\n", "", StringComparison.Ordinal),
+            "KXG013", t => Repo.LineOf(t, "    - name: kexec_load"));
+        yield return new("a pointer argument typed as an integer", "arches.yaml", t => t.Replace("{ name: cmdline, type: \"byte*\",", "{ name: cmdline, type: int,", StringComparison.Ordinal),
+            "KXG013", t => Repo.LineOf(t, "{ name: cmdline, type: int,"));
+        yield return new("an integer argument typed as a pointer", "arches.yaml", t => t.Replace("{ name: kernel_fd, type: int,", "{ name: kernel_fd, type: \"byte*\",", StringComparison.Ordinal),
+            "KXG013", t => Repo.LineOf(t, "{ name: kernel_fd, type: \"byte*\","));
+        yield return new("an unsigned long typed narrower", "arches.yaml", t => t.Replace("{ name: entry, type: nuint,", "{ name: entry, type: uint,", StringComparison.Ordinal),
+            "KXG013", t => Repo.LineOf(t, "{ name: entry, type: uint,"));
+        yield return new("an unsigned long typed wider (a warning)", "arches.yaml", t => t.Replace("{ name: nr_segments, type: nuint,", "{ name: nr_segments, type: ulong,", StringComparison.Ordinal),
+            "KXG015", t => Repo.LineOf(t, "{ name: nr_segments, type: ulong,"));
+        yield return new("a syscall bound by name whose prototype one ABI lacks (a warning)", "x86_64.yaml", t => RemovePrototype(t, "reboot"),
+            "KXG015", t => Repo.LineOf(t, "    - name: reboot"), PlaceFile: "arches.yaml"); // the syscall, passed as typed there
+        yield return new("args64 misspelt", "arches.yaml", t => t.Replace("args64: { pass: aligned-pair, glibc: arm }", "args64: { pass: aligned-pairs, glibc: arm }", StringComparison.Ordinal),
+            "KXG002", t => Repo.LineOf(t, "aligned-pairs"));
+        yield return new("args64 with an unknown key", "arches.yaml", t => t.Replace("args64: { pass: pair, glibc: i386 }", "args64: { pass: pair, glibcc: i386 }", StringComparison.Ordinal),
+            "KXG002", t => Repo.LineOf(t, "glibcc: i386"));
+        yield return new("a variant that is no name", "arches.yaml", t => t.Replace("    - name: reboot\n      method: Reboot\n", "    - name: reboot\n      method: Reboot\n      variants: [\"re boot\"]\n", StringComparison.Ordinal),
+            "KXG002", t => Repo.LineOf(t, "variants: [\"re boot\"]"));
+        yield return new("headers byte order unknown", "mips_o32.yaml", t => t.Replace("byte_order: big", "byte_order: middle", StringComparison.Ordinal), "KXG002", t => Repo.LineOf(t, "byte_order: middle"));
+        yield return new("headers prototype argument of an unknown kind", "arm.yaml", t => t.Replace("size: 4, kind: pointer }", "size: 4, kind: handle }", StringComparison.Ordinal), "KXG002", t => Repo.LineOf(t, "kind: handle"));
+        yield return new("headers prototype without source", "arm64.yaml", t => t.Replace("    source: \"include/linux/syscalls.h:583\"\n", "", StringComparison.Ordinal), "KXG002", t => Repo.LineOf(t, "  - name: kexec_load") + 1); // where the source was due
         yield return new("enum member that is no constant", "arches.yaml", t => t.Replace("members: [KEXEC_ON_CRASH, KEXEC_PRESERVE_CONTEXT,", "members: [KEXEC_ON_CRASH, KEXEC_NO_SUCH_FLAG,", StringComparison.Ordinal), "KXG005", t => Repo.LineOf(t, "    - name: KexecLoadFlags")); // the enum that names it
         yield return new("two macros, one enum member name", "arches.yaml", t => t.Replace("names: { KEXEC_ARCH_386: I386, KEXEC_ARCH_68K: M68K }", "names: { KEXEC_ARCH_386: I386, KEXEC_ARCH_68K: Sh }", StringComparison.Ordinal), "KXG002", t => Repo.LineOf(t, "    - name: KexecArch")); // the enum
         // Names that would collide in the generated C# (found by the whole-build property: a repeated argument line).
@@ -117,6 +139,17 @@ public class MalformedInputTests
 
     [Fact]
     public void Corpus_HasAtLeastAHundredCases() => Assert.True(Cases().Count() >= 100, $"{Cases().Count()} cases");
+
+    // A headers file without the kernel's prototype of 'syscall' (its name line, source line and argument lines).
+    private static string RemovePrototype(string text, string syscall)
+    {
+        var lines = text.Split('\n').ToList();
+        int start = lines.IndexOf("  - name: " + syscall, lines.IndexOf("prototypes:"));
+        int end = start + 1;
+        while (end < lines.Count && lines[end].StartsWith("    ", StringComparison.Ordinal)) end++;
+        lines.RemoveRange(start, end - start);
+        return string.Join('\n', lines);
+    }
 
     // Where YAML reports an input that ends too soon: the line after its last.
     private static int EndOfInput(string text) => text.Split('\n').Length + 1;
