@@ -40,14 +40,16 @@ public class ScannerTests
         Assert.True(first.Inputs.Count > 5, "the scan should record every header it read");
     }
 
-    // The benchmarks bind getppid from a table of their own; its numbers are held to the same check.
-    [Fact]
-    public void BenchmarkBindings_EqualAFreshScan_AndTheirTable()
+    // The benchmarks and the wide-arguments probe bind from tables of their own; their numbers are held to the same check.
+    [Theory]
+    [InlineData("KexecGen.Benchmarks", 2)]
+    [InlineData("KexecGen.WideArgsProbe", 4)]
+    public void OtherBindings_EqualAFreshScan_AndTheirTable(string project, int abis)
     {
-        var result = HeaderScan.Run(Path.Combine(Repo.Root, "tests", "KexecGen.Benchmarks", "Bindings"), Array.Empty<string>(), write: false);
+        var result = HeaderScan.Run(Path.Combine(Repo.Root, "tests", project, "Bindings"), Array.Empty<string>(), write: false);
 
         Assert.True(result.Ok, string.Join("\n", result.Report.Concat(result.Diagnostics.Select(d => d.ToString()))));
-        Assert.Equal(2, result.Report.Count(l => l.Contains("matches a fresh scan", StringComparison.Ordinal)));
+        Assert.Equal(abis, result.Report.Count(l => l.Contains("matches a fresh scan", StringComparison.Ordinal)));
     }
 
     [Fact]
