@@ -190,6 +190,25 @@ public class SyscallArgumentTests
         Assert.All(Wide.Omitted, abi => Assert.Equal(4, Repo.Scanned(abi).PointerSize));
     }
 
+    [Fact]
+    public void DocsTable_OfHowEachAbiPassesA64BitArgument_IsTheData()
+    {
+        // Every ABI of arches.yaml: its rule, byte order, and pread64's registers as the generator makes them.
+        var rows = new System.Text.StringBuilder("| ABI | args64 | byte order | pread64's registers | .NET |\n|---|---|---|---|---|\n");
+        foreach (var abi in Repo.Arches.Abis)
+        {
+            var call = Wide.Model.Syscalls.Single(s => s.Name == "pread64").Calls.SingleOrDefault(c => c.Abi == abi.Name);
+            var pass = abi.Args64 is null ? "—" : abi.Args64.Pass + (abi.Args64.Padded.Count > 0 ? $", padded: {string.Join(", ", abi.Args64.Padded)}" : "");
+            var registers = call is null ? "refused (KXG014)" : call.Number is null ? "no pread64" : "`" + Show(call).Replace(" ", ", ", StringComparison.Ordinal) + "`";
+            rows.Append($"| {abi.Name} | {pass} | {Repo.Scanned(abi.Name).ByteOrder} | {registers} | {string.Join(", ", abi.DotNet)} |\n");
+        }
+        var docs = File.ReadAllText(Path.Combine(Repo.Root, "docs", "arches.md"));
+        const string start = "<!-- args64 table: written from arches.yaml and headers/ by SyscallArgumentTests; a change there must be copied here -->\n";
+        int from = docs.IndexOf(start, StringComparison.Ordinal) + start.Length, to = docs.IndexOf("<!-- end of args64 table -->", StringComparison.Ordinal);
+        Assert.True(from >= start.Length && to > 0, "docs/arches.md has lost its args64 table markers");
+        Assert.True(docs[from..to] == rows.ToString(), "docs/arches.md's args64 table is not the data's; it should read:\n" + rows);
+    }
+
     // The consumer's bindings with 'syscall' given the args block 'args' (YAML under the syscall's entry), generated.
     private static (string Arches, IReadOnlyList<Diagnostic> Diagnostics, bool Generated) Bind(string from, string syscall, string args)
     {
