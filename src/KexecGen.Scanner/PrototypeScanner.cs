@@ -16,7 +16,10 @@ namespace KexecGen.Scanner;
 internal static partial class PrototypeScanner
 {
     /// <summary>The prototype files, below the kernel source folder, searched in this order ({0}: the kernel ARCH).</summary>
-    public static readonly string[] Files = { "arch/{0}/include/asm/syscalls.h", "include/linux/syscalls.h" };
+    public static readonly string[] Files = { "arch/{0}/include/asm/syscalls.h", "include/linux/syscalls.h", "include/linux/compat.h" };
+
+    /// <summary>The kernel header whose plain typedefs give the compat entry points' types (compat_ulong_t is u32).</summary>
+    public const string CompatTypes = "include/asm-generic/compat.h";
 
     /// <summary>Headers that define the kernel's type names in uapi terms, and the names the kernel's own headers add.</summary>
     internal const string Prelude = """
@@ -67,19 +70,28 @@ internal static partial class PrototypeScanner
     /// <summary>
     /// The prototypes of <paramref name="names"/> on <paramref name="abi"/>, and its byte order, answered by
     /// <paramref name="answer"/> (the ABI's compiler); a syscall the kernel declares nowhere, or more than once
-    /// differently (per configuration), gets none.
+    /// differently (per configuration), gets none. Where the ABI's syscall table routes a syscall to an entry point of
+    /// its own (powerpc's sys_ppc_pread64), that entry point's arguments come too.
     /// </summary>
     public static (List<ScannedPrototype> Prototypes, string ByteOrder) Scan(
         AbiSpec abi, string sourceRoot, IEnumerable<string> names, string includes, Func<ValueProbe, Dictionary<string, long>> answer)
     {
-        var found = new List<(string Name, Declaration Declaration)>();
+        // The byte order first: the kernel's SC_ARG64 parameters (SuperH's entry points) name their halves in it.
+        var order = new ValueProbe(Prelude);
+        order.Ask("$big_endian", "__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__");
+        if (!answer(order).TryGetValue("$big_endian", out long big)) throw new ScanException($"ABI '{abi.Name}': its compiler did not say its byte order");
+
+        var found = new List<(string Name, Declaration Declaration, string? Entry, Declaration? EntryDeclaration)>();
         foreach (var name in names.Distinct())
         {
-            if (Find(sourceRoot, abi.KernelArch, name) is { } declaration) found.Add((name, declaration));
+            if (Find(sourceRoot, abi.KernelArch, "sys_" + name, big != 0) is not { } declaration) continue;
+            var entry = abi.Table is { } table ? Entry(sourceRoot, abi.KernelArch, table, name) : null;
+            if (entry == "sys_" + name) entry = null;
+            found.Add((name, declaration, entry, entry is null ? null : Find(sourceRoot, abi.KernelArch, entry, big != 0)));
         }
-        var probe = new ValueProbe(Prelude + includes);
-        probe.Ask("$big_endian", "__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__");
-        var types = found.SelectMany(f => f.Declaration.Parameters).Where(p => !p.Pointer).Select(p => p.Type).Distinct().ToList();
+        var probe = new ValueProbe(Prelude + CompatTypedefs(sourceRoot) + includes);
+        var parameters = found.SelectMany(f => f.Declaration.Parameters.Concat(f.EntryDeclaration?.Parameters ?? new()));
+        var types = parameters.Where(p => !p.Pointer).Select(p => p.Type).Distinct().ToList();
         for (int i = 0; i < types.Count; i++)
         {
             probe.Ask($"$size {i}", $"sizeof({types[i]})");
@@ -88,46 +100,126 @@ internal static partial class PrototypeScanner
         }
         probe.Ask("$pointer", "sizeof(void *)");
         var values = answer(probe);
-        if (!values.TryGetValue("$big_endian", out long big)) throw new ScanException($"ABI '{abi.Name}': its compiler did not say its byte order");
         int pointer = (int)values["$pointer"];
 
-        var prototypes = new List<ScannedPrototype>();
-        foreach (var (name, declaration) in found)
+        EquatableArray<ScannedArg> Args(Declaration declaration) => declaration.Parameters.Select(p =>
         {
-            var args = declaration.Parameters.Select(p =>
-            {
-                if (p.Pointer) return new ScannedArg(p.Name, p.Type, pointer, ScannedArg.Pointer);
-                int i = types.IndexOf(p.Type);
-                // A type the compiler cannot size here (a name only the kernel's own headers define) is recorded as
-                // width 0: a binding that uses it is refused, the rest of the scan goes on.
-                if (!values.TryGetValue($"$size {i}", out long size)) return new ScannedArg(p.Name, p.Type, 0, ScannedArg.Signed);
-                // gcc and clang class 5: a pointer type (a typedef of one, as cap_user_header_t is).
-                bool isPointer = values.TryGetValue($"$class {i}", out long cls) && cls == 5;
-                bool signed = values.TryGetValue($"$signed {i}", out long s) && s != 0;
-                return new ScannedArg(p.Name, p.Type, (int)size, isPointer ? ScannedArg.Pointer : signed ? ScannedArg.Signed : ScannedArg.Unsigned);
-            });
-            prototypes.Add(new ScannedPrototype(name, declaration.Source, args.ToEquatableArray(), LocationInfo.FileStart(declaration.Source)));
-        }
+            if (p.Pointer) return new ScannedArg(p.Name, p.Type, pointer, ScannedArg.Pointer);
+            int i = types.IndexOf(p.Type);
+            // A type the compiler cannot size here (a name only the kernel's own headers define) is recorded as
+            // width 0: a binding that uses it is refused, the rest of the scan goes on.
+            if (!values.TryGetValue($"$size {i}", out long size)) return new ScannedArg(p.Name, p.Type, 0, ScannedArg.Signed);
+            // gcc and clang class 5: a pointer type (a typedef of one, as cap_user_header_t is).
+            bool isPointer = values.TryGetValue($"$class {i}", out long cls) && cls == 5;
+            bool signed = values.TryGetValue($"$signed {i}", out long s) && s != 0;
+            return new ScannedArg(p.Name, p.Type, (int)size, isPointer ? ScannedArg.Pointer : signed ? ScannedArg.Signed : ScannedArg.Unsigned);
+        }).ToEquatableArray();
+
+        var prototypes = found.Select(f => new ScannedPrototype(f.Name, f.Declaration.Source, Args(f.Declaration), LocationInfo.FileStart(f.Declaration.Source),
+            f.Entry, f.EntryDeclaration?.Source ?? "", f.EntryDeclaration is { } e ? Args(e) : EquatableArray<ScannedArg>.Empty)).ToList();
         return (prototypes, big != 0 ? "big" : "little");
     }
 
-    /// <summary>The one declaration of <c>sys_NAME</c> in the ABI's prototype files, the arch's own first; null if none or several that differ.</summary>
-    internal static Declaration? Find(string sourceRoot, string kernelArch, string name)
+    // The kernel's own "typedef u32 compat_size_t;" lines: the types of the compat entry points x32 and MIPS n32 reach.
+    private static string CompatTypedefs(string sourceRoot)
     {
-        foreach (var relative in Files.Select(f => string.Format(System.Globalization.CultureInfo.InvariantCulture, f, kernelArch)))
+        var path = Path.Combine(sourceRoot, CompatTypes);
+        if (!File.Exists(path)) return "";
+        var lines = Regex.Matches(File.ReadAllText(path), @"^typedef [us](?:8|16|32|64) compat_\w+;$", RegexOptions.Multiline).Select(m => m.Value);
+        return string.Join("\n", lines.Distinct()) + "\n";
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> Texts = new(StringComparer.Ordinal);
+
+    // A source file without its comments, read once per run.
+    private static string Text(string path) => Texts.GetOrAdd(path, p => WithoutComments(File.ReadAllText(p)));
+
+    /// <summary>
+    /// The entry point the ABI's syscall table gives <paramref name="name"/> (its native column), after the arch's own
+    /// <c>#define sys_X sys_Y</c> redirections (csky's fadvise64_64); null where the table has no row for it.
+    /// </summary>
+    internal static string? Entry(string sourceRoot, string kernelArch, TableSpec table, string name)
+    {
+        var path = Path.Combine(sourceRoot, table.File);
+        if (!File.Exists(path)) throw new ScanException($"the syscall table {table.File} is not in {sourceRoot} (make it: dotnet run --project src/KexecGen.Scanner -- requirements | .ci/install-uapi-headers)");
+        string? entry = null;
+        foreach (var line in File.ReadLines(path))
+        {
+            var fields = line.Split(new[] { ' ', '\t' }, StringSplitOptions.RemoveEmptyEntries);
+            if (fields.Length < 4 || fields[0].StartsWith('#') || fields[2] != name || !table.Abis.Contains(fields[1])) continue;
+            entry = fields[3];
+            break;
+        }
+        if (entry is null) return null;
+        foreach (var file in ArchSources(sourceRoot, kernelArch))
+        {
+            var text = Text(file);
+            if (!text.Contains(entry, StringComparison.Ordinal)) continue;
+            var redirect = Regex.Match(text, @"^#define\s+" + Regex.Escape(entry) + @"\s+([A-Za-z_]\w*)\s*$", RegexOptions.Multiline);
+            if (redirect.Success) return redirect.Groups[1].Value;
+        }
+        return entry;
+    }
+
+    // The arch's own C sources, where its syscall definitions and table redirections are.
+    private static IEnumerable<string> ArchSources(string sourceRoot, string kernelArch)
+    {
+        var dir = Path.Combine(sourceRoot, "arch", kernelArch, "kernel");
+        return Directory.Exists(dir) ? Directory.GetFiles(dir, "*.c").OrderBy(f => f, StringComparer.Ordinal) : Enumerable.Empty<string>();
+    }
+
+    /// <summary>
+    /// The one declaration or definition of <paramref name="symbol"/> (sys_pread64, parisc_pread64): the arch's own
+    /// C sources first (SYSCALL_DEFINEn or a plain definition, which override the generic ones), then its
+    /// asm/syscalls.h, then include/linux/syscalls.h; null if none, or several that differ.
+    /// </summary>
+    internal static Declaration? Find(string sourceRoot, string kernelArch, string symbol, bool bigEndian)
+    {
+        var files = ArchSources(sourceRoot, kernelArch).Select(f => Path.GetRelativePath(sourceRoot, f))
+            .Concat(Files.Select(f => string.Format(System.Globalization.CultureInfo.InvariantCulture, f, kernelArch)));
+        foreach (var relative in files)
         {
             var path = Path.Combine(sourceRoot, relative);
             if (!File.Exists(path)) continue;
-            var text = WithoutComments(File.ReadAllText(path));
-            var matches = Regex.Matches(text, @"(?<=^|[;}\s])(?:asmlinkage\s+)?[A-Za-z_][A-Za-z0-9_]*\s+sys_" + Regex.Escape(name) + @"\s*\(([^;{}]*)\)\s*;");
-            var declarations = matches.Select(m => Parse(m.Groups[1].Value) is { } ps
-                ? new Declaration($"{relative}:{1 + text.Take(m.Index).Count(c => c == '\n')}", ps) : null).ToList();
+            var text = Text(path);
+            if (!text.Contains(symbol, StringComparison.Ordinal) && !text.Contains(symbol[Math.Min(4, symbol.Length)..], StringComparison.Ordinal)) continue;
+            var declarations = new List<Declaration?>();
+            if (symbol.StartsWith("sys_", StringComparison.Ordinal))
+            {
+                // include/linux/syscalls.h's SC_ARG64(name): a 64-bit argument as two u32 halves, in the ABI's byte order.
+                var halves = bigEndian ? "u32, $1_hi, u32, $1_lo" : "u32, $1_lo, u32, $1_hi";
+                var expanded = Regex.Replace(text, @"\bSC_ARG64\(\s*([A-Za-z_]\w*)\s*\)", halves);
+                foreach (Match m in Regex.Matches(expanded, @"^SYSCALL_DEFINE(\d)\(\s*" + Regex.Escape(symbol[4..]) + @"\s*((?:,[^,()]+,\s*[A-Za-z_]\w*\s*)*)\)", RegexOptions.Multiline))
+                {
+                    // SYSCALL_DEFINEn counts the C arguments before SC_ARG64 splits one into two.
+                    int count = int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+                    var pairs = m.Groups[2].Value;
+                    declarations.Add(ParseDefine(pairs, pairs.Split(',').Length / 2) is { } ps && ps.Count >= count
+                        ? new Declaration($"{relative}:{Line(expanded, m.Index)}", ps) : null);
+                }
+            }
+            foreach (Match m in Regex.Matches(text, @"^[ \t]*(?!return\b)(?:asmlinkage\s+)?[A-Za-z_][\w \t]*?[\s\*]" + Regex.Escape(symbol) + @"\s*\(([^;{}()]*)\)\s*[;{]", RegexOptions.Multiline))
+            {
+                declarations.Add(Parse(m.Groups[1].Value) is { } ps ? new Declaration($"{relative}:{Line(text, m.Index)}", ps) : null);
+            }
             if (declarations.Count == 0) continue;
             if (declarations.Any(d => d is null)) return null;
-            var distinct = declarations.Select(d => string.Join(",", d!.Parameters.Select(p => p.Type))).Distinct().Count();
+            var distinct = declarations.Select(d => string.Join(",", d!.Parameters.Select(p => p.Type + " " + p.Name))).Distinct().Count();
             return distinct == 1 ? declarations[0] : null;
         }
         return null;
+    }
+
+    private static int Line(string text, int index) => 1 + text.Take(index).Count(c => c == '\n');
+
+    // ", int, fd, char __user *, buf" → (fd, int), (buf, char *, pointer).
+    private static List<(string Name, string Type, bool Pointer)>? ParseDefine(string pairs, int count)
+    {
+        var items = pairs.Split(',').Skip(1).Select(x => Regex.Replace(x, @"\s+", " ").Trim()).ToList();
+        if (items.Count != 2 * count) return null;
+        var parameters = new List<string>();
+        for (int i = 0; i < items.Count; i += 2) parameters.Add(items[i] + " " + items[i + 1]);
+        return Parse(string.Join(", ", parameters));
     }
 
     // "unsigned int fd, char __user *buf, size_t" → (fd, unsigned int), (buf, char *, pointer), (arg3, size_t); null for a

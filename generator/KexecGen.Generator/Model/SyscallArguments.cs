@@ -185,38 +185,93 @@ internal static class SyscallArguments
             return new AbiCallModel(name, called, number, EquatableArray<RegisterModel>.Empty);
         }
 
-        var registers = new List<RegisterModel>();
-        var rule = abi.Spec.Args64;
-        bool wholeRegisters = pointerSize == 8 || rule?.Pass == Args64Spec.Register;
-        foreach (var (arg, width) in order)
+        // An entry point of the ABI's own that takes the same arguments in another order (csky's and arm's
+        // fadvise64_64 take advice second) is followed: its order, its widths.
+        if (prototype is { Entry: not null, EntryArgs.Count: > 0 } && prototype.EntryArgs.Count == order.Count
+            && prototype.EntryArgs.Select(a => a.Name).OrderBy(n => n, StringComparer.Ordinal).SequenceEqual(order.Select(o => o.Arg.CName).OrderBy(n => n, StringComparer.Ordinal)))
         {
-            if (width <= pointerSize || (width == 8 && wholeRegisters))
-            {
-                registers.Add(new RegisterModel(RegisterModel.Whole, arg.Name, arg.Underlying, arg.Type));
-                continue;
-            }
-            if (width != 8)
-            {
-                problems.Add(DiagnosticTable.PrototypeMismatch, spec.Location, $"argument {arg.CName} is {width} bytes wide, more than any register pair holds", name);
-                return new AbiCallModel(name, called, number, EquatableArray<RegisterModel>.Empty);
-            }
-            if (rule is null)
-            {
-                problems.Add(DiagnosticTable.NoArgs64Rule, spec.Location, arg.CName, name);
-                return new AbiCallModel(name, called, number, EquatableArray<RegisterModel>.Empty);
-            }
-            // glibc: __ALIGNMENT_ARG before a pair on an odd register; SYSCALL_LL64_PRW's dummy before pread64's offset.
-            if ((rule.Pass == Args64Spec.AlignedPair && registers.Count % 2 == 1) || rule.Padded.Contains(called)) registers.Add(RegisterModel.Padding);
-            var low = new RegisterModel(RegisterModel.Low, arg.Name, arg.Underlying, arg.Type);
-            var high = new RegisterModel(RegisterModel.High, arg.Name, arg.Underlying, arg.Type);
-            registers.AddRange(abi.Scanned.ByteOrder == "big" ? new[] { high, low } : new[] { low, high });
+            order = prototype.EntryArgs.Select(a => (order.First(o => o.Arg.CName == a.Name).Arg, a.Size)).ToList();
         }
+        var rule = abi.Spec.Args64;
+        var slots = Slots(order.Select(o => o.Width).ToList(), abi, padded: rule?.Padded.Contains(called) == true, out int failed);
+        if (slots is null)
+        {
+            var (arg, width) = order[failed];
+            if (width == 8) problems.Add(DiagnosticTable.NoArgs64Rule, spec.Location, arg.CName, name);
+            else problems.Add(DiagnosticTable.PrototypeMismatch, spec.Location, $"argument {arg.CName} is {width} bytes wide, more than any register pair holds", name);
+            return new AbiCallModel(name, called, number, EquatableArray<RegisterModel>.Empty);
+        }
+        var registers = slots.Select(slot => slot.Index < 0 ? RegisterModel.Padding
+            : new RegisterModel(slot.Kind, order[slot.Index].Arg.Name, order[slot.Index].Arg.Underlying, order[slot.Index].Arg.Type)).ToList();
         if (registers.Count > MaxRegisters && abi.Spec.DotNet.Count > 0)
         {
             problems.Add(DiagnosticTable.PrototypeMismatch, spec.Location, $"it takes {registers.Count} registers there, and libc's syscall() passes at most {MaxRegisters}", name);
             return new AbiCallModel(name, called, number, EquatableArray<RegisterModel>.Empty);
         }
+        if (prototype?.Entry is { } entry && entry != NotImplementedEntry
+            && CheckEntry(spec, abi, prototype, slots.Select(x => x.Index < 0 ? null : order[x.Index].Arg.CName).ToList(), problems) is false)
+        {
+            return new AbiCallModel(name, called, number, EquatableArray<RegisterModel>.Empty);
+        }
         return new AbiCallModel(name, called, number, registers.ToEquatableArray());
+    }
+
+    /// <summary>The entry point of a syscall number the kernel does not implement: it answers ENOSYS whatever is passed.</summary>
+    private const string NotImplementedEntry = "sys_ni_syscall";
+
+    // The registers for arguments of these widths on the ABI: each (argument index, whole/low/high), or (-1, pad); null
+    // with the failing argument's index where one cannot be passed (64 bits and no args64 rule, or wider than 64).
+    private static List<(int Index, string Kind)>? Slots(List<int> widths, Abi abi, bool padded, out int failed)
+    {
+        var rule = abi.Spec.Args64;
+        int pointerSize = abi.Scanned.PointerSize;
+        bool wholeRegisters = pointerSize == 8 || rule?.Pass == Args64Spec.Register;
+        var slots = new List<(int, string)>();
+        failed = -1;
+        for (int i = 0; i < widths.Count; i++)
+        {
+            int width = widths[i];
+            if (width <= pointerSize || (width == 8 && wholeRegisters))
+            {
+                slots.Add((i, RegisterModel.Whole));
+                continue;
+            }
+            if (width != 8 || rule is null)
+            {
+                failed = i;
+                return null;
+            }
+            // glibc: __ALIGNMENT_ARG before a pair on an odd register; SYSCALL_LL64_PRW's dummy before pread64's offset.
+            if ((rule.Pass == Args64Spec.AlignedPair && slots.Count % 2 == 1) || padded) slots.Add((-1, RegisterModel.Pad));
+            bool big = abi.Scanned.ByteOrder == "big";
+            slots.Add((i, big ? RegisterModel.High : RegisterModel.Low));
+            slots.Add((i, big ? RegisterModel.Low : RegisterModel.High));
+        }
+        return slots;
+    }
+
+    // Where the ABI's syscall table routes the call to an entry point of its own, the registers that entry point takes
+    // (its own prototype, lowered by the same rule) must be as many as the stub passes, and each argument the two name
+    // alike in the same register: powerpc's sys_ppc_pread64 agrees; its sys_ppc_fadvise64_64, which takes advice
+    // second, does not. An entry point the kernel source does not show once is a warning: it cannot be checked.
+    private static bool CheckEntry(SyscallSpec spec, Abi abi, ScannedPrototype prototype, List<string?> passed, AbiProblems problems)
+    {
+        var name = abi.Spec.Name;
+        if (prototype.EntrySource.Length == 0)
+        {
+            problems.Add(DiagnosticTable.ArgumentUnchecked, spec.Location,
+                $"the syscall table routes {prototype.Name} to {prototype.Entry}, which the kernel source here does not declare once, so the registers are unchecked against it", name);
+            return true;
+        }
+        var entrySlots = Slots(prototype.EntryArgs.Select(a => a.Size).ToList(), abi, padded: false, out _);
+        var taken = entrySlots?.Select(x => x.Index < 0 ? null : prototype.EntryArgs[x.Index].Name).ToList();
+        bool agree = taken is not null && taken.Count == passed.Count
+            && taken.Select((entryArg, i) => entryArg is null || passed.All(p => p != entryArg) || passed[i] == entryArg).All(ok => ok);
+        if (agree) return true;
+        string Show(IEnumerable<string?> registers) => string.Join(", ", registers.Select(r => r ?? "0"));
+        problems.Add(DiagnosticTable.PrototypeMismatch, spec.Location,
+            $"the syscall table routes {prototype.Name} to {prototype.Entry} ({prototype.EntrySource}), which takes {(taken is null ? "registers KexecGen cannot lay out" : $"{taken.Count} registers ({Show(taken)})")}; the stub would pass {passed.Count} ({Show(passed)}): bind that entry point's own arguments for this ABI, or leave it out", name);
+        return false;
     }
 
     /// <summary>The most registers libc's <c>syscall()</c> passes after the number.</summary>

@@ -56,7 +56,7 @@ public static class ArchesParser
     {
         var map = reader.AsMap(node, "an ABI entry");
         if (map is null) return null;
-        reader.OnlyKeys(map, "an ABI entry", "name", "triple", "flags", "dotnet", "kexec_arch", "kernel_arch", "gcc", "syscalls", "args64");
+        reader.OnlyKeys(map, "an ABI entry", "name", "triple", "flags", "dotnet", "kexec_arch", "kernel_arch", "gcc", "syscalls", "args64", "table");
         var name = reader.String(map, "name", "an ABI entry");
         var what = $"ABI '{name}'";
         var triple = reader.String(map, "triple", what);
@@ -93,12 +93,24 @@ public static class ArchesParser
             if (ok) syscalls.Add(new SyscallNumberSpec(key.Value!, number, reader.At(value)));
         }
         var args64 = ParseArgs64(reader, map, what);
+        TableSpec? table = null;
+        if (reader.AsMap(reader.Get(map, "table"), $"'table' of {what}") is { } tableMap)
+        {
+            reader.OnlyKeys(tableMap, $"'table' of {what}", "file", "abis");
+            var file = reader.String(tableMap, "file", $"'table' of {what}");
+            if (file is not null && (file.StartsWith("/", System.StringComparison.Ordinal) || file.Contains("..")))
+            {
+                reader.Error(reader.Get(tableMap, "file")!, $"table file '{file}' of {what} must be a path below the kernel source");
+                file = null;
+            }
+            if (file is not null) table = new TableSpec(file, reader.Strings(tableMap, "abis", $"'table' of {what}", required: true).ToEquatableArray());
+        }
         if (name is null || triple is null || kernelArch is null) return null;
         // Without a kernel the file has an error already: the ABI is still counted and checked.
         var include = kernel is null ? EquatableArray<string>.Empty : new[] { kernel.IncludeOf(kernelArch) }.ToEquatableArray();
         return new AbiSpec(name, triple, dotnet.ToEquatableArray(), kexecArch, kernel?.Package ?? "", kernelArch, include,
             reader.Strings(map, "flags", what).ToEquatableArray(), gcc,
-            syscalls.OrderBy(s => s.Name, System.StringComparer.Ordinal).ToEquatableArray(), reader.At(map), args64);
+            syscalls.OrderBy(s => s.Name, System.StringComparer.Ordinal).ToEquatableArray(), reader.At(map), args64, table);
     }
 
     // args64: a word (pair), or { pass: aligned-pair, padded: [...], glibc: arm }.

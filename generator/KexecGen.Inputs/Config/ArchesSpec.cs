@@ -36,6 +36,7 @@ public sealed record KernelSpec(string Package, string Version, string Uapi, Loc
 /// <param name="Flags">Extra compiler flags that select the ABI within its triple (arm's OABI: -mabi=apcs-gnu).</param>
 /// <param name="Gcc">A cross gcc for the triple, when there is one: it cross-checks the scan, or does it where libclang has no backend.</param>
 /// <param name="Args64">How the ABI passes a 64-bit syscall argument; null where arches.yaml does not say (such an argument is then refused).</param>
+/// <param name="Table">The kernel's syscall table for the ABI, where arches.yaml names it: which entry point each syscall reaches.</param>
 /// <param name="Location">Where the entry starts in arches.yaml.</param>
 public sealed record AbiSpec(
     string Name,
@@ -49,7 +50,8 @@ public sealed record AbiSpec(
     GccSpec? Gcc,
     EquatableArray<SyscallNumberSpec> Syscalls,
     LocationInfo Location,
-    Args64Spec? Args64 = null)
+    Args64Spec? Args64 = null,
+    TableSpec? Table = null)
 {
     /// <summary>Whether .NET runs as <paramref name="architecture"/> on this ABI.</summary>
     public bool RunsAs(string architecture) => System.Linq.Enumerable.Contains(DotNet, architecture);
@@ -87,6 +89,9 @@ public sealed record Args64Spec(string Pass, EquatableArray<string> Padded, stri
     /// <summary>The values <see cref="Pass"/> may take.</summary>
     public static readonly string[] Passes = { Register, Pair, AlignedPair };
 }
+
+/// <summary>The kernel's syscall table of an ABI: a file below the kernel source and the ABI columns that apply (arch/&lt;ARCH&gt;/kernel/Makefile.syscalls).</summary>
+public sealed record TableSpec(string File, EquatableArray<string> Abis);
 
 /// <summary>A syscall number as arches.yaml states it; null when the ABI lacks the syscall.</summary>
 public sealed record SyscallNumberSpec(string Name, long? Number, LocationInfo Location);

@@ -62,7 +62,11 @@ public sealed record ScannedConstant(string Name, long Value, string File, Locat
 /// <param name="Source">Where the declaration is in the kernel source: "include/linux/syscalls.h:475".</param>
 /// <param name="Args">Its arguments in order; none for <c>(void)</c>.</param>
 /// <param name="Location">Where the entry is in the headers file.</param>
-public sealed record ScannedPrototype(string Name, string Source, EquatableArray<ScannedArg> Args, LocationInfo Location);
+/// <param name="Entry">The entry point the ABI's syscall table routes the syscall to where it is not <c>sys_NAME</c> (powerpc's sys_ppc_pread64); else null.</param>
+/// <param name="EntrySource">Where that entry point is declared or defined; "" where the kernel source does not show it once.</param>
+/// <param name="EntryArgs">The entry point's arguments, which its registers follow.</param>
+public sealed record ScannedPrototype(string Name, string Source, EquatableArray<ScannedArg> Args, LocationInfo Location,
+    string? Entry = null, string EntrySource = "", EquatableArray<ScannedArg> EntryArgs = default);
 
 /// <summary>An argument of a kernel prototype: its name (arg1… where the kernel names none), C type without <c>__user</c>, width in bytes and kind.</summary>
 /// <param name="Name">The parameter's name.</param>

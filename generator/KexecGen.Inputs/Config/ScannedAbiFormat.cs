@@ -68,19 +68,31 @@ public static class ScannedAbiFormat
         {
             s.Append("  - name: ").Append(p.Name).Append('\n');
             s.Append("    source: ").Append(Quote(p.Source)).Append('\n');
-            if (p.Args.Count == 0)
+            if (p.Entry is not null)
             {
-                s.Append("    args: []\n");
-                continue;
+                s.Append("    entry: ").Append(Quote(p.Entry)).Append('\n');
+                s.Append("    entry_source: ").Append(Quote(p.EntrySource)).Append('\n');
             }
-            s.Append("    args:\n");
-            foreach (var a in p.Args) // declaration order is the call's order
-            {
-                s.Append("      - { name: ").Append(a.Name).Append(", type: ").Append(Quote(a.Type))
-                 .Append(", size: ").Append(Num(a.Size)).Append(", kind: ").Append(a.Kind).Append(" }\n");
-            }
+            Args(s, "args", p.Args);
+            if (p.EntryArgs.Count > 0) Args(s, "entry_args", p.EntryArgs);
         }
         return s.ToString();
+    }
+
+    // "    key: []", or "    key:" and one line per argument, in declaration order (the call's order).
+    private static void Args(StringBuilder s, string key, EquatableArray<ScannedArg> args)
+    {
+        if (args.Count == 0)
+        {
+            s.Append("    ").Append(key).Append(": []\n");
+            return;
+        }
+        s.Append("    ").Append(key).Append(":\n");
+        foreach (var a in args)
+        {
+            s.Append("      - { name: ").Append(a.Name).Append(", type: ").Append(Quote(a.Type))
+             .Append(", size: ").Append(Num(a.Size)).Append(", kind: ").Append(a.Kind).Append(" }\n");
+        }
     }
 
     private static string Num(long value) => value.ToString(CultureInfo.InvariantCulture);

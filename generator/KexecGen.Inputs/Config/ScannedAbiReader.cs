@@ -122,27 +122,16 @@ public static class ScannedAbiReader
             int at = lines.LineNumber;
             if (!CSharpNames.IsIdentifier(name)) return lines.Fail(11, "a syscall name");
             if (Quoted(lines.Value("    source: ")) is not { } source) return lines.Fail("source: \"…\"");
-            var args = new List<ScannedArg>();
-            var argsLine = lines.Next();
-            if (argsLine == "    args:")
+            string? entry = null, entrySource = "";
+            if (lines.Peek()?.StartsWith("    entry: ", StringComparison.Ordinal) == true)
             {
-                while (lines.Peek()?.StartsWith("      - { name: ", StringComparison.Ordinal) == true)
-                {
-                    var a = FlowMap(lines.Next()!, "      - ", "name", "type", "size", "kind");
-                    if (a is null || !CSharpNames.IsIdentifier(a[0]) || Quoted(a[1]) is not { } type || !Integer(a[2], out long argSize) || argSize > int.MaxValue
-                        || a[3] is not (ScannedArg.Signed or ScannedArg.Unsigned or ScannedArg.Pointer))
-                    {
-                        return lines.Fail(9, "{ name: …, type: \"…\", size: …, kind: signed|unsigned|pointer }");
-                    }
-                    args.Add(new ScannedArg(a[0], type, (int)argSize, a[3]));
-                }
-                if (args.Count == 0) return lines.Fail(1, "'    args: []' or the arguments");
+                if ((entry = Quoted(lines.Value("    entry: "))) is null) return lines.Fail("entry: \"…\"");
+                if ((entrySource = Quoted(lines.Value("    entry_source: "))) is null) return lines.Fail("entry_source: \"…\"");
             }
-            else if (argsLine != "    args: []")
-            {
-                return lines.Fail(1, "'    args:'");
-            }
-            prototypes.Add(new ScannedPrototype(name, source, args.ToEquatableArray(), new LocationInfo(path, at, 5)));
+            if (ReadArgs(lines, "args") is not { } args) return null;
+            var entryArgs = new List<ScannedArg>();
+            if (lines.Peek() == "    entry_args:" && (entryArgs = ReadArgs(lines, "entry_args")) is null) return null;
+            prototypes.Add(new ScannedPrototype(name, source, args.ToEquatableArray(), new LocationInfo(path, at, 5), entry, entrySource!, entryArgs!.ToEquatableArray()));
         }
         if (!lines.AtEnd)
         {
@@ -151,6 +140,36 @@ public static class ScannedAbiReader
         }
         return new ScannedAbi(path, abi, triple, kernel, compiler, (int)pointerSize, scanned.ToEquatableArray(), include.ToEquatableArray(),
             inputs.ToEquatableArray(), syscalls.ToEquatableArray(), structs.ToEquatableArray(), constants.ToEquatableArray(), byteOrder, prototypes.ToEquatableArray());
+    }
+
+    // "    key: []", or "    key:" and its argument lines; null after a failure the cursor records.
+    private static List<ScannedArg>? ReadArgs(LineCursor lines, string key)
+    {
+        var args = new List<ScannedArg>();
+        var line = lines.Next();
+        if (line == $"    {key}: []") return args;
+        if (line != $"    {key}:")
+        {
+            lines.Fail(1, $"'    {key}:'");
+            return null;
+        }
+        while (lines.Peek()?.StartsWith("      - { name: ", StringComparison.Ordinal) == true)
+        {
+            var a = FlowMap(lines.Next()!, "      - ", "name", "type", "size", "kind");
+            if (a is null || !CSharpNames.IsIdentifier(a[0]) || Quoted(a[1]) is not { } type || !Integer(a[2], out long size) || size > int.MaxValue
+                || a[3] is not (ScannedArg.Signed or ScannedArg.Unsigned or ScannedArg.Pointer))
+            {
+                lines.Fail(9, "{ name: …, type: \"…\", size: …, kind: signed|unsigned|pointer }");
+                return null;
+            }
+            args.Add(new ScannedArg(a[0], type, (int)size, a[3]));
+        }
+        if (args.Count == 0)
+        {
+            lines.Fail(1, $"'    {key}: []' or the arguments");
+            return null;
+        }
+        return args;
     }
 
     // "{ k1: v1, k2: v2 }" after the prefix, with exactly these keys in this order; values may not hold ", " or ": ".

@@ -191,6 +191,40 @@ public class SyscallArgumentTests
     }
 
     [Fact]
+    public void ArchSpecificEntryPoints_AreFollowedWhereTheyReorder_AndRefusedWhereTheyDiffer()
+    {
+        // fadvise64_64 (arm numbers only arm_fadvise64_64). csky's table reaches sys_csky_fadvise64_64 (through a
+        // #define in its syscall_table.c) and arm's sys_arm_fadvise64_64: both take advice second, so the stub does.
+        // powerpc's reaches sys_ppc_fadvise64_64, whose halves and order no rule gives: refused, naming it.
+        var dir = Copy(Wide.Dir);
+        var path = Path.Combine(dir, "arches.yaml");
+        var fadvise = "    - name: fadvise64_64\n      method: Fadvise64\n      doc: Declares an access pattern.\n      variants: [arm_fadvise64_64]\n";
+        File.WriteAllText(path, File.ReadAllText(path).Replace("\n  syscalls:\n", "\n  syscalls:\n" + fadvise, StringComparison.Ordinal));
+        Assert.True(KexecGen.Scanner.HeaderScan.Run(dir, Array.Empty<string>(), write: true).Ok);
+        var (_, _, driver) = GeneratorHarness.Run(GeneratorHarness.InputsFrom(dir), GeneratorHarness.Compilation());
+        var refused = Assert.Single(GeneratorHarness.KexecDiagnostics(driver), d => d.Severity == DiagnosticSeverity.Error);
+        Assert.Equal("KXG013", refused.Id);
+        Assert.StartsWith("syscall fadvise64_64 on ABI 'powerpc': the syscall table routes fadvise64_64 to sys_ppc_fadvise64_64 (arch/powerpc/", refused.GetMessage(), StringComparison.Ordinal);
+
+        // Without powerpc, the rest generate.
+        var text = File.ReadAllText(path);
+        int start = text.IndexOf("\n  - name: powerpc\n", StringComparison.Ordinal), end = text.IndexOf("\n  - name: ", start + 1, StringComparison.Ordinal);
+        File.WriteAllText(path, text[..start] + text[end..]);
+        Assert.True(KexecGen.Scanner.HeaderScan.Run(dir, Array.Empty<string>(), write: true).Ok);
+        var arches = KexecGen.Config.ArchesParser.Parse(path, File.ReadAllText(path)).Value!;
+        var built = ModelBuilder.Build(arches, arches.Abis.Select(a => Path.Combine(dir, "headers", a.Name + ".yaml"))
+            .Select(f => ScannedAbiReader.Read(f, File.ReadAllText(f)).Value!).ToList(), AbiTableScope.Full);
+        Assert.True(built.Model is not null, string.Join("\n", built.Diagnostics));
+        var calls = built.Model!.Syscalls.Single(s => s.Name == "fadvise64_64");
+        string Registers(string abi) => Show(calls, calls.Calls.Single(c => c.Abi == abi));
+        Assert.Equal("fd advice offset.lo offset.hi len.lo len.hi", Registers("csky"));
+        Assert.Equal("fd advice offset.lo offset.hi len.lo len.hi", Registers("arm"));
+        Assert.Equal("arm_fadvise64_64", calls.Calls.Single(c => c.Abi == "arm").Called);
+        Assert.Equal("fd offset.lo offset.hi len.lo len.hi advice", Registers("i386")); // sys_ia32_fadvise64_64 agrees
+        Assert.Null(calls.Calls.Single(c => c.Abi == "x86_64").Called); // 64-bit ABIs have fadvise64 alone
+    }
+
+    [Fact]
     public void DocsTable_OfHowEachAbiPassesA64BitArgument_IsTheData()
     {
         // Every ABI of arches.yaml: its rule, byte order, and pread64's registers as the generator makes them.
@@ -250,9 +284,10 @@ public class SyscallArgumentTests
     }
 
     // "fd buf count 0 pos.lo pos.hi": each register by the kernel's argument name.
-    private static string Show(AbiCallModel call)
+    private static string Show(AbiCallModel call) => Show(Wide.Model.Syscalls.Single(s => s.Calls.Contains(call)), call);
+
+    private static string Show(SyscallModel syscall, AbiCallModel call)
     {
-        var syscall = Wide.Model.Syscalls.Single(s => s.Calls.Contains(call));
         string Name(RegisterModel r) => syscall.Args.Single(a => a.Name == r.Arg).CName;
         return string.Join(" ", call.Registers.Select(r => r.Kind switch
         {
