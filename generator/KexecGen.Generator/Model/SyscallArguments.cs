@@ -209,11 +209,26 @@ internal static class SyscallArguments
             return new AbiCallModel(name, called, number, EquatableArray<RegisterModel>.Empty);
         }
         if (prototype?.Entry is { } entry && entry != NotImplementedEntry
-            && CheckEntry(spec, abi, prototype, slots.Select(x => x.Index < 0 ? null : order[x.Index].Arg.CName).ToList(), problems) is false)
+            && CheckEntry(spec, abi, prototype, slots.Select(x => (x.Index < 0 ? null : order[x.Index].Arg.CName, x.Kind)).ToList(), problems) is false)
         {
             return new AbiCallModel(name, called, number, EquatableArray<RegisterModel>.Empty);
         }
         return new AbiCallModel(name, called, number, registers.ToEquatableArray());
+    }
+
+    // "fd", "pos.lo", "pos.hi": an argument, or one half of it.
+    private static string Label(string arg, string kind) => kind == RegisterModel.Low ? arg + ".lo" : kind == RegisterModel.High ? arg + ".hi" : arg;
+
+    // Whether the entry point's argument in register i agrees with what the stub passes there: an argument both name
+    // must be in the same register, and a half the kernel names (poslo, offset_hi, offset_low) must be that half.
+    private static bool Agrees(string? entryArg, List<string?> passed, int i)
+    {
+        if (entryArg is null) return true;
+        if (passed.Contains(entryArg)) return passed[i] == entryArg;
+        var half = System.Text.RegularExpressions.Regex.Match(entryArg, "^(.+?)_?(lo|low|hi|high)$");
+        if (!half.Success) return true; // a name of the kernel's own (ubuf, reg6, pos1): its register is not checked
+        var whole = half.Groups[1].Value + (half.Groups[2].Value.StartsWith("l", StringComparison.Ordinal) ? ".lo" : ".hi");
+        return !passed.Any(p => p is not null && p.StartsWith(half.Groups[1].Value + ".", StringComparison.Ordinal)) || passed[i] == whole;
     }
 
     /// <summary>The entry point of a syscall number the kernel does not implement: it answers ENOSYS whatever is passed.</summary>
@@ -254,9 +269,10 @@ internal static class SyscallArguments
     // (its own prototype, lowered by the same rule) must be as many as the stub passes, and each argument the two name
     // alike in the same register: powerpc's sys_ppc_pread64 agrees; its sys_ppc_fadvise64_64, which takes advice
     // second, does not. An entry point the kernel source does not show once is a warning: it cannot be checked.
-    private static bool CheckEntry(SyscallSpec spec, Abi abi, ScannedPrototype prototype, List<string?> passed, AbiProblems problems)
+    private static bool CheckEntry(SyscallSpec spec, Abi abi, ScannedPrototype prototype, List<(string? Arg, string Kind)> registers, AbiProblems problems)
     {
         var name = abi.Spec.Name;
+        var passed = registers.Select(r => r.Arg is null ? null : Label(r.Arg, r.Kind)).ToList();
         if (prototype.EntrySource.Length == 0)
         {
             problems.Add(DiagnosticTable.ArgumentUnchecked, spec.Location,
@@ -264,9 +280,8 @@ internal static class SyscallArguments
             return true;
         }
         var entrySlots = Slots(prototype.EntryArgs.Select(a => a.Size).ToList(), abi, padded: false, out _);
-        var taken = entrySlots?.Select(x => x.Index < 0 ? null : prototype.EntryArgs[x.Index].Name).ToList();
-        bool agree = taken is not null && taken.Count == passed.Count
-            && taken.Select((entryArg, i) => entryArg is null || passed.All(p => p != entryArg) || passed[i] == entryArg).All(ok => ok);
+        var taken = entrySlots?.Select(x => x.Index < 0 ? null : Label(prototype.EntryArgs[x.Index].Name, x.Kind)).ToList();
+        bool agree = taken is not null && taken.Count == passed.Count && taken.Select((entryArg, i) => Agrees(entryArg, passed, i)).All(ok => ok);
         if (agree) return true;
         string Show(IEnumerable<string?> registers) => string.Join(", ", registers.Select(r => r ?? "0"));
         problems.Add(DiagnosticTable.PrototypeMismatch, spec.Location,

@@ -225,6 +225,23 @@ public class SyscallArgumentTests
     }
 
     [Fact]
+    public void HalvesInTheWrongOrder_AreCaught_ByTheKernelsOwnEntryPoint()
+    {
+        // i386's table reaches sys_ia32_pread64(fd, ubuf, count, poslo, poshi): were the scanned byte order wrong, the
+        // stub would pass the halves the other way round, and the entry point's own names say so.
+        var dir = Copy(Wide.Dir);
+        var i386 = Path.Combine(dir, "headers", "i386.yaml");
+        File.WriteAllText(i386, File.ReadAllText(i386).Replace("byte_order: little", "byte_order: big", StringComparison.Ordinal));
+
+        var (_, _, driver) = GeneratorHarness.Run(GeneratorHarness.InputsFrom(dir), GeneratorHarness.Compilation());
+
+        var errors = GeneratorHarness.KexecDiagnostics(driver).Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
+        Assert.Contains(errors, d => d.Id == "KXG013" && d.GetMessage().StartsWith("syscall pread64 on ABI 'i386': the syscall table routes pread64 to sys_ia32_pread64", StringComparison.Ordinal)
+            && d.GetMessage().Contains("the stub would pass 5 (fd, buf, count, pos.hi, pos.lo)", StringComparison.Ordinal));
+        Assert.All(errors, d => Assert.Contains("ABI 'i386'", d.GetMessage(), StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void DocsTable_OfHowEachAbiPassesA64BitArgument_IsTheData()
     {
         // Every ABI of arches.yaml: its rule, byte order, and pread64's registers as the generator makes them.
