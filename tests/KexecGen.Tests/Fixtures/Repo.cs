@@ -26,13 +26,14 @@ internal static class Repo
         return ScannedAbiReader.Read(path, File.ReadAllText(path)).Value ?? throw new InvalidOperationException($"{path} does not parse");
     }
 
-    /// <summary>A fresh copy of arches.yaml and headers/ in a temporary folder, for tests that break them.</summary>
-    public static string CopyInputs()
+    /// <summary>A fresh copy of arches.yaml and headers/ (the repository's, or those of <paramref name="from"/>) in a temporary folder, for tests that change them.</summary>
+    public static string CopyInputs(string? from = null)
     {
+        from ??= Root;
         var dir = Path.Combine(Path.GetTempPath(), "kexecgen-test-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(Path.Combine(dir, "headers"));
-        File.Copy(ArchesPath, Path.Combine(dir, "arches.yaml"));
-        foreach (var file in HeaderPaths) File.Copy(file, Path.Combine(dir, "headers", Path.GetFileName(file)));
+        File.Copy(Path.Combine(from, "arches.yaml"), Path.Combine(dir, "arches.yaml"));
+        foreach (var file in Directory.GetFiles(Path.Combine(from, "headers"), "*.yaml")) File.Copy(file, Path.Combine(dir, "headers", Path.GetFileName(file)));
         return dir;
     }
 

@@ -170,7 +170,7 @@ public class SyscallArgumentTests
     [Fact]
     public void SixtyFourBitArgument_OnAnAbiWithoutARule_IsRefused_NamingTheAbi()
     {
-        var dir = Copy(Wide.Dir);
+        var dir = Repo.CopyInputs(Wide.Dir);
         var path = Path.Combine(dir, "arches.yaml");
         File.WriteAllText(path, File.ReadAllText(path).Replace("    args64: { pass: pair, glibc: i386 }\n", "", StringComparison.Ordinal));
 
@@ -196,7 +196,7 @@ public class SyscallArgumentTests
         // fadvise64_64 (arm numbers only arm_fadvise64_64). csky's table reaches sys_csky_fadvise64_64 (through a
         // #define in its syscall_table.c) and arm's sys_arm_fadvise64_64: both take advice second, so the stub does.
         // powerpc's reaches sys_ppc_fadvise64_64, whose halves and order no rule gives: refused, naming it.
-        var dir = Copy(Wide.Dir);
+        var dir = Repo.CopyInputs(Wide.Dir);
         var path = Path.Combine(dir, "arches.yaml");
         var fadvise = "    - name: fadvise64_64\n      method: Fadvise64\n      doc: Declares an access pattern.\n      variants: [arm_fadvise64_64]\n";
         File.WriteAllText(path, File.ReadAllText(path).Replace("\n  syscalls:\n", "\n  syscalls:\n" + fadvise, StringComparison.Ordinal));
@@ -229,7 +229,7 @@ public class SyscallArgumentTests
     {
         // i386's table reaches sys_ia32_pread64(fd, ubuf, count, poslo, poshi): were the scanned byte order wrong, the
         // stub would pass the halves the other way round, and the entry point's own names say so.
-        var dir = Copy(Wide.Dir);
+        var dir = Repo.CopyInputs(Wide.Dir);
         var i386 = Path.Combine(dir, "headers", "i386.yaml");
         File.WriteAllText(i386, File.ReadAllText(i386).Replace("byte_order: little", "byte_order: big", StringComparison.Ordinal));
 
@@ -263,7 +263,7 @@ public class SyscallArgumentTests
     // The consumer's bindings with 'syscall' given the args block 'args' (YAML under the syscall's entry), generated.
     private static (string Arches, IReadOnlyList<Diagnostic> Diagnostics, bool Generated) Bind(string from, string syscall, string args)
     {
-        var dir = Copy(from);
+        var dir = Repo.CopyInputs(from);
         var path = Path.Combine(dir, "arches.yaml");
         var text = File.ReadAllText(path);
         var entry = $"    - name: {syscall}\n      method: ";
@@ -273,15 +273,6 @@ public class SyscallArgumentTests
         File.WriteAllText(path, text);
         var (output, _, driver) = GeneratorHarness.Run(GeneratorHarness.InputsFrom(dir), GeneratorHarness.Compilation());
         return (text, GeneratorHarness.KexecDiagnostics(driver), output.GetTypeByMetadataName("KexecGen.Interop.Syscalls") is not null);
-    }
-
-    private static string Copy(string from)
-    {
-        var dir = Path.Combine(Path.GetTempPath(), "kexecgen-test-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(Path.Combine(dir, "headers"));
-        File.Copy(Path.Combine(from, "arches.yaml"), Path.Combine(dir, "arches.yaml"));
-        foreach (var f in Directory.GetFiles(Path.Combine(from, "headers"))) File.Copy(f, Path.Combine(dir, "headers", Path.GetFileName(f)));
-        return dir;
     }
 
     private static (ArchesSpec, IReadOnlyList<ScannedAbi>, BindingModel) RepoModel()
