@@ -112,7 +112,12 @@ internal sealed class YamlReader
             return null;
         }
         if (node is YamlScalarNode scalar && !IsNull(scalar)) return scalar.Value;
-        if (node is YamlScalarNode) return null;
+        if (node is YamlScalarNode)
+        {
+            // "key:" with nothing after it: absent, which a required key may not be.
+            if (required) Error(node, $"'{key}' of {what} has no value");
+            return null;
+        }
         Error(node, $"'{key}' of {what} must be a single value");
         return null;
     }
