@@ -121,7 +121,7 @@ internal static partial class PrototypeScanner
     }
 
     // The kernel's own "typedef u32 compat_size_t;" lines: the types of the compat entry points x32 and MIPS n32 reach.
-    private static string CompatTypedefs(string sourceRoot)
+    internal static string CompatTypedefs(string sourceRoot)
     {
         var path = Path.Combine(sourceRoot, CompatTypes);
         if (!File.Exists(path)) return "";

@@ -10,8 +10,9 @@ namespace KexecGen.Tests;
 
 /// <summary>
 /// Every number in headers/ checked by the ABI's own cross gcc, the way the libc crate's ctest does it: a C file of
-/// static assertions (each constant, each syscall number, each struct's size, alignment and field offsets) must
-/// compile for the ABI. It shares nothing with the scan that wrote the file but the headers themselves.
+/// static assertions (each constant, each syscall number, each struct's size, alignment and field offsets, the byte
+/// order, and the width of every argument of every syscall prototype and entry point) must compile for the ABI. It
+/// shares nothing with the scan that wrote the file but the headers and the kernel's type names.
 /// </summary>
 public class CompilerCheckTests
 {
@@ -28,6 +29,23 @@ public class CompilerCheckTests
         Assert.True(ok, $"{spec.Gcc!.Command} disagrees with headers/{abi}.yaml:\n{errors}");
     }
 
+    public static TheoryData<string> WideAbisWithGcc => new(Repo.Arches.Abis.Where(a => a.Gcc is not null && a.Args64 is not null).Select(a => a.Name));
+
+    // The consumer's pread64, pwrite64, fallocate and sync_file_range prototypes (loff_t, size_t, the arch's own
+    // entry points with their u32 halves) checked by the same second compiler.
+    [Theory]
+    [MemberData(nameof(WideAbisWithGcc))]
+    public void WideArgumentPrototypes_AgreeWithTheAbisCrossGcc(string abi)
+    {
+        var spec = WideArgsBindings.Instance.Arches.Abis.Single(a => a.Name == abi);
+        var scanned = WideArgsBindings.Instance.Scanned.Single(s => s.Abi == abi);
+        Assert.Contains(scanned.Prototypes, p => p.Name == "pread64");
+
+        var (ok, errors) = StaticAssertions(spec, scanned);
+
+        Assert.True(ok, $"{spec.Gcc!.Command} disagrees with the scanned prototypes of {abi}:\n{errors}");
+    }
+
     [Fact]
     public void WrongOffsetOrNumber_InACopy_FailsTheCheck()
     {
@@ -37,9 +55,17 @@ public class CompilerCheckTests
         var fields = segment.Fields.Select((f, i) => i == 1 ? f with { Offset = f.Offset + 1 } : f).ToEquatableArray();
         var wrongOffset = scanned with { Structs = new[] { segment with { Fields = fields } }.ToEquatableArray() };
         var wrongNumber = scanned with { Syscalls = scanned.Syscalls.Select(s => s.Name == "kexec_load" ? s with { Number = s.Number + 1 } : s).ToEquatableArray() };
+        var wrongWidth = scanned with
+        {
+            Prototypes = scanned.Prototypes.Select(p => p.Name != "kexec_load" ? p
+                : p with { Args = p.Args.Select(a => a.Name == "entry" ? a with { Size = a.Size * 2 } : a).ToEquatableArray() }).ToEquatableArray(),
+        };
 
         var (offsetOk, offsetErrors) = StaticAssertions(spec, wrongOffset);
         var (numberOk, numberErrors) = StaticAssertions(spec, wrongNumber);
+        var (widthOk, widthErrors) = StaticAssertions(spec, wrongWidth);
+        Assert.False(widthOk);
+        Assert.Contains("kexec_load: unsigned long entry", widthErrors, StringComparison.Ordinal);
 
         Assert.False(offsetOk);
         Assert.Contains("kexec_segment.bufsz", offsetErrors, StringComparison.Ordinal);
@@ -63,6 +89,18 @@ public class CompilerCheckTests
                 : $"#ifdef __NR_{call.Name}\n#error \"__NR_{call.Name} is defined\"\n#endif\n");
         }
         c.Append($"_Static_assert(sizeof(void *) == {scanned.PointerSize}, \"pointer size\");\n");
+        c.Append($"_Static_assert((__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__) == {(scanned.ByteOrder == "big" ? 1 : 0)}, \"byte order\");\n");
+        // The prototypes' types, with the kernel's type names given their uapi meaning as the scan gives them.
+        c.Append(KexecGen.Scanner.PrototypeScanner.Prelude).Append(KexecGen.Scanner.PrototypeScanner.CompatTypedefs(Repo.Arches.Kernel.SourceFolder));
+        foreach (var p in scanned.Prototypes)
+        {
+            foreach (var a in p.Args.Concat(p.EntryArgs).Where(a => a.Size > 0))
+            {
+                var type = a.Kind == ScannedArg.Pointer && a.Type.EndsWith("*", StringComparison.Ordinal) ? "void *" : a.Type;
+                c.Append($"_Static_assert(sizeof({type}) == {a.Size}, \"{p.Name}: {a.Type} {a.Name}\");\n");
+                if (a.Kind != ScannedArg.Pointer) c.Append($"_Static_assert((({a.Type})-1 < ({a.Type})0) == {(a.Kind == ScannedArg.Signed ? 1 : 0)}, \"{p.Name}: {a.Name} signedness\");\n");
+            }
+        }
         foreach (var s in scanned.Structs)
         {
             c.Append($"_Static_assert(sizeof(struct {s.Name}) == {s.Size}, \"sizeof {s.Name}\");\n");
