@@ -21,6 +21,9 @@ internal sealed record ProbeResult(
     List<ScannedStruct> Structs,
     List<string> InputFiles);
 
+/// <summary>A selected macro that is no integer constant on an ABI (a string, a type, an expression the ABI cannot evaluate): left out, and said.</summary>
+public sealed record UnevaluatedMacro(string Abi, string Name, string File);
+
 /// <summary>Scans one ABI's kernel headers: macros evaluated, struct layouts, syscall numbers, input hashes.</summary>
 public static class AbiScanner
 {
@@ -29,7 +32,10 @@ public static class AbiScanner
     /// arches.yaml says so (libclang has no target for alpha, parisc or sh). Throws <see cref="ScanException"/> when the
     /// answer would be untrustworthy.
     /// </summary>
-    public static ScannedAbi Scan(AbiSpec abi, BindingsSpec bindings, KernelSpec kernel)
+    public static ScannedAbi Scan(AbiSpec abi, BindingsSpec bindings, KernelSpec kernel) => Scan(abi, bindings, kernel, new List<UnevaluatedMacro>());
+
+    /// <summary>As <see cref="Scan(AbiSpec, BindingsSpec, KernelSpec)"/>, adding each selected macro that did not evaluate to <paramref name="unevaluated"/>.</summary>
+    public static ScannedAbi Scan(AbiSpec abi, BindingsSpec bindings, KernelSpec kernel, List<UnevaluatedMacro> unevaluated)
     {
         foreach (var dir in abi.Include.Where(d => !Directory.Exists(d)))
         {
@@ -41,6 +47,8 @@ public static class AbiScanner
         {
             throw new ScanException($"ABI '{abi.Name}': struct {wanted.CName} is not defined by {string.Join(", ", bindings.Headers)}");
         }
+        unevaluated.AddRange(probe.Macros.Where(m => !m.Name.StartsWith("__NR_", StringComparison.Ordinal) && !probe.Values.ContainsKey(m.Name))
+            .Select(m => new UnevaluatedMacro(abi.Name, m.Name, m.File)));
         var constants = probe.Macros
             .Where(m => !m.Name.StartsWith("__NR_", StringComparison.Ordinal) && probe.Values.ContainsKey(m.Name))
             .Select(m => new ScannedConstant(m.Name, probe.Values[m.Name], m.File, LocationInfo.FileStart(m.File)));
@@ -77,6 +85,12 @@ public static class AbiScanner
 
     /// <summary>The source that includes the bound headers.</summary>
     internal static string Includes(BindingsSpec bindings) => string.Concat(bindings.Headers.Select(h => $"#include <{h}>\n"));
+
+    /// <summary>
+    /// What the value questions add after the bound headers: the userspace size_t, which ioctl numbers name
+    /// (_IOR(0x12, 114, size_t)); on every Linux ABI it is the kernel's __kernel_size_t.
+    /// </summary>
+    internal const string ValueTypes = "#include <linux/types.h>\ntypedef __kernel_size_t size_t;\n";
 
     // "6.1.187" from linux/version.h, which every uapi header set has.
     private static string KernelVersion(AbiSpec abi, Dictionary<string, long> values)

@@ -25,7 +25,7 @@ internal static class ClangProbe
             inputs = tu.IncludedFiles();
         }
 
-        var probe = new ValueProbe(includes);
+        var probe = new ValueProbe(includes + AbiScanner.ValueTypes);
         probe.Ask(PointerSize, "sizeof(void *)");
         foreach (var (name, _) in macros) probe.Ask(name, name);
         var values = probe.Answer(abi.Name, source => Evaluate(abi, source));

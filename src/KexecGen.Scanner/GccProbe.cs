@@ -27,7 +27,7 @@ internal static partial class GccProbe
             var (macros, inputs, text) = ReadPreprocessed(abi, bindings, preprocessed);
             var fieldLists = bindings.Structs.Select(s => (Name: s.CName, Fields: Fields(abi, text, s.CName))).ToList();
 
-            var probe = new ValueProbe(includes);
+            var probe = new ValueProbe(includes + AbiScanner.ValueTypes);
             probe.Ask("$pointer_size", "sizeof(void *)");
             foreach (var (name, _) in macros) probe.Ask(name, name);
             foreach (var (name, fields) in fieldLists)

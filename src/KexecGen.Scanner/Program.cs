@@ -110,10 +110,11 @@ public static class HeaderScan
         var folder = Path.Combine(root, ScannedAbiFormat.Folder);
         Directory.CreateDirectory(folder);
         var total = Stopwatch.StartNew();
+        var unevaluated = new List<UnevaluatedMacro>();
         foreach (var abi in arches.Abis.Where(a => only.Count == 0 || only.Contains(a.Name)))
         {
             var watch = Stopwatch.StartNew();
-            var scanned = AbiScanner.Scan(abi, arches.Bindings, arches.Kernel);
+            var scanned = AbiScanner.Scan(abi, arches.Bindings, arches.Kernel, unevaluated);
             var text = ScannedAbiFormat.Write(scanned);
             var file = Path.Combine(folder, abi.Name + ".yaml");
             diagnostics.AddRange(ArchesCheck.Compare(arches, abi, scanned with { Path = file }));
@@ -140,6 +141,12 @@ public static class HeaderScan
                 File.Delete(stale);
                 report.Add($"removed {Path.GetRelativePath(root, stale)}: arches.yaml has no such ABI");
             }
+        }
+        // One warning a macro, naming every ABI it did not evaluate on, at the rule that selected it.
+        foreach (var group in unevaluated.GroupBy(u => (u.Name, u.File)))
+        {
+            var rule = arches.Bindings.Constants.FirstOrDefault(r => r.Matches(group.Key.Name, group.Key.File));
+            diagnostics.Add(Diagnose.Unevaluated(rule?.Location ?? LocationInfo.FileStart(archesPath), group.Key.Name, group.Key.File, group.Select(u => u.Abi)));
         }
         report.Add($"{(write ? "scanned" : "checked")} in {total.ElapsedMilliseconds} ms");
         return new ScanResult(!Diagnose.HasErrors(diagnostics), report, diagnostics);

@@ -38,7 +38,10 @@ internal sealed class ValueProbe
             for (int i = 0; i < remaining.Count; i++)
             {
                 var e = remaining[i].Expression;
-                source.Append($"const unsigned long long {ValuePrefix}{i} = (unsigned long long)({e}); const int {NegativePrefix}{i} = (({e}) < 0);\n");
+                // The assertion makes a non-integer (a string macro, an address) fail its line: gcc would otherwise
+                // initialise the constant with an address to be relocated, and the object file would read 0.
+                source.Append($"const unsigned long long {ValuePrefix}{i} = (unsigned long long)({e}); const int {NegativePrefix}{i} = (({e}) < 0); "
+                    + $"_Static_assert(__builtin_classify_type({e}) >= 1 && __builtin_classify_type({e}) <= 4, \"an integer\");\n");
             }
             var (errorLines, firstError, answers) = compile(source.ToString());
             if (answers is null)

@@ -200,7 +200,7 @@ public static class ArchesParser
         if (map is null) return null;
         reader.OnlyKeys(map, "a constants rule", "prefix", "defined_in");
         var prefix = reader.String(map, "prefix", "a constants rule");
-        return prefix is null ? null : new ConstantRule(prefix, reader.String(map, "defined_in", "a constants rule", required: false));
+        return prefix is null ? null : new ConstantRule(prefix, reader.String(map, "defined_in", "a constants rule", required: false), reader.At(map));
     }
 
     private static StructSpec? ParseStruct(YamlReader reader, YamlNode node)

@@ -110,7 +110,7 @@ public sealed record BindingsSpec(
     EquatableArray<DocEntry> Docs);
 
 /// <summary>Scan every object-like macro starting with <paramref name="Prefix"/>, defined in a file whose path contains <paramref name="DefinedIn"/> if given.</summary>
-public sealed record ConstantRule(string Prefix, string? DefinedIn)
+public sealed record ConstantRule(string Prefix, string? DefinedIn, LocationInfo? Location = null)
 {
     /// <summary>Whether a macro named <paramref name="name"/> defined in <paramref name="file"/> falls under this rule.</summary>
     public bool Matches(string name, string file) =>

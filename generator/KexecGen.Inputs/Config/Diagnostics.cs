@@ -85,6 +85,9 @@ public static class DiagnosticTable
     /// <summary>KXG015.</summary>
     public static readonly DiagnosticKind ArgumentUnchecked = new("KXG015", "Syscall argument wider than the kernel's, or not checked", Severity.Warning);
 
+    /// <summary>KXG016.</summary>
+    public static readonly DiagnosticKind Unevaluated = new("KXG016", "A selected macro is no integer constant", Severity.Warning);
+
     /// <summary>KXG999: a bug of the generator itself, reported instead of thrown.</summary>
     public static readonly DiagnosticKind Internal = new("KXG999", "Internal error", Severity.Error);
 
@@ -92,7 +95,7 @@ public static class DiagnosticTable
     public static readonly System.Collections.Generic.IReadOnlyList<DiagnosticKind> All = new[]
     {
         YamlSyntax, Schema, MissingHeaders, NumberMismatch, NotScanned, DiffersPerAbi, LayoutMismatch, DoesNotFit,
-        AmbiguousArchitecture, StaleHeaders, UnknownAbi, PrototypeMismatch, NoArgs64Rule, ArgumentUnchecked, Internal,
+        AmbiguousArchitecture, StaleHeaders, UnknownAbi, PrototypeMismatch, NoArgs64Rule, ArgumentUnchecked, Unevaluated, Internal,
     };
 
     /// <summary>The kind of <paramref name="id"/>, or null.</summary>
@@ -164,6 +167,10 @@ public static class Diagnose
     /// <summary>KXG015: an argument is typed wider than the kernel's (truncated to the kernel's width), or cannot be checked.</summary>
     public static DiagnosticInfo ArgumentUnchecked(LocationInfo at, string syscall, System.Collections.Generic.IEnumerable<string> abis, string detail) =>
         DiagnosticTable.ArgumentUnchecked.At(at, $"syscall {syscall} on {Abis(abis)}: {detail}");
+
+    /// <summary>KXG016: a macro a constants rule selects does not evaluate to an integer on some ABIs (the scanner's warning): it is left out there, the scan goes on.</summary>
+    public static DiagnosticInfo Unevaluated(LocationInfo at, string macro, string file, System.Collections.Generic.IEnumerable<string> abis) =>
+        DiagnosticTable.Unevaluated.At(at, $"{macro} ({file}) is no integer constant expression on {Abis(abis)}: it is left out there (a string, a type, or an expression those headers cannot evaluate)");
 
     /// <summary>"ABI 'i386'", or "ABIs 'i386', 'arm'".</summary>
     public static string Abis(System.Collections.Generic.IEnumerable<string> abis)

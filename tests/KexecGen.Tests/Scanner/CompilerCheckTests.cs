@@ -74,10 +74,12 @@ public class CompilerCheckTests
     }
 
     // Compiles (syntax only) a C file asserting every value of 'scanned' with the ABI's gcc.
-    private static (bool Ok, string Errors) StaticAssertions(AbiSpec abi, ScannedAbi scanned)
+    internal static (bool Ok, string Errors) StaticAssertions(AbiSpec abi, ScannedAbi scanned)
     {
         var c = new StringBuilder();
         foreach (var h in scanned.Scanned) c.Append("#include <").Append(h).Append(">\n");
+        // The kernel's type names in uapi terms, as the scan gives them (size_t for ioctl numbers, loff_t, compat_*).
+        c.Append(KexecGen.Scanner.PrototypeScanner.Prelude).Append(KexecGen.Scanner.PrototypeScanner.CompatTypedefs(Repo.Arches.Kernel.SourceFolder));
         foreach (var k in scanned.Constants)
         {
             c.Append($"_Static_assert((long long)({k.Name}) == {k.Value}LL, \"{k.Name}\");\n");
@@ -90,8 +92,6 @@ public class CompilerCheckTests
         }
         c.Append($"_Static_assert(sizeof(void *) == {scanned.PointerSize}, \"pointer size\");\n");
         c.Append($"_Static_assert((__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__) == {(scanned.ByteOrder == "big" ? 1 : 0)}, \"byte order\");\n");
-        // The prototypes' types, with the kernel's type names given their uapi meaning as the scan gives them.
-        c.Append(KexecGen.Scanner.PrototypeScanner.Prelude).Append(KexecGen.Scanner.PrototypeScanner.CompatTypedefs(Repo.Arches.Kernel.SourceFolder));
         foreach (var p in scanned.Prototypes)
         {
             foreach (var a in p.Args.Concat(p.EntryArgs).Where(a => a.Size > 0))

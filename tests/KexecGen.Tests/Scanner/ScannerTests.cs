@@ -119,6 +119,40 @@ public class ScannerTests
     }
 
     [Fact]
+    public void IoctlNumbers_AreEvaluatedPerAbi_AndAMacroThatIsNoNumber_IsAWarningNotTheEndOfTheScan()
+    {
+        // BLKGETSIZE64 is _IOR(0x12, 114, size_t): its direction bits and size differ between ABIs. FS_KEY_DESC_PREFIX
+        // is a string: a warning at the rule that selects it, and every other macro is still scanned.
+        var dir = Repo.CopyInputs();
+        var path = Path.Combine(dir, "arches.yaml");
+        var text = File.ReadAllText(path)
+            .Replace("asm/unistd.h, asm/errno.h]", "asm/unistd.h, asm/errno.h, linux/fs.h]", StringComparison.Ordinal)
+            .Replace("  constants:\n", "  constants:\n    - prefix: BLKGETSIZE64\n    - prefix: FS_KEY_DESC_PREFIX\n", StringComparison.Ordinal);
+        File.WriteAllText(path, text);
+
+        var result = HeaderScan.Run(dir, Array.Empty<string>(), write: true);
+
+        Assert.True(result.Ok, string.Join("\n", result.Diagnostics));
+        var warning = Assert.Single(result.Diagnostics);
+        Assert.Equal("KXG016", warning.Id);
+        Assert.StartsWith("FS_KEY_DESC_PREFIX (linux/fscrypt.h) is no integer constant expression on ABIs 'x86_64', 'x32',", warning.Message, StringComparison.Ordinal);
+        Assert.Equal((path, Repo.LineOf(text, "- prefix: FS_KEY_DESC_PREFIX")), (warning.Location.Path, warning.Location.Line));
+        long Value(string abi) => ScannedAbiReader.Read(Path.Combine(dir, "headers", abi + ".yaml"), File.ReadAllText(Path.Combine(dir, "headers", abi + ".yaml")))
+            .Value!.Constants.Single(c => c.Name == "BLKGETSIZE64").Value;
+        Assert.Equal(Value("x86_64"), Value("arm64"));
+        Assert.NotEqual(Value("x86_64"), Value("mips_n64")); // MIPS encodes "read" in other bits
+        Assert.NotEqual(Value("x86_64"), Value("i386"));     // a 4-byte size_t
+        // Each ABI's gcc agrees with every number, the ioctl's included.
+        foreach (var abi in Repo.Arches.Abis.Where(a => a.Gcc is not null))
+        {
+            var scanned = ScannedAbiReader.Read(Path.Combine(dir, "headers", abi.Name + ".yaml"), File.ReadAllText(Path.Combine(dir, "headers", abi.Name + ".yaml"))).Value!;
+            Assert.Contains(scanned.Constants, c => c.Name == "BLKGETSIZE64");
+            var (ok, errors) = CompilerCheckTests.StaticAssertions(abi, scanned);
+            Assert.True(ok, $"{abi.Name}: {errors}");
+        }
+    }
+
+    [Fact]
     public void EditedHeadersFile_IsReportedAsDrift()
     {
         var dir = Repo.CopyInputs();
