@@ -13,13 +13,18 @@ namespace KexecGen.Scanner;
 /// <param name="PointerSize">sizeof(void *).</param>
 /// <param name="Structs">The bound structs' layouts.</param>
 /// <param name="InputFiles">Every header file read, by absolute path.</param>
+/// <param name="StructProblems">Bound structs the compiler's answer cannot describe yet (a union, a bit-field, a nested or array field), and why.</param>
 internal sealed record ProbeResult(
     string Compiler,
     List<(string Name, string File)> Macros,
     Dictionary<string, long> Values,
     int PointerSize,
     List<ScannedStruct> Structs,
-    List<string> InputFiles);
+    List<string> InputFiles,
+    List<(string Name, string Why)> StructProblems);
+
+/// <summary>A bound struct an ABI's scan could not lay out, and why: left out of its headers file, and said.</summary>
+public sealed record UnscannedStruct(string Abi, string Name, string Why);
 
 /// <summary>A selected macro that is no integer constant on an ABI (a string, a type, an expression the ABI cannot evaluate): left out, and said.</summary>
 public sealed record UnevaluatedMacro(string Abi, string Name, string File);
@@ -32,10 +37,13 @@ public static class AbiScanner
     /// arches.yaml says so (libclang has no target for alpha, parisc or sh). Throws <see cref="ScanException"/> when the
     /// answer would be untrustworthy.
     /// </summary>
-    public static ScannedAbi Scan(AbiSpec abi, BindingsSpec bindings, KernelSpec kernel) => Scan(abi, bindings, kernel, new List<UnevaluatedMacro>());
+    public static ScannedAbi Scan(AbiSpec abi, BindingsSpec bindings, KernelSpec kernel) => Scan(abi, bindings, kernel, new List<UnevaluatedMacro>(), new List<UnscannedStruct>());
 
-    /// <summary>As <see cref="Scan(AbiSpec, BindingsSpec, KernelSpec)"/>, adding each selected macro that did not evaluate to <paramref name="unevaluated"/>.</summary>
-    public static ScannedAbi Scan(AbiSpec abi, BindingsSpec bindings, KernelSpec kernel, List<UnevaluatedMacro> unevaluated)
+    /// <summary>
+    /// As <see cref="Scan(AbiSpec, BindingsSpec, KernelSpec)"/>, adding each selected macro that did not evaluate to
+    /// <paramref name="unevaluated"/>, and each bound struct it could not lay out to <paramref name="unscanned"/>.
+    /// </summary>
+    public static ScannedAbi Scan(AbiSpec abi, BindingsSpec bindings, KernelSpec kernel, List<UnevaluatedMacro> unevaluated, List<UnscannedStruct> unscanned)
     {
         foreach (var dir in abi.Include.Where(d => !Directory.Exists(d)))
         {
@@ -45,7 +53,8 @@ public static class AbiScanner
 
         foreach (var wanted in bindings.Structs.Where(w => probe.Structs.All(s => s.Name != w.CName)))
         {
-            throw new ScanException($"ABI '{abi.Name}': struct {wanted.CName} is not defined by {string.Join(", ", bindings.Headers)}");
+            var why = probe.StructProblems.FirstOrDefault(p => p.Name == wanted.CName).Why ?? $"it is not defined by {string.Join(", ", bindings.Headers)}";
+            unscanned.Add(new UnscannedStruct(abi.Name, wanted.CName, why));
         }
         unevaluated.AddRange(probe.Macros.Where(m => !m.Name.StartsWith("__NR_", StringComparison.Ordinal) && !probe.Values.ContainsKey(m.Name))
             .Select(m => new UnevaluatedMacro(abi.Name, m.Name, m.File)));

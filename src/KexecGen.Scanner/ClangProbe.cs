@@ -13,6 +13,7 @@ internal static class ClangProbe
         var includes = AbiScanner.Includes(bindings);
         var macros = new List<(string Name, string File)>();
         var structs = new List<ScannedStruct>();
+        var problems = new List<(string, string)>();
         List<string> inputs;
         using (var tu = TranslationUnit.Parse(abi.Triple, abi.Flags.ToList(), abi.Include.ToList(), includes, out var errors))
         {
@@ -20,7 +21,11 @@ internal static class ClangProbe
             foreach (var cursor in tu.TopLevel())
             {
                 if (cursor.Kind == CursorKind.MacroDefinition) CollectMacro(cursor, abi, bindings, macros);
-                else if (cursor.Kind == CursorKind.StructDecl) CollectStruct(cursor, bindings, structs);
+                else if (cursor.Kind == CursorKind.StructDecl) CollectStruct(cursor, bindings, structs, problems);
+                else if (cursor.Kind == CursorKind.UnionDecl && bindings.Structs.Any(s => s.CName == TranslationUnit.Spelling(cursor)))
+                {
+                    problems.Add((TranslationUnit.Spelling(cursor), $"{TranslationUnit.Spelling(cursor)} is a union there, and KexecGen binds structs only"));
+                }
             }
             inputs = tu.IncludedFiles();
         }
@@ -30,7 +35,7 @@ internal static class ClangProbe
         foreach (var (name, _) in macros) probe.Ask(name, name);
         var values = probe.Answer(abi.Name, source => Evaluate(abi, source));
         if (!values.Remove(PointerSize, out long pointerSize)) throw new ScanException($"ABI '{abi.Name}': sizeof(void *) could not be evaluated");
-        return new ProbeResult("libclang " + LibClang.Take(LibClang.clang_getClangVersion()), macros, values, (int)pointerSize, structs, inputs);
+        return new ProbeResult("libclang " + LibClang.Take(LibClang.clang_getClangVersion()), macros, values, (int)pointerSize, structs, inputs, problems);
     }
 
     private const string PointerSize = "$pointer_size";
@@ -50,7 +55,7 @@ internal static class ClangProbe
     }
 
     // The layout clang computes for the target: size, alignment, and each field's offset and size.
-    private static void CollectStruct(CXCursor cursor, BindingsSpec bindings, List<ScannedStruct> structs)
+    private static void CollectStruct(CXCursor cursor, BindingsSpec bindings, List<ScannedStruct> structs, List<(string, string)> problems)
     {
         if (LibClang.clang_isCursorDefinition(cursor) == 0) return;
         var name = TranslationUnit.Spelling(cursor);
@@ -63,9 +68,10 @@ internal static class ClangProbe
             long offsetBits = LibClang.clang_Cursor_getOffsetOfField(child);
             long size = LibClang.clang_Type_getSizeOf(fieldType);
             var fieldName = TranslationUnit.Spelling(child);
-            if (offsetBits < 0 || offsetBits % 8 != 0 || size < 0)
+            if (offsetBits < 0 || offsetBits % 8 != 0 || size < 0 || LibClang.clang_Cursor_isBitField(child) != 0)
             {
-                throw new ScanException($"struct {name}: field {fieldName} has no byte layout (bit-field or incomplete type)");
+                problems.Add((name, $"field {fieldName} has no byte layout of its own (a bit-field or an incomplete type), which KexecGen cannot bind yet"));
+                return;
             }
             fields.Add(new ScannedField(fieldName, LibClang.Take(LibClang.clang_getTypeSpelling(fieldType)), (int)(offsetBits / 8), (int)size));
         }

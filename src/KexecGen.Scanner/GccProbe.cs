@@ -25,7 +25,8 @@ internal static partial class GccProbe
             var (code, preprocessed, errors) = Gcc(gcc, abi, "-E", "-dD", source);
             if (code != 0) throw new ScanException($"ABI '{abi.Name}': {gcc.Command} cannot preprocess the headers: {FirstLine(errors)}");
             var (macros, inputs, text) = ReadPreprocessed(abi, bindings, preprocessed);
-            var fieldLists = bindings.Structs.Select(s => (Name: s.CName, Fields: Fields(abi, text, s.CName))).ToList();
+            var problems = new List<(string Name, string Why)>();
+            var fieldLists = bindings.Structs.Select(s => (Name: s.CName, Fields: Fields(text, s.CName, problems))).Where(s => s.Fields is not null).Select(s => (s.Name, Fields: s.Fields!)).ToList();
 
             var probe = new ValueProbe(includes + AbiScanner.ValueTypes);
             probe.Ask("$pointer_size", "sizeof(void *)");
@@ -48,7 +49,7 @@ internal static partial class GccProbe
                 LocationInfo.FileStart(s.Name))).ToList();
             int pointerSize = Layout("$pointer_size");
             var version = Run(gcc, abi, new[] { "-dumpfullversion" }).Output.Trim();
-            return new ProbeResult($"{gcc.Command} {version}", macros, values, pointerSize, structs, inputs);
+            return new ProbeResult($"{gcc.Command} {version}", macros, values, pointerSize, structs, inputs, problems);
         }
         finally
         {
@@ -104,12 +105,18 @@ internal static partial class GccProbe
 
     /// <summary>
     /// A struct's field names and C types, read from the preprocessed text. Only plain declarations are understood
-    /// (one name each, no arrays, bit-fields or nested types); anything else stops the scan rather than guessing.
+    /// (one name each, no arrays, bit-fields or nested types); anything else is a problem of that struct, not a guess.
     /// </summary>
-    private static List<(string Name, string Type)> Fields(AbiSpec abi, string text, string structName)
+    private static List<(string Name, string Type)>? Fields(string text, string structName, List<(string, string)> problems)
     {
         var match = Regex.Match(text, @"\bstruct\s+" + Regex.Escape(structName) + @"\s*\{([^{}]*)\}\s*;");
-        if (!match.Success) throw new ScanException($"ABI '{abi.Name}': struct {structName} is not defined by the headers");
+        if (!match.Success)
+        {
+            problems.Add((structName, Regex.IsMatch(text, @"\bunion\s+" + Regex.Escape(structName) + @"\s*\{")
+                ? $"{structName} is a union there, and KexecGen binds structs only"
+                : Regex.IsMatch(text, @"\bstruct\s+" + Regex.Escape(structName) + @"\s*\{") ? "it has nested members, which the gcc scan cannot read yet" : "it is not defined by the headers"));
+            return null;
+        }
         var fields = new List<(string, string)>();
         foreach (var raw in match.Groups[1].Value.Split(';'))
         {
@@ -118,7 +125,8 @@ internal static partial class GccProbe
             var field = Declaration().Match(decl);
             if (!field.Success || decl.IndexOfAny(new[] { '(', '[', ':', ',' }) >= 0)
             {
-                throw new ScanException($"ABI '{abi.Name}': struct {structName} field '{decl}' is too complex for the gcc scan");
+                problems.Add((structName, $"field '{decl}' is an array, a bit-field or another form the gcc scan cannot read yet"));
+                return null;
             }
             var type = field.Groups[1].Value.Trim();
             var stars = field.Groups[2].Value.Replace(" ", "", StringComparison.Ordinal);

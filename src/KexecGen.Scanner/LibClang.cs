@@ -51,6 +51,7 @@ internal unsafe struct CXUnsavedFile
 internal static class CursorKind
 {
     public const int StructDecl = 2;
+    public const int UnionDecl = 3;
     public const int FieldDecl = 6;
     public const int VarDecl = 9;
     public const int MacroDefinition = 501;
@@ -91,6 +92,7 @@ internal static unsafe partial class LibClang
     [LibraryImport(Lib)] public static partial long clang_Type_getSizeOf(CXType type);
     [LibraryImport(Lib)] public static partial long clang_Type_getAlignOf(CXType type);
     [LibraryImport(Lib)] public static partial long clang_Cursor_getOffsetOfField(CXCursor cursor);
+    [LibraryImport(Lib)] public static partial uint clang_Cursor_isBitField(CXCursor cursor);
     [LibraryImport(Lib)] public static partial nint clang_Cursor_Evaluate(CXCursor cursor);
     [LibraryImport(Lib)] public static partial int clang_EvalResult_getKind(nint result);
     [LibraryImport(Lib)] public static partial uint clang_EvalResult_isUnsignedInt(nint result);

@@ -111,10 +111,11 @@ public static class HeaderScan
         Directory.CreateDirectory(folder);
         var total = Stopwatch.StartNew();
         var unevaluated = new List<UnevaluatedMacro>();
+        var unscanned = new List<UnscannedStruct>();
         foreach (var abi in arches.Abis.Where(a => only.Count == 0 || only.Contains(a.Name)))
         {
             var watch = Stopwatch.StartNew();
-            var scanned = AbiScanner.Scan(abi, arches.Bindings, arches.Kernel, unevaluated);
+            var scanned = AbiScanner.Scan(abi, arches.Bindings, arches.Kernel, unevaluated, unscanned);
             var text = ScannedAbiFormat.Write(scanned);
             var file = Path.Combine(folder, abi.Name + ".yaml");
             diagnostics.AddRange(ArchesCheck.Compare(arches, abi, scanned with { Path = file }));
@@ -147,6 +148,12 @@ public static class HeaderScan
         {
             var rule = arches.Bindings.Constants.FirstOrDefault(r => r.Matches(group.Key.Name, group.Key.File));
             diagnostics.Add(Diagnose.Unevaluated(rule?.Location ?? LocationInfo.FileStart(archesPath), group.Key.Name, group.Key.File, group.Select(u => u.Abi)));
+        }
+        // A struct the scan cannot lay out is said at its entry, once for the ABIs alike; the rest of the scan stands.
+        foreach (var group in unscanned.GroupBy(u => (u.Name, u.Why)))
+        {
+            var at = arches.Bindings.Structs.FirstOrDefault(s => s.CName == group.Key.Name)?.Location ?? LocationInfo.FileStart(archesPath);
+            diagnostics.Add(Diagnose.Unscanned(at, group.Key.Name, group.Key.Why, group.Select(u => u.Abi)));
         }
         report.Add($"{(write ? "scanned" : "checked")} in {total.ElapsedMilliseconds} ms");
         return new ScanResult(!Diagnose.HasErrors(diagnostics), report, diagnostics);

@@ -88,6 +88,9 @@ public static class DiagnosticTable
     /// <summary>KXG016.</summary>
     public static readonly DiagnosticKind Unevaluated = new("KXG016", "A selected macro is no integer constant", Severity.Warning);
 
+    /// <summary>KXG017.</summary>
+    public static readonly DiagnosticKind Unscanned = new("KXG017", "A bound struct cannot be scanned", Severity.Error);
+
     /// <summary>KXG999: a bug of the generator itself, reported instead of thrown.</summary>
     public static readonly DiagnosticKind Internal = new("KXG999", "Internal error", Severity.Error);
 
@@ -95,7 +98,7 @@ public static class DiagnosticTable
     public static readonly System.Collections.Generic.IReadOnlyList<DiagnosticKind> All = new[]
     {
         YamlSyntax, Schema, MissingHeaders, NumberMismatch, NotScanned, DiffersPerAbi, LayoutMismatch, DoesNotFit,
-        AmbiguousArchitecture, StaleHeaders, UnknownAbi, PrototypeMismatch, NoArgs64Rule, ArgumentUnchecked, Unevaluated, Internal,
+        AmbiguousArchitecture, StaleHeaders, UnknownAbi, PrototypeMismatch, NoArgs64Rule, ArgumentUnchecked, Unevaluated, Unscanned, Internal,
     };
 
     /// <summary>The kind of <paramref name="id"/>, or null.</summary>
@@ -171,6 +174,10 @@ public static class Diagnose
     /// <summary>KXG016: a macro a constants rule selects does not evaluate to an integer on some ABIs (the scanner's warning): it is left out there, the scan goes on.</summary>
     public static DiagnosticInfo Unevaluated(LocationInfo at, string macro, string file, System.Collections.Generic.IEnumerable<string> abis) =>
         DiagnosticTable.Unevaluated.At(at, $"{macro} ({file}) is no integer constant expression on {Abis(abis)}: it is left out there (a string, a type, or an expression those headers cannot evaluate)");
+
+    /// <summary>KXG017: the scanner cannot lay out a bound struct on some ABIs (a union, a bit-field, a form the gcc scan cannot read): it is left out there, the rest is scanned.</summary>
+    public static DiagnosticInfo Unscanned(LocationInfo at, string structName, string why, System.Collections.Generic.IEnumerable<string> abis) =>
+        DiagnosticTable.Unscanned.At(at, $"struct {structName} cannot be scanned on {Abis(abis)}: {why}; it is left out of their headers files");
 
     /// <summary>"ABI 'i386'", or "ABIs 'i386', 'arm'".</summary>
     public static string Abis(System.Collections.Generic.IEnumerable<string> abis)

@@ -153,6 +153,37 @@ public class ScannerTests
     }
 
     [Fact]
+    public void StructsTheScanCannotLayOut_ArePlacedErrors_AndTheRestIsScanned()
+    {
+        // bpf_attr is a union; perf_event_attr has bit-fields. Each is an error at its entry in arches.yaml, never an
+        // exception or "not defined", and kexec_segment is still scanned on every ABI.
+        var dir = Repo.CopyInputs();
+        var path = Path.Combine(dir, "arches.yaml");
+        var text = File.ReadAllText(path)
+            .Replace("asm/unistd.h, asm/errno.h]", "asm/unistd.h, asm/errno.h, linux/bpf.h, linux/perf_event.h]", StringComparison.Ordinal)
+            .Replace("  structs:\n", "  structs:\n    - { c: bpf_attr, name: BpfAttr, fields: {} }\n    - { c: perf_event_attr, name: PerfEventAttr, fields: {} }\n", StringComparison.Ordinal);
+        File.WriteAllText(path, text);
+
+        var result = HeaderScan.Run(dir, Array.Empty<string>(), write: true);
+
+        Assert.False(result.Ok);
+        var errors = result.Diagnostics.Where(d => d.Severity == Severity.Error).ToList();
+        Assert.All(errors, d => Assert.Equal("KXG017", d.Id));
+        var union = Assert.Single(errors, d => d.Message.StartsWith("struct bpf_attr ", StringComparison.Ordinal));
+        Assert.Contains("is a union there", union.Message, StringComparison.Ordinal);
+        Assert.Equal(Repo.LineOf(text, "{ c: bpf_attr,"), union.Location.Line);
+        var bitFields = errors.Where(d => d.Message.StartsWith("struct perf_event_attr ", StringComparison.Ordinal)).ToList();
+        Assert.Contains(bitFields, d => d.Message.Contains("bit-field", StringComparison.Ordinal) && d.Message.Contains("'x86_64'", StringComparison.Ordinal));
+        Assert.All(bitFields, d => Assert.Equal(Repo.LineOf(text, "{ c: perf_event_attr,"), d.Location.Line));
+        foreach (var abi in Repo.Arches.Abis)
+        {
+            var file = Path.Combine(dir, "headers", abi.Name + ".yaml");
+            var structs = ScannedAbiReader.Read(file, File.ReadAllText(file)).Value!.Structs.Select(s => s.Name);
+            Assert.Equal(new[] { "kexec_segment" }, structs);
+        }
+    }
+
+    [Fact]
     public void EditedHeadersFile_IsReportedAsDrift()
     {
         var dir = Repo.CopyInputs();
