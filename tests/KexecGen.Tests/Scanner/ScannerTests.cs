@@ -123,14 +123,7 @@ public class ScannerTests
     {
         // BLKGETSIZE64 is _IOR(0x12, 114, size_t): its direction bits and size differ between ABIs. FS_KEY_DESC_PREFIX
         // is a string: a warning at the rule that selects it, and every other macro is still scanned.
-        var dir = Repo.CopyInputs();
-        var path = Path.Combine(dir, "arches.yaml");
-        var text = File.ReadAllText(path)
-            .Replace("asm/unistd.h, asm/errno.h]", "asm/unistd.h, asm/errno.h, linux/fs.h]", StringComparison.Ordinal)
-            .Replace("  constants:\n", "  constants:\n    - prefix: BLKGETSIZE64\n    - prefix: FS_KEY_DESC_PREFIX\n", StringComparison.Ordinal);
-        File.WriteAllText(path, text);
-
-        var result = HeaderScan.Run(dir, Array.Empty<string>(), write: true);
+        var (dir, path, text, result) = ScanCopyWith("linux/fs.h", "constants", "    - prefix: BLKGETSIZE64\n    - prefix: FS_KEY_DESC_PREFIX\n");
 
         Assert.True(result.Ok, string.Join("\n", result.Diagnostics));
         var warning = Assert.Single(result.Diagnostics);
@@ -157,14 +150,8 @@ public class ScannerTests
     {
         // bpf_attr is a union; perf_event_attr has bit-fields. Each is an error at its entry in arches.yaml, never an
         // exception or "not defined", and kexec_segment is still scanned on every ABI.
-        var dir = Repo.CopyInputs();
-        var path = Path.Combine(dir, "arches.yaml");
-        var text = File.ReadAllText(path)
-            .Replace("asm/unistd.h, asm/errno.h]", "asm/unistd.h, asm/errno.h, linux/bpf.h, linux/perf_event.h]", StringComparison.Ordinal)
-            .Replace("  structs:\n", "  structs:\n    - { c: bpf_attr, name: BpfAttr, fields: {} }\n    - { c: perf_event_attr, name: PerfEventAttr, fields: {} }\n", StringComparison.Ordinal);
-        File.WriteAllText(path, text);
-
-        var result = HeaderScan.Run(dir, Array.Empty<string>(), write: true);
+        var (dir, _, text, result) = ScanCopyWith("linux/bpf.h, linux/perf_event.h", "structs",
+            "    - { c: bpf_attr, name: BpfAttr, fields: {} }\n    - { c: perf_event_attr, name: PerfEventAttr, fields: {} }\n");
 
         Assert.False(result.Ok);
         var errors = result.Diagnostics.Where(d => d.Severity == Severity.Error).ToList();
@@ -247,6 +234,18 @@ public class ScannerTests
         Run(Path.Combine(dir, "probe"), "", out var printed);
 
         Assert.Equal(expected, printed.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    // A copy of the inputs binding more headers and with more entries at the top of one bindings section, scanned.
+    private static (string Dir, string Path, string Text, ScanResult Result) ScanCopyWith(string headers, string section, string entries)
+    {
+        var dir = Repo.CopyInputs();
+        var path = Path.Combine(dir, "arches.yaml");
+        var text = File.ReadAllText(path)
+            .Replace("asm/unistd.h, asm/errno.h]", $"asm/unistd.h, asm/errno.h, {headers}]", StringComparison.Ordinal)
+            .Replace($"  {section}:\n", $"  {section}:\n{entries}", StringComparison.Ordinal);
+        File.WriteAllText(path, text);
+        return (dir, path, text, HeaderScan.Run(dir, Array.Empty<string>(), write: true));
     }
 
     private static void Run(string file, string args, out string stdout)
