@@ -49,6 +49,10 @@ public static class AbiScanner
         {
             throw new ScanException($"ABI '{abi.Name}': include directory {dir} does not exist (make it: dotnet run --project src/KexecGen.Scanner -- requirements | .ci/install-uapi-headers, which runs make ARCH={abi.KernelArch} headers_install from {abi.Package})");
         }
+        if (!Directory.Exists(kernel.SourceFolder))
+        {
+            throw new ScanException($"ABI '{abi.Name}': the kernel's prototype files are not in {kernel.SourceFolder} (make them: dotnet run --project src/KexecGen.Scanner -- requirements | .ci/install-uapi-headers)");
+        }
         var probe = abi.Gcc is { Scans: true } gcc ? GccProbe.Run(abi, gcc, bindings) : ClangProbe.Run(abi, bindings);
 
         foreach (var wanted in bindings.Structs.Where(w => probe.Structs.All(s => s.Name != w.CName)))
@@ -56,19 +60,13 @@ public static class AbiScanner
             var why = probe.StructProblems.FirstOrDefault(p => p.Name == wanted.CName).Why ?? $"it is not defined by {string.Join(", ", bindings.Headers)}";
             unscanned.Add(new UnscannedStruct(abi.Name, wanted.CName, why));
         }
-        unevaluated.AddRange(probe.Macros.Where(m => !m.Name.StartsWith("__NR_", StringComparison.Ordinal) && !probe.Values.ContainsKey(m.Name))
-            .Select(m => new UnevaluatedMacro(abi.Name, m.Name, m.File)));
-        var constants = probe.Macros
-            .Where(m => !m.Name.StartsWith("__NR_", StringComparison.Ordinal) && probe.Values.ContainsKey(m.Name))
-            .Select(m => new ScannedConstant(m.Name, probe.Values[m.Name], m.File, LocationInfo.FileStart(m.File)));
+        // The selected macros (not the syscall numbers): each evaluated, or said not to be.
+        var selected = probe.Macros.Where(m => !m.Name.StartsWith("__NR_", StringComparison.Ordinal)).ToLookup(m => probe.Values.ContainsKey(m.Name));
+        unevaluated.AddRange(selected[false].Select(m => new UnevaluatedMacro(abi.Name, m.Name, m.File)));
+        var constants = selected[true].Select(m => new ScannedConstant(m.Name, probe.Values[m.Name], m.File, LocationInfo.FileStart(m.File)));
         var syscalls = CalledNames(bindings)
             .Select(name => new ScannedSyscall(name, probe.Values.TryGetValue("__NR_" + name, out long n) ? n : null, LocationInfo.FileStart("")));
-        if (!Directory.Exists(kernel.SourceFolder))
-        {
-            throw new ScanException($"ABI '{abi.Name}': the kernel's prototype files are not in {kernel.SourceFolder} (make them: dotnet run --project src/KexecGen.Scanner -- requirements | .ci/install-uapi-headers)");
-        }
-        var includes = Includes(bindings);
-        var (prototypes, byteOrder) = PrototypeScanner.Scan(abi, kernel.SourceFolder, CalledNames(bindings), includes,
+        var (prototypes, byteOrder) = PrototypeScanner.Scan(abi, kernel.SourceFolder, CalledNames(bindings), Includes(bindings),
             abi.Gcc is { Scans: true } g ? p => GccProbe.Answer(abi, g, p) : p => ClangProbe.Answer(abi, p));
 
         return new ScannedAbi(

@@ -182,19 +182,20 @@ internal static partial class PrototypeScanner
             var path = Path.Combine(sourceRoot, relative);
             if (!File.Exists(path)) continue;
             var text = Text(path);
-            if (!text.Contains(symbol, StringComparison.Ordinal) && !text.Contains(symbol[Math.Min(4, symbol.Length)..], StringComparison.Ordinal)) continue;
+            // SYSCALL_DEFINEn(pread64, …) defines sys_pread64 without spelling it.
+            var defined = symbol.StartsWith("sys_", StringComparison.Ordinal) ? symbol[4..] : null;
+            if (!text.Contains(defined ?? symbol, StringComparison.Ordinal)) continue;
             var declarations = new List<Declaration?>();
-            if (symbol.StartsWith("sys_", StringComparison.Ordinal))
+            if (defined is not null)
             {
                 // include/linux/syscalls.h's SC_ARG64(name): a 64-bit argument as two u32 halves, in the ABI's byte order.
                 var halves = bigEndian ? "u32, $1_hi, u32, $1_lo" : "u32, $1_lo, u32, $1_hi";
                 var expanded = Regex.Replace(text, @"\bSC_ARG64\(\s*([A-Za-z_]\w*)\s*\)", halves);
-                foreach (Match m in Regex.Matches(expanded, @"^SYSCALL_DEFINE(\d)\(\s*" + Regex.Escape(symbol[4..]) + @"\s*((?:,[^,()]+,\s*[A-Za-z_]\w*\s*)*)\)", RegexOptions.Multiline))
+                foreach (Match m in Regex.Matches(expanded, @"^SYSCALL_DEFINE(\d)\(\s*" + Regex.Escape(defined) + @"\s*((?:,[^,()]+,\s*[A-Za-z_]\w*\s*)*)\)", RegexOptions.Multiline))
                 {
                     // SYSCALL_DEFINEn counts the C arguments before SC_ARG64 splits one into two.
                     int count = int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
-                    var pairs = m.Groups[2].Value;
-                    declarations.Add(ParseDefine(pairs, pairs.Split(',').Length / 2) is { } ps && ps.Count >= count
+                    declarations.Add(ParseDefine(m.Groups[2].Value) is { } ps && ps.Count >= count
                         ? new Declaration($"{relative}:{Line(expanded, m.Index)}", ps) : null);
                 }
             }
@@ -213,10 +214,10 @@ internal static partial class PrototypeScanner
     private static int Line(string text, int index) => 1 + text.Take(index).Count(c => c == '\n');
 
     // ", int, fd, char __user *, buf" → (fd, int), (buf, char *, pointer).
-    private static List<(string Name, string Type, bool Pointer)>? ParseDefine(string pairs, int count)
+    private static List<(string Name, string Type, bool Pointer)>? ParseDefine(string pairs)
     {
         var items = pairs.Split(',').Skip(1).Select(x => Regex.Replace(x, @"\s+", " ").Trim()).ToList();
-        if (items.Count != 2 * count) return null;
+        if (items.Count % 2 != 0) return null;
         var parameters = new List<string>();
         for (int i = 0; i < items.Count; i += 2) parameters.Add(items[i] + " " + items[i + 1]);
         return Parse(string.Join(", ", parameters));

@@ -31,7 +31,7 @@ public static class ModelBuilder
         var syscalls = bindings.Syscalls.Select(s => BuildSyscall(s, enums, structs, known, abis, dotnetAbis, diagnostics)).ToList();
         var tabled = scope == AbiTableScope.Full ? abis : abis.Where(a => a.Spec.DotNet.Count > 0).ToList();
         var constantTables = new List<ConstantTableModel>();
-        var abiModels = tabled.Select(a => BuildAbi(a, bindings, structs, scope == AbiTableScope.Full ? ConstantTable(a, classes, constantTables) : -1)).ToList();
+        var abiModels = tabled.Select(a => BuildAbi(a, syscalls, structs, scope == AbiTableScope.Full ? ConstantTable(a, classes, constantTables) : -1)).ToList();
         NameCollisions.Check(bindings, classes, structs, syscalls, diagnostics);
         // A stub for a syscall the ABI lacks answers ENOSYS, in the ABI's own numbering.
         var errnoClass = classes.FirstOrDefault(c => c.Members.Any(m => m.Name == "ENOSYS"))?.Name;
@@ -189,11 +189,10 @@ public static class ModelBuilder
         return tables.Count - 1;
     }
 
-    private static AbiModel BuildAbi(Abi abi, BindingsSpec bindings, List<StructModel> structs, int constantTable)
+    private static AbiModel BuildAbi(Abi abi, List<SyscallModel> calls, List<StructModel> structs, int constantTable)
     {
-        // The number the stub calls: the syscall's own, or its variant's where the ABI has only that.
-        var syscalls = bindings.Syscalls.Select(s => new AbiSyscallModel(s.Name,
-            new[] { s.Name }.Concat(s.Variants).Select(n => abi.Scanned.Syscalls.FirstOrDefault(x => x.Name == n)?.Number).FirstOrDefault(n => n is not null)));
+        // The number the stub calls there: the syscall's own, or its variant's where the ABI has only that.
+        var syscalls = calls.Select(s => new AbiSyscallModel(s.Name, s.Calls.Single(c => c.Abi == abi.Spec.Name).Number));
         var layouts = new List<AbiStructModel>();
         foreach (var model in structs)
         {

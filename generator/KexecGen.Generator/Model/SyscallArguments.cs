@@ -22,7 +22,7 @@ internal static class SyscallArguments
         foreach (var abi in abis)
         {
             calls.Add(args is null ? new AbiCallModel(abi.Spec.Name, null, null, EquatableArray<RegisterModel>.Empty)
-                : Lower(spec, abi, args, enums, problems));
+                : Lower(spec, abi, args, problems));
         }
         problems.Report(spec, diagnostics);
         return (args ?? new List<ArgModel>(), calls);
@@ -115,22 +115,21 @@ internal static class SyscallArguments
         }
         bool signed = first.Kind == ScannedArg.Signed;
         var sizes = args.Select(p => p.Arg!.Size).Distinct().ToList();
-        if (sizes.Count == 1)
-        {
-            var fixedType = sizes[0] switch { 1 => "byte", 2 => "short", 4 => "int", 8 => "long", _ => null };
-            if (fixedType is not null) return signed ? (fixedType == "byte" ? "sbyte" : fixedType) : (fixedType == "byte" ? "byte" : "u" + fixedType);
-        }
-        else if (args.All(p => p.Arg!.Size == p.Abi.Scanned.PointerSize))
-        {
-            return signed ? "nint" : "nuint";
-        }
+        var type = sizes.Count == 1
+            ? (sizes[0], signed) switch
+            {
+                (1, true) => "sbyte", (1, false) => "byte", (2, true) => "short", (2, false) => "ushort",
+                (4, true) => "int", (4, false) => "uint", (8, true) => "long", (8, false) => "ulong", _ => null,
+            }
+            : args.All(p => p.Arg!.Size == p.Abi.Scanned.PointerSize) ? (signed ? "nint" : "nuint") : null;
+        if (type is not null) return type;
         diagnostics.Add(Diagnose.PrototypeMismatch(at, spec.Name, args.Select(p => p.Abi.Spec.Name),
             $"argument {first.Name} ('{first.Type}') is {string.Join(" or ", sizes)} bytes wide across the ABIs, which no one C# type is; give its type under args"));
         return null;
     }
 
     // What the ABI calls: the syscall itself, or the first variant it has; its arguments checked and lowered to registers.
-    private static AbiCallModel Lower(SyscallSpec spec, Abi abi, List<ArgModel> args, List<EnumModel> enums, AbiProblems problems)
+    private static AbiCallModel Lower(SyscallSpec spec, Abi abi, List<ArgModel> args, AbiProblems problems)
     {
         var name = abi.Spec.Name;
         var called = new[] { spec.Name }.Concat(spec.Variants).FirstOrDefault(n => Number(abi, n) is not null);
@@ -138,6 +137,8 @@ internal static class SyscallArguments
         long number = Number(abi, called)!.Value;
         var prototype = Prototype(abi, called);
         int pointerSize = abi.Scanned.PointerSize;
+        // The ABI has the call, but its problem (reported) leaves it no registers: the model is refused.
+        AbiCallModel Refused() => new(name, called, number, EquatableArray<RegisterModel>.Empty);
 
         // The C# argument for each of the called prototype's arguments, in the prototype's order, with the kernel's width.
         var order = new List<(ArgModel Arg, int Width)>();
@@ -146,7 +147,7 @@ internal static class SyscallArguments
             if (called != spec.Name)
             {
                 problems.Add(DiagnosticTable.PrototypeMismatch, spec.Location, $"it has only the variant {called}, whose prototype the kernel does not declare once, so its arguments cannot be matched", name);
-                return new AbiCallModel(name, called, number, EquatableArray<RegisterModel>.Empty);
+                return Refused();
             }
             problems.Add(DiagnosticTable.ArgumentUnchecked, spec.Location,
                 $"the kernel declares no sys_{spec.Name} there (or declares it more than once, per configuration), so the arguments typed here are passed as typed, unchecked", name);
@@ -157,32 +158,32 @@ internal static class SyscallArguments
             if (prototype.Args.Count != args.Count)
             {
                 problems.Add(DiagnosticTable.PrototypeMismatch, spec.Location, $"{args.Count} argument(s) here, {prototype.Args.Count} in the kernel's prototype ({prototype.Source}): {Show(prototype)}", name);
-                return new AbiCallModel(name, called, number, EquatableArray<RegisterModel>.Empty);
+                return Refused();
             }
             for (int i = 0; i < args.Count; i++) order.Add((args[i], prototype.Args[i].Size));
         }
         else
         {
             // A variant takes the same arguments in its own order: matched by the kernel's names (sync_file_range2).
+            if (prototype.Args.Count != args.Count)
+            {
+                problems.Add(DiagnosticTable.PrototypeMismatch, spec.Location, $"its variant {called} takes {prototype.Args.Count} argument(s), {spec.Name} {args.Count}", name);
+                return Refused();
+            }
             foreach (var karg in prototype.Args)
             {
                 var match = args.FirstOrDefault(a => a.CName == karg.Name);
                 if (match is null)
                 {
                     problems.Add(DiagnosticTable.PrototypeMismatch, spec.Location, $"its variant {called} ({prototype.Source}) has an argument {karg.Name} that {spec.Name} has not; variants must take the same arguments", name);
-                    return new AbiCallModel(name, called, number, EquatableArray<RegisterModel>.Empty);
+                    return Refused();
                 }
                 order.Add((match, karg.Size));
-            }
-            if (prototype.Args.Count != args.Count)
-            {
-                problems.Add(DiagnosticTable.PrototypeMismatch, spec.Location, $"its variant {called} takes {prototype.Args.Count} argument(s), {spec.Name} {args.Count}", name);
-                return new AbiCallModel(name, called, number, EquatableArray<RegisterModel>.Empty);
             }
         }
         if (prototype is not null && !Check(spec, abi, prototype, order.Select(o => o.Arg).ToList(), problems))
         {
-            return new AbiCallModel(name, called, number, EquatableArray<RegisterModel>.Empty);
+            return Refused();
         }
 
         // An entry point of the ABI's own that takes the same arguments in another order (csky's and arm's
@@ -199,19 +200,19 @@ internal static class SyscallArguments
             var (arg, width) = order[failed];
             if (width == 8) problems.Add(DiagnosticTable.NoArgs64Rule, spec.Location, arg.CName, name);
             else problems.Add(DiagnosticTable.PrototypeMismatch, spec.Location, $"argument {arg.CName} is {width} bytes wide, more than any register pair holds", name);
-            return new AbiCallModel(name, called, number, EquatableArray<RegisterModel>.Empty);
+            return Refused();
         }
         var registers = slots.Select(slot => slot.Index < 0 ? RegisterModel.Padding
             : new RegisterModel(slot.Kind, order[slot.Index].Arg.Name, order[slot.Index].Arg.Underlying, order[slot.Index].Arg.Type)).ToList();
         if (registers.Count > MaxRegisters && abi.Spec.DotNet.Count > 0)
         {
             problems.Add(DiagnosticTable.PrototypeMismatch, spec.Location, $"it takes {registers.Count} registers there, and libc's syscall() passes at most {MaxRegisters}", name);
-            return new AbiCallModel(name, called, number, EquatableArray<RegisterModel>.Empty);
+            return Refused();
         }
         if (prototype?.Entry is { } entry && entry != NotImplementedEntry
             && CheckEntry(spec, abi, prototype, slots.Select(x => (x.Index < 0 ? null : order[x.Index].Arg.CName, x.Kind)).ToList(), problems) is false)
         {
-            return new AbiCallModel(name, called, number, EquatableArray<RegisterModel>.Empty);
+            return Refused();
         }
         return new AbiCallModel(name, called, number, registers.ToEquatableArray());
     }
