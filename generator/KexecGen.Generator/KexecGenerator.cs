@@ -37,12 +37,12 @@ public sealed class KexecGenerator : IIncrementalGenerator
             .Select((all, _) => all.OrderBy(p => p.Value?.Path ?? p.Diagnostics.FirstOrDefault()?.Location.Path, StringComparer.Ordinal).ToEquatableArray())
             .WithTrackingName(StepNames.HeadersCollected);
 
-        var scope = context.AnalyzerConfigOptionsProvider
-            .Select((options, _) => options.GlobalOptions.TryGetValue("build_property." + AbiTableProperty, out var value) ? value : "")
+        var options = context.AnalyzerConfigOptionsProvider
+            .Select((options, _) => (Scope: Property(options, AbiTableProperty), RuntimeIdentifier: Property(options, "RuntimeIdentifier")))
             .WithTrackingName(StepNames.Options);
 
-        var model = arches.Combine(headers).Combine(scope)
-            .Select((pair, _) => BuildModel(pair.Left.Left, pair.Left.Right, pair.Right))
+        var model = arches.Combine(headers).Combine(options)
+            .Select((pair, _) => BuildModel(pair.Left.Left, pair.Left.Right, pair.Right.Scope, pair.Right.RuntimeIdentifier))
             .WithTrackingName(StepNames.Model);
 
 #if ROSLYN4
@@ -130,11 +130,14 @@ public sealed class KexecGenerator : IIncrementalGenerator
         }
     }
 
+    private static string Property(Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptionsProvider options, string name) =>
+        options.GlobalOptions.TryGetValue("build_property." + name, out var value) ? value : "";
+
     /// <summary>The MSBuild property choosing the ABI table: <c>dotnet</c> (default) or <c>full</c>.</summary>
     public const string AbiTableProperty = "KexecGenAbiTable";
 
     // Every stage's diagnostics travel with the model; the generator itself never throws.
-    private static ModelResult BuildModel(ImmutableArray<Parsed<ArchesSpec>> arches, EquatableArray<Parsed<ScannedAbi>> headers, string scopeValue)
+    private static ModelResult BuildModel(ImmutableArray<Parsed<ArchesSpec>> arches, EquatableArray<Parsed<ScannedAbi>> headers, string scopeValue, string runtimeIdentifier)
     {
         var diagnostics = new List<DiagnosticInfo>(arches.SelectMany(a => a.Diagnostics).Concat(headers.SelectMany(h => h.Diagnostics)));
         if (arches.Length == 0)
@@ -166,7 +169,7 @@ public sealed class KexecGenerator : IIncrementalGenerator
                     $"the MSBuild property {AbiTableProperty} is '{scopeValue}': use dotnet (the default: the ABIs .NET runs on) or full (every ABI, with its constants)"));
                 return new ModelResult(null, diagnostics.ToEquatableArray());
             }
-            var built = ModelBuilder.Build(spec, headers.Where(h => h.Value is not null).Select(h => h.Value!).ToList(), scope.Value);
+            var built = ModelBuilder.Build(spec, headers.Where(h => h.Value is not null).Select(h => h.Value!).ToList(), scope.Value, runtimeIdentifier.Trim());
             diagnostics.AddRange(built.Diagnostics);
             return new ModelResult(built.Model, diagnostics.ToEquatableArray());
         }

@@ -11,9 +11,9 @@ namespace KexecGen.Scanner;
 /// <param name="Macros">The selected object-like macros and the header defining each.</param>
 /// <param name="Values">Each macro's value, for those that are integer constant expressions.</param>
 /// <param name="PointerSize">sizeof(void *).</param>
-/// <param name="Structs">The bound structs' layouts.</param>
+/// <param name="Structs">The bound records' layouts, and those of the records they hold.</param>
 /// <param name="InputFiles">Every header file read, by absolute path.</param>
-/// <param name="StructProblems">Bound structs the compiler's answer cannot describe yet (a union, a bit-field, a nested or array field), and why.</param>
+/// <param name="StructProblems">Bound records the compiler's answer cannot describe (a vector field, a bit-field wider than 8 bytes' reach), and why.</param>
 internal sealed record ProbeResult(
     string Compiler,
     List<(string Name, string File)> Macros,

@@ -12,33 +12,30 @@ internal static class ClangProbe
     {
         var includes = AbiScanner.Includes(bindings);
         var macros = new List<(string Name, string File)>();
-        var structs = new List<ScannedStruct>();
         var problems = new List<(string, string)>();
+        List<RecordScanner.Record> records;
         List<string> inputs;
         using (var tu = TranslationUnit.Parse(abi.Triple, abi.Flags.ToList(), abi.Include.ToList(), includes, out var errors))
         {
             if (errors.Count > 0) throw new ScanException($"ABI '{abi.Name}' ({abi.Triple}): the headers do not parse: {errors[0].Text}");
-            foreach (var cursor in tu.TopLevel())
-            {
-                if (cursor.Kind == CursorKind.MacroDefinition) CollectMacro(cursor, abi, bindings, macros);
-                else if (cursor.Kind == CursorKind.StructDecl) CollectStruct(cursor, bindings, structs, problems);
-                else if (cursor.Kind == CursorKind.UnionDecl && bindings.Structs.Any(s => s.CName == TranslationUnit.Spelling(cursor)))
-                {
-                    problems.Add((TranslationUnit.Spelling(cursor), $"{TranslationUnit.Spelling(cursor)} is a union there, and KexecGen binds structs only"));
-                }
-            }
+            foreach (var cursor in tu.TopLevel().Where(c => c.Kind == CursorKind.MacroDefinition)) CollectMacro(cursor, abi, bindings, macros);
+            records = RecordScanner.Walk(tu, bindings.Structs.Select(s => s.CName).ToList(), problems);
             inputs = tu.IncludedFiles();
         }
 
         var probe = new ValueProbe(includes + AbiScanner.ValueTypes);
         probe.Ask(PointerSize, "sizeof(void *)");
+        probe.Ask(BigEndian, "__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__");
         foreach (var (name, _) in macros) probe.Ask(name, name);
         var values = probe.Answer(abi.Name, source => Evaluate(abi, source));
         if (!values.Remove(PointerSize, out long pointerSize)) throw new ScanException($"ABI '{abi.Name}': sizeof(void *) could not be evaluated");
+        if (!values.Remove(BigEndian, out long big)) throw new ScanException($"ABI '{abi.Name}': its byte order could not be evaluated");
+        var structs = records.Select(r => RecordScanner.Scanned(r, big != 0)).ToList();
         return new ProbeResult("libclang " + LibClang.Take(LibClang.clang_getClangVersion()), macros, values, (int)pointerSize, structs, inputs, problems);
     }
 
     private const string PointerSize = "$pointer_size";
+    private const string BigEndian = "$big_endian";
 
     /// <summary>The answers to <paramref name="probe"/>, parsed for the ABI's triple.</summary>
     public static Dictionary<string, long> Answer(AbiSpec abi, ValueProbe probe) => probe.Answer(abi.Name, source => Evaluate(abi, source));
@@ -52,31 +49,6 @@ internal static class ClangProbe
         var name = TranslationUnit.Spelling(cursor);
         var relative = AbiScanner.Relative(abi, file);
         if (AbiScanner.Wanted(bindings, name, relative) && !macros.Any(m => m.Item1 == name)) macros.Add((name, relative));
-    }
-
-    // The layout clang computes for the target: size, alignment, and each field's offset and size.
-    private static void CollectStruct(CXCursor cursor, BindingsSpec bindings, List<ScannedStruct> structs, List<(string, string)> problems)
-    {
-        if (LibClang.clang_isCursorDefinition(cursor) == 0) return;
-        var name = TranslationUnit.Spelling(cursor);
-        if (!bindings.Structs.Any(s => s.CName == name) || structs.Any(s => s.Name == name)) return;
-        var type = LibClang.clang_getCursorType(cursor);
-        var fields = new List<ScannedField>();
-        foreach (var child in TranslationUnit.Children(cursor).Where(c => c.Kind == CursorKind.FieldDecl))
-        {
-            var fieldType = LibClang.clang_getCursorType(child);
-            long offsetBits = LibClang.clang_Cursor_getOffsetOfField(child);
-            long size = LibClang.clang_Type_getSizeOf(fieldType);
-            var fieldName = TranslationUnit.Spelling(child);
-            if (offsetBits < 0 || offsetBits % 8 != 0 || size < 0 || LibClang.clang_Cursor_isBitField(child) != 0)
-            {
-                problems.Add((name, $"field {fieldName} has no byte layout of its own (a bit-field or an incomplete type), which KexecGen cannot bind yet"));
-                return;
-            }
-            fields.Add(new ScannedField(fieldName, LibClang.Take(LibClang.clang_getTypeSpelling(fieldType)), (int)(offsetBits / 8), (int)size));
-        }
-        structs.Add(new ScannedStruct(name, (int)LibClang.clang_Type_getSizeOf(type), (int)LibClang.clang_Type_getAlignOf(type),
-            fields.ToEquatableArray(), LocationInfo.FileStart(name)));
     }
 
     private static (List<int>, string?, Dictionary<int, (ulong, bool)>?) Evaluate(AbiSpec abi, string source)

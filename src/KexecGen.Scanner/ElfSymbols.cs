@@ -68,6 +68,13 @@ internal sealed class ElfSymbols
         };
     }
 
+    /// <summary>The bytes stored at <paramref name="symbol"/>; null when absent.</summary>
+    public byte[]? Bytes(string symbol)
+    {
+        if (!_symbols.TryGetValue(symbol, out var s)) return null;
+        return s.NoBits ? new byte[s.Size] : _image.AsSpan(s.Offset, s.Size).ToArray();
+    }
+
     private ushort U16(long at) => _bigEndian ? BinaryPrimitives.ReadUInt16BigEndian(_image.AsSpan((int)at)) : BinaryPrimitives.ReadUInt16LittleEndian(_image.AsSpan((int)at));
 
     private uint U32(long at) => _bigEndian ? BinaryPrimitives.ReadUInt32BigEndian(_image.AsSpan((int)at)) : BinaryPrimitives.ReadUInt32LittleEndian(_image.AsSpan((int)at));

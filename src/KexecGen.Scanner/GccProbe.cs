@@ -26,30 +26,25 @@ internal static partial class GccProbe
             if (code != 0) throw new ScanException($"ABI '{abi.Name}': {gcc.Command} cannot preprocess the headers: {FirstLine(errors)}");
             var (macros, inputs, text) = ReadPreprocessed(abi, bindings, preprocessed);
             var problems = new List<(string Name, string Why)>();
-            var fieldLists = bindings.Structs.Select(s => (Name: s.CName, Fields: Fields(text, s.CName, problems))).Where(s => s.Fields is not null).Select(s => (s.Name, Fields: s.Fields!)).ToList();
+            var records = Structure(bindings, text, problems);
 
             var probe = new ValueProbe(includes + AbiScanner.ValueTypes);
             probe.Ask("$pointer_size", "sizeof(void *)");
+            probe.Ask("$big_endian", "__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__");
             foreach (var (name, _) in macros) probe.Ask(name, name);
-            foreach (var (name, fields) in fieldLists)
-            {
-                probe.Ask($"$size {name}", $"sizeof(struct {name})");
-                probe.Ask($"$align {name}", $"_Alignof(struct {name})");
-                foreach (var (field, _) in fields)
-                {
-                    probe.Ask($"$offset {name}.{field}", $"__builtin_offsetof(struct {name}, {field})");
-                    probe.Ask($"$fieldsize {name}.{field}", $"sizeof(((struct {name} *)0)->{field})");
-                }
-            }
+            foreach (var record in records) AskLayout(probe, record);
             var values = probe.Answer(abi.Name, probeSource => Compile(gcc, abi, work.FullName, probeSource));
-            int Layout(string key) => values.Remove(key, out long v) ? (int)v : throw new ScanException($"ABI '{abi.Name}': {gcc.Command} could not compute {key}");
-
-            var structs = fieldLists.Select(s => new ScannedStruct(s.Name, Layout($"$size {s.Name}"), Layout($"$align {s.Name}"),
-                s.Fields.Select(f => new ScannedField(f.Name, f.Type, Layout($"$offset {s.Name}.{f.Name}"), Layout($"$fieldsize {s.Name}.{f.Name}"))).ToEquatableArray(),
-                LocationInfo.FileStart(s.Name))).ToList();
-            int pointerSize = Layout("$pointer_size");
+            bool bigEndian = values.Remove("$big_endian", out long big) && big != 0;
+            var images = BitImages(gcc, abi, work.FullName, includes, records);
+            var structs = new List<ScannedStruct>();
+            foreach (var record in records)
+            {
+                if (Layout(record, values, images, bigEndian) is { } layout) structs.Add(layout);
+                else problems.Add((record.Name, $"{gcc.Command} could not lay out every field of {record.Name}"));
+            }
+            if (!values.Remove("$pointer_size", out long pointerSize)) throw new ScanException($"ABI '{abi.Name}': {gcc.Command} could not compute sizeof(void *)");
             var version = Run(gcc, abi, new[] { "-dumpfullversion" }).Output.Trim();
-            return new ProbeResult($"{gcc.Command} {version}", macros, values, pointerSize, structs, inputs, problems);
+            return new ProbeResult($"{gcc.Command} {version}", macros, values, (int)pointerSize, structs, inputs, problems);
         }
         finally
         {
@@ -103,50 +98,102 @@ internal static partial class GccProbe
         return (macros, inputs, text.ToString());
     }
 
-    /// <summary>
-    /// A struct's field names and C types, read from the preprocessed text. Only plain declarations are understood
-    /// (one name each, no arrays, bit-fields or nested types); anything else is a problem of that struct, not a guess.
-    /// </summary>
-    private static List<(string Name, string Type)>? Fields(string text, string structName, List<(string, string)> problems)
+    // The triple the preprocessed text is parsed for: only its structure is read (fields, nesting, element types), so
+    // any triple clang has serves; every number comes from the ABI's gcc.
+    private const string StructureTriple = "x86_64-linux-gnu";
+
+    // The bound records and those they hold, as libclang reads gcc's preprocessed text.
+    private static List<RecordScanner.Record> Structure(BindingsSpec bindings, string text, List<(string, string)> problems)
     {
-        var match = Regex.Match(text, @"\bstruct\s+" + Regex.Escape(structName) + @"\s*\{([^{}]*)\}\s*;");
-        if (!match.Success)
+        var wanted = bindings.Structs.Select(s => s.CName).ToList();
+        using var tu = TranslationUnit.Parse(StructureTriple, new List<string>(), new List<string>(), text, out var errors);
+        // A builtin clang lacks (alpha's __builtin_alpha_inslh) is called in a function body, which holds no record.
+        errors.RemoveAll(e => e.Text.Contains("use of unknown builtin", StringComparison.Ordinal));
+        if (errors.Count == 0) return RecordScanner.Walk(tu, wanted, problems);
+        problems.AddRange(wanted.Select(w => (w, $"clang cannot read the structure of gcc's preprocessed headers: {errors[0].Text}")));
+        return new List<RecordScanner.Record>();
+    }
+
+    // The questions that lay a record out: its size and alignment; each field's offset, element size, count, signedness.
+    private static void AskLayout(ValueProbe probe, RecordScanner.Record record)
+    {
+        var e = record.TypeExpression;
+        probe.Ask($"$size {record.Name}", $"sizeof({e})");
+        probe.Ask($"$align {record.Name}", $"_Alignof({e})");
+        foreach (var f in record.Fields)
         {
-            problems.Add((structName, Regex.IsMatch(text, @"\bunion\s+" + Regex.Escape(structName) + @"\s*\{")
-                ? $"{structName} is a union there, and KexecGen binds structs only"
-                : Regex.IsMatch(text, @"\bstruct\s+" + Regex.Escape(structName) + @"\s*\{") ? "it has nested members, which the gcc scan cannot read yet" : "it is not defined by the headers"));
-            return null;
-        }
-        var fields = new List<(string, string)>();
-        foreach (var raw in match.Groups[1].Value.Split(';'))
-        {
-            var decl = Regex.Replace(raw, @"\s+", " ").Trim();
-            if (decl.Length == 0) continue;
-            var field = Declaration().Match(decl);
-            if (!field.Success || decl.IndexOfAny(new[] { '(', '[', ':', ',' }) >= 0)
+            var key = $"{record.Name}.{f.Name}";
+            if (f.Kind is ScannedArg.Signed or ScannedArg.Unsigned) probe.Ask($"$signed {key}", $"(({f.Element})-1) < (({f.Element})0)");
+            if (f.Bits > 0)
             {
-                problems.Add((structName, $"field '{decl}' is an array, a bit-field or another form the gcc scan cannot read yet"));
-                return null;
+                probe.Ask($"$fieldsize {key}", $"sizeof({f.Element})");
+                continue; // offsetof and sizeof refuse a bit-field: its place comes from a memory image
             }
-            var type = field.Groups[1].Value.Trim();
-            var stars = field.Groups[2].Value.Replace(" ", "", StringComparison.Ordinal);
-            fields.Add((field.Groups[3].Value, stars.Length > 0 ? $"{type} {stars}" : type)); // spelt as clang spells types
+            var element = $"(({e} *)0)->{f.Name}" + string.Concat(Enumerable.Repeat("[0]", f.Dims?.Count ?? 0));
+            probe.Ask($"$offset {key}", $"__builtin_offsetof({e}, {f.Name})");
+            probe.Ask($"$fieldsize {key}", $"sizeof({element})");
+            if (f.Dims is { } dims && !dims.Contains(RecordScanner.Flexible)) probe.Ask($"$count {key}", $"sizeof((({e} *)0)->{f.Name}) / sizeof({element})");
         }
-        return fields;
+    }
+
+    // Each bit-field's memory image: the record with only that field's bits set, as gcc lays it out.
+    private static Dictionary<string, byte[]> BitImages(GccSpec gcc, AbiSpec abi, string work, string includes, List<RecordScanner.Record> records)
+    {
+        var bitFields = records.SelectMany(r => r.Fields.Where(f => f.Bits > 0).Select(f => (Record: r, Field: f))).ToList();
+        var images = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        if (bitFields.Count == 0) return images;
+        var source = new System.Text.StringBuilder(includes);
+        for (int i = 0; i < bitFields.Count; i++)
+        {
+            var (r, f) = bitFields[i];
+            source.Append($"const union {{ {r.TypeExpression} s; unsigned char b[sizeof({r.TypeExpression})]; }} kexecgen_bits{i} = {{ .s = {{ .{f.Name} = -1 }} }};\n");
+        }
+        var (errors, elf) = CompileObject(gcc, abi, work, source.ToString());
+        if (elf is null) throw new ScanException($"ABI '{abi.Name}': {gcc.Command} cannot compile the bit-field images: {FirstLine(errors)}");
+        for (int i = 0; i < bitFields.Count; i++)
+        {
+            if (elf.Bytes($"kexecgen_bits{i}") is { } image) images[$"{bitFields[i].Record.Name}.{bitFields[i].Field.Name}"] = image;
+        }
+        return images;
+    }
+
+    // A record laid out from gcc's answers; null when one is missing.
+    private static ScannedStruct? Layout(RecordScanner.Record record, Dictionary<string, long> values, Dictionary<string, byte[]> images, bool bigEndian)
+    {
+        int? Value(string key) => values.TryGetValue(key, out long v) ? (int)v : null;
+        if (Value($"$size {record.Name}") is not int size || Value($"$align {record.Name}") is not int align) return null;
+        var fields = new List<ScannedField>();
+        foreach (var f in record.Fields)
+        {
+            var key = $"{record.Name}.{f.Name}";
+            string kind = f.Kind is ScannedArg.Signed or ScannedArg.Unsigned
+                ? (Value($"$signed {key}") is int signed ? (signed != 0 ? ScannedArg.Signed : ScannedArg.Unsigned) : "")
+                : f.Kind;
+            if (kind.Length == 0 || Value($"$fieldsize {key}") is not int fieldSize) return null;
+            if (f.Bits > 0)
+            {
+                if (!images.TryGetValue(key, out var image) || RecordScanner.BitPlace(image, bigEndian) is not { } place || place.Width != f.Bits) return null;
+                fields.Add(new ScannedField(f.Name, f.Type, place.Offset, fieldSize, kind, null, f.Bits, place.Bit));
+                continue;
+            }
+            if (Value($"$offset {key}") is not int offset) return null;
+            int? count = f.Dims is null ? null : f.Dims.Contains(RecordScanner.Flexible) ? 0 : Value($"$count {key}");
+            if (f.Dims is not null && count is null) return null;
+            // The bounds gcc counted, in the spelling's place: a bound written with sizeof(long) differs per ABI.
+            var type = f.Dims is null ? f.Type : f.Element + (f.Dims.Contains(RecordScanner.Flexible) ? "[]" : $"[{count}]");
+            fields.Add(new ScannedField(f.Name, type, offset, fieldSize, kind, count));
+        }
+        return new ScannedStruct(record.Name, size, align, fields.ToEquatableArray(), LocationInfo.FileStart(record.Name), record.Kind);
     }
 
     private static (List<int>, string?, Dictionary<int, (ulong, bool)>?) Compile(GccSpec gcc, AbiSpec abi, string work, string source)
     {
-        var path = Path.Combine(work, "probe.c");
-        var obj = Path.Combine(work, "probe.o");
-        File.WriteAllText(path, source);
-        var (code, _, errors) = Gcc(gcc, abi, "-c", "-O0", "-fno-common", "-fno-zero-initialized-in-bss", "-o", obj, path);
-        if (code != 0)
+        var (errors, elf) = CompileObject(gcc, abi, work, source);
+        if (elf is null)
         {
             var lines = ErrorLine().Matches(errors).Select(m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)).ToList();
             return (lines, FirstLine(errors), null);
         }
-        var elf = new ElfSymbols(File.ReadAllBytes(obj));
         var answers = new Dictionary<int, (ulong, bool)>();
         for (int i = 0; ; i++)
         {
@@ -154,6 +201,16 @@ internal static partial class GccProbe
             answers[i] = (bits, elf.Read(ValueProbe.NegativePrefix + i) is ulong n && n != 0);
         }
         return (new List<int>(), null, answers);
+    }
+
+    // The object file gcc compiles from 'source', or its errors.
+    private static (string Errors, ElfSymbols? Object) CompileObject(GccSpec gcc, AbiSpec abi, string work, string source)
+    {
+        var path = Path.Combine(work, "probe.c");
+        var obj = Path.Combine(work, "probe.o");
+        File.WriteAllText(path, source);
+        var (code, _, errors) = Gcc(gcc, abi, "-c", "-O0", "-fno-common", "-fno-zero-initialized-in-bss", "-o", obj, path);
+        return code != 0 ? (errors, null) : (errors, new ElfSymbols(File.ReadAllBytes(obj)));
     }
 
     // The ABI's gcc with its include directories and flags, then args.
@@ -189,9 +246,6 @@ internal static partial class GccProbe
 
     [GeneratedRegex("^#define ([A-Za-z_][A-Za-z0-9_]*)(?:[ \\t]|$)")]
     private static partial Regex Define();
-
-    [GeneratedRegex("^([A-Za-z_][A-Za-z0-9_ ]*?)\\s*((?:\\*\\s*)*)([A-Za-z_][A-Za-z0-9_]*)$")]
-    private static partial Regex Declaration();
 
     [GeneratedRegex("probe\\.c:(\\d+):\\d+: error")]
     private static partial Regex ErrorLine();

@@ -93,6 +93,15 @@ internal static unsafe partial class LibClang
     [LibraryImport(Lib)] public static partial long clang_Type_getAlignOf(CXType type);
     [LibraryImport(Lib)] public static partial long clang_Cursor_getOffsetOfField(CXCursor cursor);
     [LibraryImport(Lib)] public static partial uint clang_Cursor_isBitField(CXCursor cursor);
+    [LibraryImport(Lib)] public static partial int clang_getFieldDeclBitWidth(CXCursor cursor);
+    [LibraryImport(Lib)] public static partial uint clang_Cursor_isAnonymousRecordDecl(CXCursor cursor);
+    [LibraryImport(Lib)] public static partial uint clang_Cursor_isAnonymous(CXCursor cursor);
+    [LibraryImport(Lib)] public static partial CXType clang_getCanonicalType(CXType type);
+    [LibraryImport(Lib)] public static partial CXType clang_getArrayElementType(CXType type);
+    [LibraryImport(Lib)] public static partial long clang_getArraySize(CXType type);
+    [LibraryImport(Lib)] public static partial CXCursor clang_getTypeDeclaration(CXType type);
+    [LibraryImport(Lib)] public static partial CXType clang_getEnumDeclIntegerType(CXCursor cursor);
+    [LibraryImport(Lib)] public static partial long clang_Type_getOffsetOf(CXType type, byte* field);
     [LibraryImport(Lib)] public static partial nint clang_Cursor_Evaluate(CXCursor cursor);
     [LibraryImport(Lib)] public static partial int clang_EvalResult_getKind(nint result);
     [LibraryImport(Lib)] public static partial uint clang_EvalResult_isUnsignedInt(nint result);

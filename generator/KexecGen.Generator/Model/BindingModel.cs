@@ -15,6 +15,8 @@ namespace KexecGen.Generator.Model;
 /// <param name="Imports">The raw <c>syscall()</c> imports the syscalls call: one per register count, and per GC-transition choice.</param>
 /// <param name="ErrnoClass">The class holding ENOSYS, which stubs answer where an ABI lacks a syscall.</param>
 /// <param name="ConstantTables">The distinct per-ABI tables of class constants (full ABI table only), shared by ABIs that number alike.</param>
+/// <param name="Arrays">The [InlineArray] types the structs' array fields use.</param>
+/// <param name="LayoutAbi">The one ABI whose layouts the structs have, where the build names a RuntimeIdentifier; null for a portable build (every ABI .NET runs on).</param>
 public sealed record BindingModel(
     string Namespace,
     string Visibility,
@@ -27,7 +29,9 @@ public sealed record BindingModel(
     EquatableArray<SyscallModel> Syscalls,
     EquatableArray<RawImportModel> Imports,
     string? ErrnoClass,
-    EquatableArray<ConstantTableModel> ConstantTables);
+    EquatableArray<ConstantTableModel> ConstantTables,
+    EquatableArray<ArrayTypeModel> Arrays = default,
+    string? LayoutAbi = null);
 
 /// <summary>A raw import of libc's <c>syscall()</c> with <paramref name="Arity"/> arguments after the number; a non-blocking one skips the GC transition.</summary>
 public sealed record RawImportModel(int Arity, bool NonBlocking)
@@ -99,11 +103,32 @@ public sealed record ConstantModel(string Name, string Type, long? Common, Equat
 /// <summary>A value on the ABI that runs as .NET architecture <paramref name="DotNet"/>; null where absent.</summary>
 public sealed record ArchValueModel(string DotNet, long? Value);
 
-/// <summary>A blittable struct whose layout was checked on every ABI .NET runs on.</summary>
-public sealed record StructModel(string Name, string CName, string Doc, EquatableArray<FieldModel> Fields);
+/// <summary>A blittable struct whose layout was checked on every ABI the build runs on.</summary>
+/// <param name="Name">The C# name.</param>
+/// <param name="CName">The C record's name in the headers files.</param>
+/// <param name="Doc">Its summary.</param>
+/// <param name="Fields">The fields that take room, in order.</param>
+/// <param name="Kind">"struct" or "union".</param>
+/// <param name="Explicit">Whether it is laid out by <c>[FieldOffset]</c> (C's offsets, size and alignment) rather than sequentially by .NET.</param>
+/// <param name="Size">C's size, for an explicit layout.</param>
+/// <param name="Pack">C's alignment, for an explicit layout.</param>
+/// <param name="BitFields">Bit-fields, as properties over the bytes they share.</param>
+/// <param name="Flexible">Flexible array members, as methods over the memory that follows the struct.</param>
+/// <param name="Held">Whether it is bound because a bound record holds it, not by name.</param>
+public sealed record StructModel(string Name, string CName, string Doc, EquatableArray<FieldModel> Fields, string Kind = "struct", bool Explicit = false,
+    int Size = 0, int Pack = 0, EquatableArray<BitFieldModel> BitFields = default, EquatableArray<FlexibleModel> Flexible = default, bool Held = false);
 
-/// <summary>A struct field with its C# type.</summary>
-public sealed record FieldModel(string Name, string CName, string? Type, string Doc);
+/// <summary>A struct field with its C# type, and its C offset (used by an explicit layout) and C type.</summary>
+public sealed record FieldModel(string Name, string CName, string? Type, string Doc, int Offset = 0, string CType = "");
+
+/// <summary>A bit-field: its C# type, and the bytes it lives in: <paramref name="Bytes"/> from <paramref name="Offset"/>, read in the ABI's byte order, bits <paramref name="Bit"/> up, <paramref name="Width"/> wide.</summary>
+public sealed record BitFieldModel(string Name, string CName, string Type, string Doc, int Offset, int Bytes, int Bit, int Width, bool Signed, bool BigEndian);
+
+/// <summary>A flexible array member: elements of <paramref name="ElementType"/> from <paramref name="Offset"/> on, as many as the caller's buffer holds.</summary>
+public sealed record FlexibleModel(string Name, string CName, string ElementType, string Doc, int Offset);
+
+/// <summary>An <c>[InlineArray]</c> type: <paramref name="Count"/> elements of <paramref name="ElementType"/>.</summary>
+public sealed record ArrayTypeModel(string Name, string ElementType, int Count);
 
 /// <summary>A syscall: typed wrapper, its number per .NET architecture, what each ABI passes, and whether it may skip the GC transition.</summary>
 /// <param name="Name">The kernel's name.</param>

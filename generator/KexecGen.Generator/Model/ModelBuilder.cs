@@ -15,7 +15,12 @@ namespace KexecGen.Generator.Model;
 public static class ModelBuilder
 {
     /// <summary>Builds the model; any error leaves it null. Every ABI is checked; <paramref name="scope"/> says which the table holds.</summary>
-    public static ModelResult Build(ArchesSpec arches, IReadOnlyList<ScannedAbi> scannedFiles, AbiTableScope scope = AbiTableScope.DotNet)
+    /// <param name="arches">arches.yaml.</param>
+    /// <param name="scannedFiles">headers/*.yaml.</param>
+    /// <param name="scope">Which ABIs the ABI table holds.</param>
+    /// <param name="runtimeIdentifier">The build's RuntimeIdentifier ("linux-arm64"), whose ABI alone the structs are laid out for; empty for a portable build.</param>
+    /// <param name="layoutAbi">An ABI of arches.yaml to lay the structs out for, whatever .NET runs it (the tests' way to prove every ABI's layout); null to follow <paramref name="runtimeIdentifier"/>.</param>
+    public static ModelResult Build(ArchesSpec arches, IReadOnlyList<ScannedAbi> scannedFiles, AbiTableScope scope = AbiTableScope.DotNet, string runtimeIdentifier = "", string? layoutAbi = null)
     {
         var diagnostics = new List<DiagnosticInfo>();
         var abis = AbiJoin.Join(arches, scannedFiles, diagnostics);
@@ -26,7 +31,8 @@ public static class ModelBuilder
         var dotnetAbis = abis.SelectMany(a => a.Spec.DotNet.Select(arch => new DotNetAbi(arch, a))).ToList();
         var enums = bindings.Enums.Select(e => BuildEnum(e, bindings, abis, diagnostics)).ToList();
         var classes = bindings.Classes.Select(c => BuildClass(c, bindings, abis, dotnetAbis, diagnostics)).ToList();
-        var structs = bindings.Structs.Select(s => BuildStruct(s, bindings, abis, dotnetAbis, diagnostics)).ToList();
+        var targets = LayoutTargets(abis, dotnetAbis, runtimeIdentifier, layoutAbi);
+        var (structs, arrays) = RecordBuilder.Build(bindings, abis, targets, diagnostics);
         var known = new HashSet<string>(enums.Select(e => e.Name).Concat(structs.Select(s => s.Name)), StringComparer.Ordinal);
         var syscalls = bindings.Syscalls.Select(s => BuildSyscall(s, enums, structs, known, abis, dotnetAbis, diagnostics)).ToList();
         var tabled = scope == AbiTableScope.Full ? abis : abis.Where(a => a.Spec.DotNet.Count > 0).ToList();
@@ -53,7 +59,9 @@ public static class ModelBuilder
             syscalls.ToEquatableArray(),
             syscalls.SelectMany(s => s.Lowerings.Select(l => l.RawImport)).Distinct().OrderBy(i => i.Arity).ThenBy(i => i.NonBlocking).ToEquatableArray(),
             errnoClass,
-            constantTables.ToEquatableArray());
+            constantTables.ToEquatableArray(),
+            arrays.ToEquatableArray(),
+            targets.Count == 1 && (layoutAbi is not null || runtimeIdentifier.Length > 0) ? targets[0].Spec.Name : null);
         return new ModelResult(Diagnose.HasErrors(diagnostics) ? null : model, diagnostics.ToEquatableArray());
     }
 
@@ -122,45 +130,19 @@ public static class ModelBuilder
             .OrderBy(n => n.Value).ToEquatableArray();
 
 
-    private static StructModel BuildStruct(StructSpec spec, BindingsSpec bindings, List<Abi> abis, List<DotNetAbi> dotnetAbis, List<DiagnosticInfo> diagnostics)
+    // The ABIs the structs must be right on: the one named, the one whose .NET architecture the RuntimeIdentifier
+    // ends in (linux-x64, linux-musl-arm64: Architecture names in lower case), else every ABI .NET runs on; a table
+    // with none of those is laid out for its first ABI.
+    private static List<Abi> LayoutTargets(List<Abi> abis, List<DotNetAbi> dotnetAbis, string runtimeIdentifier, string? layoutAbi)
     {
-        var fields = new List<FieldModel>();
-        var first = abis.Select(a => a.Scanned.Structs.FirstOrDefault(s => s.Name == spec.CName)).FirstOrDefault(s => s is not null);
-        foreach (var abi in abis.Where(a => a.Scanned.Structs.All(s => s.Name != spec.CName)))
+        if (layoutAbi is not null) return abis.Where(a => a.Spec.Name == layoutAbi).ToList();
+        var arch = runtimeIdentifier.Substring(runtimeIdentifier.LastIndexOf('-') + 1);
+        if (runtimeIdentifier.StartsWith("linux", StringComparison.Ordinal) && dotnetAbis.FirstOrDefault(d => string.Equals(d.Architecture, arch, StringComparison.OrdinalIgnoreCase)) is { } named)
         {
-            diagnostics.Add(Diagnose.NotScanned(spec.Location, abi.Spec.Name, $"struct {spec.CName}"));
+            return new List<Abi> { named.Abi };
         }
-        if (first is null) return new StructModel(spec.Name, spec.CName, spec.Doc, EquatableArray<FieldModel>.Empty);
-
-        foreach (var field in first.Fields)
-        {
-            var config = spec.Fields.FirstOrDefault(f => f.CName == field.Name);
-            var type = bindings.Types.FirstOrDefault(t => t.CType == field.Type)?.CSharpType;
-            if (type is null)
-            {
-                diagnostics.Add(Diagnose.Schema(spec.Location, $"struct {spec.CName}: no C# type for field {field.Name}'s C type '{field.Type}' (add it to bindings.types)"));
-                type = null;
-            }
-            else if (LayoutProof.ManagedSize(type, 8) == 0)
-            {
-                diagnostics.Add(Diagnose.Schema(spec.Location, $"struct {spec.CName}: field {field.Name} maps to '{type}', which is not a blittable primitive or pointer"));
-                type = null;
-            }
-            fields.Add(new FieldModel(config?.Name ?? CSharpNames.MemberName(field.Name, null), field.Name, type, config?.Doc ?? ""));
-        }
-        foreach (var extra in spec.Fields.Where(f => first.Fields.All(s => s.Name != f.CName)))
-        {
-            diagnostics.Add(Diagnose.Schema(spec.Location, $"struct {spec.CName} has no field '{extra.CName}'"));
-        }
-        // The C# struct is laid out by .NET, the C one by the ABI's compiler: they must agree wherever it runs.
-        foreach (var abi in dotnetAbis.Select(d => d.Abi).Distinct())
-        {
-            var scanned = abi.Scanned.Structs.FirstOrDefault(s => s.Name == spec.CName);
-            if (scanned is null || fields.Any(f => f.Type is null)) continue;
-            var problem = LayoutProof.Compare(scanned, fields, abi.Scanned.PointerSize);
-            if (problem is not null) diagnostics.Add(Diagnose.LayoutMismatch(spec.Location, abi.Spec.Name, $"struct {spec.CName}: {problem}; the C# struct would be wrong there"));
-        }
-        return new StructModel(spec.Name, spec.CName, spec.Doc, fields.ToEquatableArray());
+        var all = dotnetAbis.Select(d => d.Abi).Distinct().ToList();
+        return all.Count > 0 ? all : abis.Take(1).ToList();
     }
 
     private static SyscallModel BuildSyscall(SyscallSpec spec, List<EnumModel> enums, List<StructModel> structs, HashSet<string> known, List<Abi> abis, List<DotNetAbi> dotnetAbis, List<DiagnosticInfo> diagnostics)
@@ -198,7 +180,7 @@ public static class ModelBuilder
         {
             var scanned = abi.Scanned.Structs.FirstOrDefault(s => s.Name == model.CName);
             if (scanned is null) continue;
-            var fields = scanned.Fields.Select(f => new AbiFieldModel(model.Fields.FirstOrDefault(m => m.CName == f.Name)?.Name ?? f.Name, f.Name, f.Offset, f.Size));
+            var fields = scanned.Fields.Select(f => new AbiFieldModel(model.Fields.FirstOrDefault(m => m.CName == f.Name)?.Name ?? f.Name, f.Name, f.Offset, f.Bytes));
             layouts.Add(new AbiStructModel(model.Name, model.CName, scanned.Size, scanned.Align, fields.ToEquatableArray()));
         }
         return new AbiModel(abi.Spec.Name, abi.Spec.Triple, abi.Spec.DotNet, abi.Scanned.PointerSize,

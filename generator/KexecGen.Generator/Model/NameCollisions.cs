@@ -22,17 +22,20 @@ internal static class NameCollisions
         var types = FixedTypeNames.Select(n => (Name: n, Location: (LocationInfo?)null, What: "a type KexecGen always generates"))
             .Concat(bindings.Enums.Select(e => (e.Name, (LocationInfo?)e.Location, "enum " + e.Name)))
             .Concat(bindings.Classes.Select(c => (c.Name, (LocationInfo?)c.Location, "class " + c.Name)))
-            .Concat(bindings.Structs.Select(st => (st.Name, (LocationInfo?)st.Location, "struct " + st.Name)));
+            .Concat(bindings.Structs.Select(st => (st.Name, (LocationInfo?)st.Location, "struct " + st.Name)))
+            .Concat(structs.Where(st => st.Held).Select(st => (st.Name, (LocationInfo?)null, $"the struct for {st.Kind} {st.CName}, which a bound struct holds")));
         Unique(types, "type names in the namespace", diagnostics);
         Unique(bindings.Syscalls.Select(c => (c.Method, (LocationInfo?)c.Location, "syscall " + c.Name)), "syscall methods", diagnostics);
         foreach (var (spec, model) in bindings.Syscalls.Zip(syscalls, (a, b) => (a, b)))
         {
             Unique(model.Args.Select(a => (a.Name, (LocationInfo?)spec.Location, $"argument {a.CName} of syscall {spec.Name}")), $"the arguments of syscall {spec.Name}", diagnostics);
         }
-        foreach (var (spec, model) in bindings.Structs.Zip(structs, (a, b) => (a, b)))
+        foreach (var model in structs)
         {
-            Unique(model.Fields.Select(f => (f.Name, (LocationInfo?)spec.Location, $"field {f.CName} of struct {spec.CName}"))
-                .Append((model.Name, spec.Location, "the struct itself")), $"the members of struct {model.Name}", diagnostics);
+            var at = (bindings.Structs.FirstOrDefault(b => b.CName == model.CName) ?? bindings.Structs[0]).Location;
+            var members = model.Fields.Select(f => (f.Name, f.CName)).Concat(model.BitFields.Select(b => (b.Name, b.CName))).Concat(model.Flexible.Select(f => (f.Name, f.CName)));
+            Unique(members.Select(m => (m.Name, (LocationInfo?)at, $"field {m.CName} of {model.Kind} {model.CName}"))
+                .Append((model.Name, at, "the struct itself")), $"the members of struct {model.Name}", diagnostics);
         }
         foreach (var (spec, model) in bindings.Classes.Zip(classes, (a, b) => (a, b)))
         {

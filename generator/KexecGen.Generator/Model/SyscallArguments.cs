@@ -104,7 +104,7 @@ internal static class SyscallArguments
         if (args.Any(p => p.Arg!.Kind == ScannedArg.Pointer))
         {
             var pointee = first.Type.Replace("const ", "").TrimEnd('*', ' ');
-            var bound = structs.FirstOrDefault(s => pointee == "struct " + s.CName && first.Type.Count(c => c == '*') == 1);
+            var bound = structs.FirstOrDefault(s => (pointee == "struct " + s.CName || pointee == "union " + s.CName) && first.Type.Count(c => c == '*') == 1);
             return bound is not null ? bound.Name + "*" : pointee is "char" or "unsigned char" or "signed char" ? "byte*" : "void*";
         }
         if (args.Any(p => p.Arg!.Size == 0))

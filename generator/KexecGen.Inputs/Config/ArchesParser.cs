@@ -210,10 +210,12 @@ public static class ArchesParser
         reader.OnlyKeys(map, "a struct", "c", "name", "doc", "fields");
         var c = reader.Identifier(map, reader.String(map, "c", "a struct"), "struct C name");
         var what = $"struct '{c}'";
-        var name = reader.Identifier(map, reader.String(map, "name", what), "struct name");
+        // Without a name, the C# one is the C one in PascalCase (statx_timestamp: StatxTimestamp), as for a held record.
+        var name = reader.String(map, "name", what, required: false) is { } given ? reader.Identifier(map, given, "struct name")
+            : c is null ? null : CSharpNames.MemberName(c, null);
         var doc = reader.String(map, "doc", what, required: false) ?? "";
         var fields = new List<FieldSpec>();
-        foreach (var (key, value) in reader.Pairs(map, "fields", what))
+        foreach (var (key, value) in reader.Pairs(map, "fields", what, required: false))
         {
             var field = reader.AsMap(value, $"field '{key.Value}' of {what}");
             if (field is null) continue;

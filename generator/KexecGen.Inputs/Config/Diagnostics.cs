@@ -91,6 +91,9 @@ public static class DiagnosticTable
     /// <summary>KXG017.</summary>
     public static readonly DiagnosticKind Unscanned = new("KXG017", "A bound struct cannot be scanned", Severity.Error);
 
+    /// <summary>KXG018.</summary>
+    public static readonly DiagnosticKind LayoutDiffers = new("KXG018", "A struct's layout differs between the ABIs one build runs on", Severity.Error);
+
     /// <summary>KXG999: a bug of the generator itself, reported instead of thrown.</summary>
     public static readonly DiagnosticKind Internal = new("KXG999", "Internal error", Severity.Error);
 
@@ -178,6 +181,10 @@ public static class Diagnose
     /// <summary>KXG017: the scanner cannot lay out a bound struct on some ABIs (a union, a bit-field, a form the gcc scan cannot read): it is left out there, the rest is scanned.</summary>
     public static DiagnosticInfo Unscanned(LocationInfo at, string structName, string why, System.Collections.Generic.IEnumerable<string> abis) =>
         DiagnosticTable.Unscanned.At(at, $"struct {structName} cannot be scanned on {Abis(abis)}: {why}; it is left out of their headers files");
+
+    /// <summary>KXG018: a record's layout differs between the ABIs a portable build runs on, so no one C# struct is right on all of them.</summary>
+    public static DiagnosticInfo LayoutDiffers(LocationInfo at, string record, string detail) =>
+        DiagnosticTable.LayoutDiffers.At(at, $"{record} is laid out differently on the ABIs .NET runs on ({detail}), so no one C# struct is right on all of them: build for one RuntimeIdentifier (<RuntimeIdentifier>linux-x64</RuntimeIdentifier>, as NativeAOT does), which binds that ABI's layout");
 
     /// <summary>"ABI 'i386'", or "ABIs 'i386', 'arm'".</summary>
     public static string Abis(System.Collections.Generic.IEnumerable<string> abis)

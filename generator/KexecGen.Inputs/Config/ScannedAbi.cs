@@ -48,11 +48,48 @@ public sealed record InputFile(string Path, string Sha256)
 /// <summary>A syscall's number from __NR_&lt;name&gt;, or null when the headers don't define it.</summary>
 public sealed record ScannedSyscall(string Name, long? Number, LocationInfo Location);
 
-/// <summary>A struct's size, alignment and fields, as the C compiler lays it out for the ABI.</summary>
-public sealed record ScannedStruct(string Name, int Size, int Align, EquatableArray<ScannedField> Fields, LocationInfo Location);
+/// <summary>A struct's or union's size, alignment and fields, as the C compiler lays it out for the ABI.</summary>
+/// <param name="Name">Its tag; a record with no tag of its own is named for where it is declared: "bpf_attr.batch" (the type of bpf_attr's field batch).</param>
+/// <param name="Size">sizeof.</param>
+/// <param name="Align">_Alignof.</param>
+/// <param name="Fields">Its fields in declaration order; the fields of an anonymous member (a struct or union with neither tag nor name) are its own, at their offsets in it.</param>
+/// <param name="Location">Where it is in the headers file.</param>
+/// <param name="Kind"><see cref="Struct"/> or <see cref="Union"/>.</param>
+public sealed record ScannedStruct(string Name, int Size, int Align, EquatableArray<ScannedField> Fields, LocationInfo Location, string Kind = ScannedStruct.Struct)
+{
+    /// <summary>A C struct.</summary>
+    public const string Struct = "struct";
 
-/// <summary>A field: its C type as written, its byte offset and size.</summary>
-public sealed record ScannedField(string Name, string Type, int Offset, int Size);
+    /// <summary>A C union: its fields overlap.</summary>
+    public const string Union = "union";
+}
+
+/// <summary>A field: its C type as written, its place and its shape.</summary>
+/// <param name="Name">The field's name.</param>
+/// <param name="Type">Its C type as declared ("__u64[9]"); a struct or union field's type is "struct NAME" or "union NAME" after the record's name, arrays of them too.</param>
+/// <param name="Offset">The byte offset in the record; for a bit-field, the first byte holding one of its bits.</param>
+/// <param name="Size">sizeof the field; of one element for an array.</param>
+/// <param name="Kind">What the field (an array's element) is: <see cref="ScannedArg.Signed"/>, <see cref="ScannedArg.Unsigned"/>, <see cref="ScannedArg.Pointer"/>, <see cref="Float"/> or <see cref="Record"/>.</param>
+/// <param name="Count">For an array, its number of elements (every dimension's product); 0 for a flexible array member (<c>__u8 f_handle[]</c>), which takes no room. Null for anything else.</param>
+/// <param name="Bits">For a bit-field, its width; else 0.</param>
+/// <param name="Bit">For a bit-field: its lowest bit in the integer made of the bytes it touches, from <paramref name="Offset"/> on, read in the ABI's byte order.</param>
+public sealed record ScannedField(string Name, string Type, int Offset, int Size, string Kind = ScannedArg.Unsigned, int? Count = null, int Bits = 0, int Bit = 0)
+{
+    /// <summary>A floating-point field.</summary>
+    public const string Float = "float";
+
+    /// <summary>A struct or union field.</summary>
+    public const string Record = "record";
+
+    /// <summary>The name of the record a <see cref="Record"/> field holds: its type without "struct "/"union " and array bounds.</summary>
+    public string? RecordName => Kind != Record ? null : ElementType.Substring(ElementType.IndexOf(' ') + 1);
+
+    /// <summary>The C type of one element: <see cref="Type"/> without its array bounds.</summary>
+    public string ElementType => Count is null ? Type : Type.Substring(0, Type.IndexOf('[')).TrimEnd();
+
+    /// <summary>The bytes the field takes: its size, times its count for an array.</summary>
+    public int Bytes => Size * (Count ?? 1);
+}
 
 /// <summary>An evaluated macro and the header that defines it.</summary>
 public sealed record ScannedConstant(string Name, long Value, string File, LocationInfo Location);

@@ -49,13 +49,17 @@ public static class ScannedAbiFormat
         foreach (var st in abi.Structs.OrderBy(x => x.Name, System.StringComparer.Ordinal))
         {
             s.Append("  - name: ").Append(st.Name).Append('\n');
+            s.Append("    kind: ").Append(st.Kind).Append('\n');
             s.Append("    size: ").Append(Num(st.Size)).Append('\n');
             s.Append("    align: ").Append(Num(st.Align)).Append('\n');
             s.Append("    fields:\n");
             foreach (var f in st.Fields) // declaration order is meaningful
             {
                 s.Append("      - { name: ").Append(f.Name).Append(", type: ").Append(Quote(f.Type))
-                 .Append(", offset: ").Append(Num(f.Offset)).Append(", size: ").Append(Num(f.Size)).Append(" }\n");
+                 .Append(", offset: ").Append(Num(f.Offset)).Append(", size: ").Append(Num(f.Size)).Append(", kind: ").Append(f.Kind);
+                if (f.Count is int count) s.Append(", count: ").Append(Num(count));
+                if (f.Bits > 0) s.Append(", bits: ").Append(Num(f.Bits)).Append(", bit: ").Append(Num(f.Bit));
+                s.Append(" }\n");
             }
         }
         s.Append("constants:\n");

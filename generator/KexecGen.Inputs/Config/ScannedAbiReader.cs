@@ -87,22 +87,19 @@ public static class ScannedAbiReader
         {
             var name = lines.Next()!.Substring("  - name: ".Length);
             int at = lines.LineNumber;
-            if (!CSharpNames.IsIdentifier(name)) return lines.Fail(11, "a struct name");
+            if (!IsRecordName(name)) return lines.Fail(11, "a struct name");
+            var kind = lines.Value("    kind: ");
+            if (kind is not (ScannedStruct.Struct or ScannedStruct.Union)) return lines.Fail("kind: struct or union");
             if (!Integer(lines.Value("    size: "), out long size) || size > int.MaxValue) return lines.Fail("size: a number");
             if (!Integer(lines.Value("    align: "), out long align) || align > int.MaxValue) return lines.Fail("align: a number");
             if (lines.Next() != "    fields:") return lines.Fail(1, "'    fields:'");
             var fields = new List<ScannedField>();
             while (lines.Peek()?.StartsWith("      - { name: ", StringComparison.Ordinal) == true)
             {
-                var f = FlowMap(lines.Next()!, "      - ", "name", "type", "offset", "size");
-                if (f is null || !CSharpNames.IsIdentifier(f[0]) || Quoted(f[1]) is not { } type
-                    || !Integer(f[2], out long offset) || !Integer(f[3], out long fieldSize) || offset > int.MaxValue || fieldSize > int.MaxValue)
-                {
-                    return lines.Fail(9, "{ name: …, type: \"…\", offset: …, size: … }");
-                }
-                fields.Add(new ScannedField(f[0], type, (int)offset, (int)fieldSize));
+                if (ReadField(lines.Next()!) is not { } field) return lines.Fail(9, "{ name: …, type: \"…\", offset: …, size: …, kind: …[, count: …][, bits: …, bit: …] }");
+                fields.Add(field);
             }
-            structs.Add(new ScannedStruct(name, (int)size, (int)align, fields.ToEquatableArray(), new LocationInfo(path, at, 5)));
+            structs.Add(new ScannedStruct(name, (int)size, (int)align, fields.ToEquatableArray(), new LocationInfo(path, at, 5), kind));
         }
 
         if (lines.Next() != "constants:") return lines.Fail(1, "'constants:'");
@@ -205,6 +202,37 @@ public static class ScannedAbiReader
             s.Append(c);
         }
         return s.ToString();
+    }
+
+    // "statx", or "bpf_attr.batch" for a record named for the field it is declared in.
+    private static bool IsRecordName(string name) => name.Split('.').All(CSharpNames.IsIdentifier);
+
+    private static readonly string[] FieldKinds = { ScannedArg.Signed, ScannedArg.Unsigned, ScannedArg.Pointer, ScannedField.Float, ScannedField.Record };
+
+    // One field line; the optional keys come in the writer's order, which the round trip holds it to.
+    private static ScannedField? ReadField(string line)
+    {
+        var keys = new List<string> { "name", "type", "offset", "size", "kind" };
+        if (line.Contains(", count: ")) keys.Add("count");
+        if (line.Contains(", bits: ")) keys.AddRange(new[] { "bits", "bit" });
+        var f = FlowMap(line, "      - ", keys.ToArray());
+        if (f is null || !CSharpNames.IsIdentifier(f[0]) || Quoted(f[1]) is not { } type
+            || !Integer(f[2], out long offset) || !Integer(f[3], out long size) || offset is < 0 or > int.MaxValue || size is < 0 or > int.MaxValue
+            || !FieldKinds.Contains(f[4]))
+        {
+            return null;
+        }
+        int next = 5;
+        int? count = null;
+        if (keys.Contains("count"))
+        {
+            if (!Integer(f[next++], out long c) || c is < 0 or > int.MaxValue || type.IndexOf('[') < 0) return null;
+            count = (int)c;
+        }
+        long bits = 0, bit = 0;
+        if (keys.Contains("bits") && (!Integer(f[next++], out bits) || !Integer(f[next], out bit) || bits is < 1 or > 64 || bit is < 0 or > 63)) return null;
+        if ((f[4] == ScannedField.Record) != (type.StartsWith("struct ", StringComparison.Ordinal) || type.StartsWith("union ", StringComparison.Ordinal))) return null;
+        return new ScannedField(f[0], type, (int)offset, (int)size, f[4], count, (int)bits, (int)bit);
     }
 
     private static List<string>? QuotedList(string? value)

@@ -12,10 +12,11 @@ public class ConfigurationTests
 {
     /// <summary>
     /// struct epoll_event is a __u32 then a __u64: x86_64 packs it (12 bytes), most ABIs align the __u64 (16 bytes).
-    /// One AnyCPU C# struct cannot be both, so the generator must refuse rather than emit a struct wrong somewhere.
+    /// One AnyCPU C# struct cannot be both: a portable build is refused (KXG018, saying how to build for one ABI), and
+    /// a build for one RuntimeIdentifier gets that ABI's layout, as .NET itself lays the emitted struct out.
     /// </summary>
     [Fact]
-    public void StructWhoseLayoutDiffersBeyondPointerWidth_IsRefused()
+    public void StructWhoseLayoutDiffersBeyondPointerWidth_IsRefusedPortably_AndLaidOutPerRuntimeIdentifier()
     {
         var dir = ScannedWithStruct("linux/eventpoll.h", "    __poll_t: uint\n", """
                 - c: epoll_event
@@ -31,9 +32,22 @@ public class ConfigurationTests
 
         var (output, _, driver) = GeneratorHarness.Run(GeneratorHarness.InputsFrom(dir), GeneratorHarness.Compilation());
 
-        var refusals = GeneratorHarness.KexecDiagnostics(driver).Where(d => d.Id == "KXG007").ToList();
-        Assert.Contains(refusals, d => d.GetMessage().Contains("ABI 'x86_64': struct epoll_event: field data is at offset 4 in C, 8 in C#", StringComparison.Ordinal));
+        var refusal = Assert.Single(GeneratorHarness.KexecDiagnostics(driver), d => d.Id == "KXG018");
+        Assert.Contains("struct epoll_event is laid out differently", refusal.GetMessage(), StringComparison.Ordinal);
+        Assert.Contains("12 bytes on x86_64", refusal.GetMessage(), StringComparison.Ordinal);
+        Assert.Contains("RuntimeIdentifier", refusal.GetMessage(), StringComparison.Ordinal);
         Assert.Null(output.GetTypeByMetadataName("KexecGen.Interop.EpollEvent"));
+
+        foreach (var (rid, abi) in new[] { ("linux-x64", "x86_64"), ("linux-arm64", "arm64"), ("linux-musl-arm", "arm") })
+        {
+            var (built, _, ridDriver) = GeneratorHarness.Run(GeneratorHarness.InputsFrom(dir), GeneratorHarness.Compilation(),
+                new System.Collections.Generic.Dictionary<string, string> { ["RuntimeIdentifier"] = rid });
+            Assert.Empty(GeneratorHarness.KexecDiagnostics(ridDriver).Where(d => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error));
+            var type = GeneratorHarness.Load(built).GetType("KexecGen.Interop.EpollEvent")!;
+            var c = Layout(abi);
+            Assert.Equal(c.Size, (int)typeof(System.Runtime.CompilerServices.Unsafe).GetMethod("SizeOf")!.MakeGenericMethod(type).Invoke(null, null)!);
+            Assert.Equal(c.Fields.Single(f => f.Name == "data").Offset, (int)System.Runtime.InteropServices.Marshal.OffsetOf(type, "Data"));
+        }
     }
 
     // A copy of the inputs that also parses 'header', maps 'types' and binds 'structs', scanned for every ABI.
