@@ -247,6 +247,7 @@ internal static partial class GccProbe
     [GeneratedRegex("^#define ([A-Za-z_][A-Za-z0-9_]*)(?:[ \\t]|$)")]
     private static partial Regex Define();
 
-    [GeneratedRegex("probe\\.c:(\\d+):\\d+: error")]
+    // An error in a header's macro is followed by the line of ours that expanded it.
+    [GeneratedRegex("probe\\.c:(\\d+):\\d+: (?:error|note: in expansion of macro)")]
     private static partial Regex ErrorLine();
 }

@@ -85,6 +85,7 @@ internal static unsafe partial class LibClang
     [LibraryImport(Lib)] public static partial uint clang_Cursor_isMacroFunctionLike(CXCursor cursor);
     [LibraryImport(Lib)] public static partial uint clang_isCursorDefinition(CXCursor cursor);
     [LibraryImport(Lib)] public static partial CXSourceLocation clang_getCursorLocation(CXCursor cursor);
+    [LibraryImport(Lib)] public static partial void clang_getExpansionLocation(CXSourceLocation location, nint* file, uint* line, uint* column, uint* offset);
     [LibraryImport(Lib)] public static partial void clang_getSpellingLocation(CXSourceLocation location, nint* file, uint* line, uint* column, uint* offset);
     [LibraryImport(Lib)] public static partial CXString clang_getFileName(nint file);
     [LibraryImport(Lib)] public static partial CXType clang_getCursorType(CXCursor cursor);

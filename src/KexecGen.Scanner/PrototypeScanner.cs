@@ -84,8 +84,11 @@ internal static partial class PrototypeScanner
         var found = new List<(string Name, Declaration Declaration, string? Entry, Declaration? EntryDeclaration)>();
         foreach (var name in names.Distinct())
         {
-            if (Find(sourceRoot, abi.KernelArch, "sys_" + name, big != 0) is not { } declaration) continue;
             var entry = abi.Table is { } table ? Entry(sourceRoot, abi.KernelArch, table, name) : null;
+            // A syscall with no sys_NAME of its own (clock_gettime64 on a 32-bit ABI) has its entry point's prototype.
+            var own = Find(sourceRoot, abi.KernelArch, "sys_" + name, big != 0);
+            if (own is null && entry is not null) (own, entry) = (Find(sourceRoot, abi.KernelArch, entry, big != 0), null);
+            if (own is not { } declaration) continue;
             if (entry == "sys_" + name) entry = null;
             found.Add((name, declaration, entry, entry is null ? null : Find(sourceRoot, abi.KernelArch, entry, big != 0)));
         }

@@ -77,7 +77,8 @@ internal sealed unsafe class TranslationUnit : IDisposable
             try
             {
                 if (LibClang.clang_getDiagnosticSeverity(d) < LibClang.DiagnosticError) continue;
-                var (file, line) = Place(LibClang.clang_getDiagnosticLocation(d));
+                // Where the macro was expanded, not where it is defined: an error inside a header's macro is the line of ours that used it.
+                var (file, line) = ExpansionPlace(LibClang.clang_getDiagnosticLocation(d));
                 errors.Add((file == SourceName ? line : 0, LibClang.Take(LibClang.clang_formatDiagnostic(d, 0x1 | 0x2))));
             }
             finally
@@ -145,6 +146,14 @@ internal sealed unsafe class TranslationUnit : IDisposable
         nint file;
         uint line, column, offset;
         LibClang.clang_getSpellingLocation(location, &file, &line, &column, &offset);
+        return (file == 0 ? "" : LibClang.Take(LibClang.clang_getFileName(file)), line);
+    }
+
+    private static (string File, uint Line) ExpansionPlace(CXSourceLocation location)
+    {
+        nint file;
+        uint line, column, offset;
+        LibClang.clang_getExpansionLocation(location, &file, &line, &column, &offset);
         return (file == 0 ? "" : LibClang.Take(LibClang.clang_getFileName(file)), line);
     }
 

@@ -1,3 +1,4 @@
+using System.Linq;
 using KexecGen.Config;
 
 namespace KexecGen.Generator.Model;
@@ -31,7 +32,11 @@ public sealed record BindingModel(
     string? ErrnoClass,
     EquatableArray<ConstantTableModel> ConstantTables,
     EquatableArray<ArrayTypeModel> Arrays = default,
-    string? LayoutAbi = null);
+    string? LayoutAbi = null)
+{
+    /// <summary>Whether a struct has bit-fields, whose properties need the generated bit-field helper.</summary>
+    public bool HasBitFields => Structs.Any(s => s.BitFields.Count > 0);
+}
 
 /// <summary>A raw import of libc's <c>syscall()</c> with <paramref name="Arity"/> arguments after the number; a non-blocking one skips the GC transition.</summary>
 public sealed record RawImportModel(int Arity, bool NonBlocking)

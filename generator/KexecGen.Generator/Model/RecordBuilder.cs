@@ -97,7 +97,15 @@ internal static class RecordBuilder
                 else fields.Add(new FieldModel(fieldName, f.Name, types[i], doc, f.Offset, f.Type));
             }
 
-            // Every field's C# type must be as wide as C's on every target, and a struct's fields must follow each other.
+            // A field whose element count differs between targets (a padding array sized by sizeof(long)) has no one C# type.
+            var counted = scans.Skip(1).SelectMany(s => s.Scan!.Fields.Zip(first.Fields, (x, y) => (Field: x, First: y, s.Abi)))
+                .FirstOrDefault(p => p.Field.Name == p.First.Name && p.Field.Count != p.First.Count);
+            if (counted.Field is not null)
+            {
+                diagnostics.Add(Diagnose.LayoutDiffers(at, what, $"{counted.Field.Name} has {counted.First.Count ?? 1} elements on {scans[0].Abi.Spec.Name}, {counted.Field.Count ?? 1} on {counted.Abi.Spec.Name}"));
+                return null;
+            }
+            // Every field's C# type must be as wide as C's on every target, and no field may leave its struct.
             foreach (var (abi, scan) in scans)
             {
                 if ((Inconsistent(scan!, first) ?? WrongWidth(scan!, types, abi.Scanned.PointerSize)) is { } problem)
@@ -233,18 +241,13 @@ internal static class RecordBuilder
             return null;
         }
 
-        // A scanned struct whose fields overlap or leave it (a headers file no compiler wrote); null when it holds together.
+        // A scanned field that leaves its struct (a headers file no compiler wrote); null when none does. (Fields may
+        // overlap: those of an anonymous union are the struct's own.)
         private static string? Inconsistent(ScannedStruct scan, ScannedStruct first)
         {
             if (scan.Fields.Count != first.Fields.Count) return null; // a difference between ABIs, said as such
-            int end = 0;
-            foreach (var f in scan.Fields.Where(f => f.Bits == 0))
-            {
-                if (scan.Kind == ScannedStruct.Struct && f.Offset < end) return $"field {f.Name} at offset {f.Offset} overlaps the field before it, which ends at {end}";
-                end = f.Offset + f.Bytes;
-                if (end > scan.Size) return $"field {f.Name} ends at {end}, past the {scan.Size} bytes of the struct";
-            }
-            return null;
+            var outside = scan.Fields.FirstOrDefault(f => f.Bits == 0 && f.Offset + f.Bytes > scan.Size);
+            return outside is null ? null : $"field {outside.Name} ends at {outside.Offset + outside.Bytes}, past the {scan.Size} bytes of the struct";
         }
 
         // Why .NET's sequential layout of these types would not be this ABI's C layout; null when it is.

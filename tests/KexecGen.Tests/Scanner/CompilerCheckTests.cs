@@ -46,6 +46,39 @@ public class CompilerCheckTests
         Assert.True(ok, $"{spec.Gcc!.Command} disagrees with the scanned prototypes of {abi}:\n{errors}");
     }
 
+    public static TheoryData<string> CatalogueAbisWithGcc => new(CatalogueBindings.Instance.Arches.Abis.Where(a => a.Gcc is not null).Select(a => a.Name));
+
+    // The catalogue's records of every shape (nested, arrays, unions, anonymous members, flexible arrays, bit-fields),
+    // its ioctl numbers and its syscalls' prototypes, checked by the ABI's gcc as the repository's own table is.
+    [Theory]
+    [MemberData(nameof(CatalogueAbisWithGcc))]
+    public void CatalogueHeaders_AgreeWithTheAbisCrossGcc(string abi)
+    {
+        var spec = CatalogueBindings.Instance.Arches.Abis.Single(a => a.Name == abi);
+        var scanned = CatalogueBindings.Instance.Scanned.Single(s => s.Abi == abi);
+        Assert.Contains(scanned.Structs, s => s.Kind == ScannedStruct.Union);
+        Assert.Contains(scanned.Structs, s => s.Fields.Any(f => f.Bits > 0));
+
+        var (ok, errors) = StaticAssertions(spec, scanned);
+        Assert.True(ok, $"{spec.Gcc!.Command} disagrees with the catalogue's headers of {abi}:\n{errors}");
+        Assert.Null(BitFieldImages(spec, scanned));
+    }
+
+    [Fact]
+    public void AMovedBitField_FailsTheImageCheck()
+    {
+        var spec = CatalogueBindings.Instance.Arches.Abis.Single(a => a.Name == "x86_64");
+        var scanned = CatalogueBindings.Instance.Scanned.Single(s => s.Abi == "x86_64");
+        var moved = scanned with
+        {
+            Structs = scanned.Structs.Select(s => s.Name != "perf_event_attr" ? s
+                : s with { Fields = s.Fields.Select(f => f.Name == "inherit" ? f with { Bit = f.Bit + 1 } : f).ToEquatableArray() }).ToEquatableArray(),
+        };
+
+        Assert.Null(BitFieldImages(spec, scanned));
+        Assert.Contains("perf_event_attr.inherit", BitFieldImages(spec, moved), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void WrongOffsetOrNumber_InACopy_FailsTheCheck()
     {
@@ -71,6 +104,60 @@ public class CompilerCheckTests
         Assert.Contains("kexec_segment.bufsz", offsetErrors, StringComparison.Ordinal);
         Assert.False(numberOk);
         Assert.Contains("__NR_kexec_load", numberErrors, StringComparison.Ordinal);
+    }
+
+    /// <summary>The C type naming a scanned record: "struct statx"; for one named for its field ("bpf_attr.batch"), that field's type.</summary>
+    internal static string RecordExpression(ScannedAbi scanned, string name)
+    {
+        var record = scanned.Structs.Single(s => s.Name == name);
+        int dot = name.LastIndexOf('.');
+        if (dot < 0) return $"{record.Kind} {name}";
+        var parent = name[..dot];
+        var field = scanned.Structs.Single(s => s.Name == parent).Fields.Single(f => f.Name == name[(dot + 1)..]);
+        return $"__typeof__((({RecordExpression(scanned, parent)} *)0)->{field.Name}{string.Concat(Enumerable.Repeat("[0]", field.Type.Count(ch => ch == '[')))})";
+    }
+
+    /// <summary>
+    /// Each bit-field of 'scanned' as the ABI's gcc lays it out: an object file holding, per bit-field, its record with
+    /// only that field's bits set, compared byte for byte with the image its scanned place (offset, bit, width, in the
+    /// ABI's byte order) describes. Null when they all agree; else the first that differs.
+    /// </summary>
+    internal static string? BitFieldImages(AbiSpec abi, ScannedAbi scanned)
+    {
+        var bitFields = scanned.Structs.SelectMany(s => s.Fields.Where(f => f.Bits > 0).Select(f => (Record: s, Field: f))).ToList();
+        if (bitFields.Count == 0) return null;
+        var c = new StringBuilder();
+        foreach (var h in scanned.Scanned) c.Append("#include <").Append(h).Append(">\n");
+        for (int i = 0; i < bitFields.Count; i++)
+        {
+            var e = RecordExpression(scanned, bitFields[i].Record.Name);
+            c.Append($"const union {{ {e} s; unsigned char b[sizeof({e})]; }} bits{i} = {{ .s = {{ .{bitFields[i].Field.Name} = -1 }} }};\n");
+        }
+        var file = Path.Combine(Path.GetTempPath(), $"kexecgen-bits-{abi.Name}-{Guid.NewGuid():N}");
+        File.WriteAllText(file + ".c", c.ToString());
+        try
+        {
+            var args = new[] { "-std=gnu11", "-nostdinc", "-c", "-O0", "-o", file + ".o" }.Concat(abi.Include.Select(d => "-I" + d))
+                .Concat(abi.Flags).Concat(abi.Gcc!.Flags).Append(file + ".c").ToArray();
+            var (code, _, errors) = ProcessRunner.Run(abi.Gcc.Command, TimeSpan.FromMinutes(1), args);
+            if (code != 0) return errors;
+            var elf = new KexecGen.Scanner.ElfSymbols(File.ReadAllBytes(file + ".o"));
+            for (int i = 0; i < bitFields.Count; i++)
+            {
+                var (record, f) = bitFields[i];
+                var expected = new byte[record.Size];
+                int bytes = (f.Bit + f.Bits + 7) / 8;
+                ulong value = (f.Bits == 64 ? ulong.MaxValue : (1UL << f.Bits) - 1) << f.Bit;
+                for (int b = 0; b < bytes; b++) expected[f.Offset + b] = (byte)(value >> (8 * (scanned.ByteOrder == "big" ? bytes - 1 - b : b)));
+                if (!elf.Bytes($"bits{i}")!.AsSpan().SequenceEqual(expected)) return $"{record.Name}.{f.Name}: gcc sets other bits than offset {f.Offset}, bit {f.Bit}, {f.Bits} wide";
+            }
+            return null;
+        }
+        finally
+        {
+            File.Delete(file + ".c");
+            File.Delete(file + ".o");
+        }
     }
 
     // Compiles (syntax only) a C file asserting every value of 'scanned' with the ABI's gcc.
@@ -103,15 +190,23 @@ public class CompilerCheckTests
         }
         foreach (var s in scanned.Structs)
         {
-            c.Append($"_Static_assert(sizeof(struct {s.Name}) == {s.Size}, \"sizeof {s.Name}\");\n");
-            c.Append($"_Static_assert(_Alignof(struct {s.Name}) == {s.Align}, \"alignof {s.Name}\");\n");
-            foreach (var f in s.Fields)
+            var e = RecordExpression(scanned, s.Name);
+            c.Append($"_Static_assert(sizeof({e}) == {s.Size}, \"sizeof {s.Name}\");\n");
+            c.Append($"_Static_assert(_Alignof({e}) == {s.Align}, \"alignof {s.Name}\");\n");
+            foreach (var f in s.Fields.Where(f => f.Bits == 0))
             {
-                c.Append($"_Static_assert(__builtin_offsetof(struct {s.Name}, {f.Name}) == {f.Offset}, \"{s.Name}.{f.Name}\");\n");
-                c.Append($"_Static_assert(sizeof(((struct {s.Name} *)0)->{f.Name}) == {f.Size}, \"sizeof {s.Name}.{f.Name}\");\n");
+                var member = $"(({e} *)0)->{f.Name}";
+                var element = member + string.Concat(Enumerable.Repeat("[0]", f.Type.Count(ch => ch == '[')));
+                c.Append($"_Static_assert(__builtin_offsetof({e}, {f.Name}) == {f.Offset}, \"{s.Name}.{f.Name}\");\n");
+                c.Append($"_Static_assert(sizeof({element}) == {f.Size}, \"sizeof {s.Name}.{f.Name}\");\n");
+                if (f.Count is int count && count > 0) c.Append($"_Static_assert(sizeof({member}) == {f.Size * count}, \"count {s.Name}.{f.Name}\");\n");
+                if (f.Kind is ScannedArg.Signed or ScannedArg.Unsigned)
+                {
+                    c.Append($"_Static_assert(((__typeof__({element}))-1 < (__typeof__({element}))0) == {(f.Kind == ScannedArg.Signed ? 1 : 0)}, \"signedness {s.Name}.{f.Name}\");\n");
+                }
+                if (f.Kind == ScannedField.Record) c.Append($"_Static_assert(__builtin_types_compatible_p(__typeof__({element}), {RecordExpression(scanned, f.RecordName!)}), \"type {s.Name}.{f.Name}\");\n");
             }
         }
-
         var file = Path.Combine(Path.GetTempPath(), $"kexecgen-check-{abi.Name}-{Guid.NewGuid():N}.c");
         File.WriteAllText(file, c.ToString());
         var args = new[] { "-std=gnu11", "-nostdinc", "-fsyntax-only" }.Concat(abi.Include.Select(d => "-I" + d))
