@@ -55,9 +55,9 @@ public static class AbiScanner
         }
         var probe = abi.Gcc is { Scans: true } gcc ? GccProbe.Run(abi, gcc, bindings) : ClangProbe.Run(abi, bindings);
 
-        foreach (var wanted in bindings.Structs.Where(w => probe.Structs.All(s => s.Name != w.CName)))
+        foreach (var wanted in bindings.StructsFor(abi.Name).Where(w => probe.Structs.All(s => s.Name != w.CName)))
         {
-            var why = probe.StructProblems.FirstOrDefault(p => p.Name == wanted.CName).Why ?? $"it is not defined by {string.Join(", ", bindings.Headers)}";
+            var why = probe.StructProblems.FirstOrDefault(p => p.Name == wanted.CName).Why ?? $"it is not defined by {string.Join(", ", bindings.HeadersFor(abi.Name))}";
             unscanned.Add(new UnscannedStruct(abi.Name, wanted.CName, why));
         }
         // The selected macros (not the syscall numbers): each evaluated, or said not to be.
@@ -66,13 +66,13 @@ public static class AbiScanner
         var constants = selected[true].Select(m => new ScannedConstant(m.Name, probe.Values[m.Name], m.File, LocationInfo.FileStart(m.File)));
         var syscalls = CalledNames(bindings)
             .Select(name => new ScannedSyscall(name, probe.Values.TryGetValue("__NR_" + name, out long n) ? n : null, LocationInfo.FileStart("")));
-        var (prototypes, byteOrder) = PrototypeScanner.Scan(abi, kernel.SourceFolder, CalledNames(bindings), Includes(bindings),
+        var (prototypes, byteOrder) = PrototypeScanner.Scan(abi, kernel.SourceFolder, CalledNames(bindings), Includes(bindings, abi),
             abi.Gcc is { Scans: true } g ? p => GccProbe.Answer(abi, g, p) : p => ClangProbe.Answer(abi, p));
 
         return new ScannedAbi(
             Path.Combine(ScannedAbiFormat.Folder, abi.Name + ".yaml"),
             abi.Name, abi.Triple, KernelVersion(abi, probe.Values), probe.Compiler, probe.PointerSize,
-            bindings.Headers, abi.Include,
+            bindings.HeadersFor(abi.Name), abi.Include,
             probe.InputFiles.Distinct().Select(f => new InputFile(Relative(abi, f), InputFile.Sha256Of(f))).OrderBy(i => i.Path, StringComparer.Ordinal).ToEquatableArray(),
             syscalls.ToEquatableArray(),
             probe.Structs.OrderBy(s => s.Name, StringComparer.Ordinal).ToEquatableArray(),
@@ -90,8 +90,8 @@ public static class AbiScanner
         (name.StartsWith("__NR_", StringComparison.Ordinal) && CalledNames(bindings).Any(s => "__NR_" + s == name))
         || bindings.Constants.Any(rule => rule.Matches(name, relativeFile));
 
-    /// <summary>The source that includes the bound headers.</summary>
-    internal static string Includes(BindingsSpec bindings) => string.Concat(bindings.Headers.Select(h => $"#include <{h}>\n"));
+    /// <summary>The source that includes the bound headers the ABI has.</summary>
+    internal static string Includes(BindingsSpec bindings, AbiSpec abi) => string.Concat(bindings.HeadersFor(abi.Name).Select(h => $"#include <{h}>\n"));
 
     /// <summary>
     /// What the value questions add after the bound headers: the userspace size_t, which ioctl numbers name

@@ -10,7 +10,7 @@ internal static class ClangProbe
 {
     public static ProbeResult Run(AbiSpec abi, BindingsSpec bindings)
     {
-        var includes = AbiScanner.Includes(bindings);
+        var includes = AbiScanner.Includes(bindings, abi);
         var macros = new List<(string Name, string File)>();
         var problems = new List<(string, string)>();
         List<RecordScanner.Record> records;
@@ -19,7 +19,7 @@ internal static class ClangProbe
         {
             if (errors.Count > 0) throw new ScanException($"ABI '{abi.Name}' ({abi.Triple}): the headers do not parse: {errors[0].Text}");
             foreach (var cursor in tu.TopLevel().Where(c => c.Kind == CursorKind.MacroDefinition)) CollectMacro(cursor, abi, bindings, macros);
-            records = RecordScanner.Walk(tu, bindings.Structs.Select(s => s.CName).ToList(), problems);
+            records = RecordScanner.Walk(tu, bindings.StructsFor(abi.Name).Select(s => s.CName).ToList(), problems);
             inputs = tu.IncludedFiles();
         }
 

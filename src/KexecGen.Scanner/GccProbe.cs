@@ -16,7 +16,7 @@ internal static partial class GccProbe
 {
     public static ProbeResult Run(AbiSpec abi, GccSpec gcc, BindingsSpec bindings)
     {
-        var includes = AbiScanner.Includes(bindings);
+        var includes = AbiScanner.Includes(bindings, abi);
         var work = Directory.CreateTempSubdirectory("kexecgen-gcc-");
         try
         {
@@ -26,7 +26,7 @@ internal static partial class GccProbe
             if (code != 0) throw new ScanException($"ABI '{abi.Name}': {gcc.Command} cannot preprocess the headers: {FirstLine(errors)}");
             var (macros, inputs, text) = ReadPreprocessed(abi, bindings, preprocessed);
             var problems = new List<(string Name, string Why)>();
-            var records = Structure(bindings, text, problems);
+            var records = Structure(bindings, abi, text, problems);
 
             var probe = new ValueProbe(includes + AbiScanner.ValueTypes);
             probe.Ask("$pointer_size", "sizeof(void *)");
@@ -103,9 +103,9 @@ internal static partial class GccProbe
     private const string StructureTriple = "x86_64-linux-gnu";
 
     // The bound records and those they hold, as libclang reads gcc's preprocessed text.
-    private static List<RecordScanner.Record> Structure(BindingsSpec bindings, string text, List<(string, string)> problems)
+    private static List<RecordScanner.Record> Structure(BindingsSpec bindings, AbiSpec abi, string text, List<(string, string)> problems)
     {
-        var wanted = bindings.Structs.Select(s => s.CName).ToList();
+        var wanted = bindings.StructsFor(abi.Name).Select(s => s.CName).ToList();
         using var tu = TranslationUnit.Parse(StructureTriple, new List<string>(), new List<string>(), text, out var errors);
         // A builtin clang lacks (alpha's __builtin_alpha_inslh) is called in a function body, which holds no record.
         errors.RemoveAll(e => e.Text.Contains("use of unknown builtin", StringComparison.Ordinal));

@@ -16,23 +16,32 @@ internal static class RecordBuilder
 {
     public static (List<StructModel> Structs, List<ArrayTypeModel> Arrays) Build(BindingsSpec bindings, List<Abi> abis, List<Abi> targets, List<DiagnosticInfo> diagnostics)
     {
-        var state = new State(bindings, targets, diagnostics);
+        var state = new State(bindings, diagnostics);
         foreach (var spec in bindings.Structs)
         {
-            foreach (var abi in abis.Where(a => a.Scanned.Structs.All(s => s.Name != spec.CName)))
+            foreach (var abi in abis.Where(a => (spec.Abis.Count == 0 || spec.Abis.Contains(a.Spec.Name)) && a.Scanned.Structs.All(s => s.Name != spec.CName)))
             {
                 diagnostics.Add(Diagnose.NotScanned(spec.Location, abi.Spec.Name, $"struct {spec.CName}"));
             }
-            foreach (var extra in spec.Fields.Where(f => Scans(targets, spec.CName).FirstOrDefault() is { } s && s.Fields.All(x => x.Name != f.CName)))
+            foreach (var extra in spec.Fields.Where(f => Scans(Targets(spec, abis, targets), spec.CName).FirstOrDefault() is { } s && s.Fields.All(x => x.Name != f.CName)))
             {
                 diagnostics.Add(Diagnose.Schema(spec.Location, $"struct {spec.CName} has no field '{extra.CName}'"));
             }
         }
-        foreach (var spec in bindings.Structs) state.Record(spec.CName, spec.Location);
+        foreach (var spec in bindings.Structs) state.Record(spec.CName, spec.Location, Targets(spec, abis, targets));
         // Bound records first, in arches.yaml's order; those they hold after them, by name.
         var bound = bindings.Structs.Select(s => state.Built.TryGetValue(s.CName, out var m) ? m : null).Where(s => s is not null).Select(s => s!);
         var held = state.Built.Where(p => bindings.Structs.All(s => s.CName != p.Key)).OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Value).Where(s => s is not null).Select(s => s!);
         return (bound.Concat(held).ToList(), state.Arrays.OrderBy(a => a.Name, StringComparer.Ordinal).ToList());
+    }
+
+    // A struct only some ABIs define (boot_params: x86) is laid out as the build's targets among them have it, or, where
+    // the build runs on none of them, as they all have it: its bytes are a boot protocol's or a file format's.
+    private static List<Abi> Targets(StructSpec spec, List<Abi> abis, List<Abi> targets)
+    {
+        if (spec.Abis.Count == 0) return targets;
+        var scoped = targets.Where(t => spec.Abis.Contains(t.Spec.Name)).ToList();
+        return scoped.Count > 0 ? scoped : abis.Where(a => spec.Abis.Contains(a.Spec.Name)).ToList();
     }
 
     private static IEnumerable<ScannedStruct> Scans(List<Abi> targets, string name) =>
@@ -42,7 +51,7 @@ internal static class RecordBuilder
     public static string CSharpName(BindingsSpec bindings, string cName) =>
         bindings.Structs.FirstOrDefault(s => s.CName == cName)?.Name ?? string.Concat(cName.Split('.').Select(p => CSharpNames.MemberName(p, null)));
 
-    private sealed class State(BindingsSpec bindings, List<Abi> targets, List<DiagnosticInfo> diagnostics)
+    private sealed class State(BindingsSpec bindings, List<DiagnosticInfo> diagnostics)
     {
         public Dictionary<string, StructModel?> Built { get; } = new(StringComparer.Ordinal);
 
@@ -51,7 +60,7 @@ internal static class RecordBuilder
         // .NET's size and alignment of each built record, per pointer size.
         private readonly Dictionary<(string, int), (int Size, int Align)> _managed = new();
 
-        public StructModel? Record(string cName, LocationInfo at)
+        public StructModel? Record(string cName, LocationInfo at, List<Abi> targets)
         {
             if (Built.TryGetValue(cName, out var done)) return done;
             Built[cName] = null; // a record cannot hold itself; this also ends a cycle
@@ -66,7 +75,7 @@ internal static class RecordBuilder
             var types = new List<string?>();
             foreach (var field in first.Fields)
             {
-                var type = ElementType(field, scans, what, at);
+                var type = ElementType(field, scans, what, at, targets);
                 if (type is not null && field.Count is int count && count > 0) type = ArrayType(type, count);
                 types.Add(type);
             }
@@ -148,11 +157,11 @@ internal static class RecordBuilder
         }
 
         // The C# type of a field's element: the record it holds, a bindings.types mapping, or the integer of its kind and size.
-        private string? ElementType(ScannedField field, List<(Abi Abi, ScannedStruct? Scan)> scans, string what, LocationInfo at)
+        private string? ElementType(ScannedField field, List<(Abi Abi, ScannedStruct? Scan)> scans, string what, LocationInfo at, List<Abi> targets)
         {
             if (field.RecordName is { } held)
             {
-                var inner = Record(held, at);
+                var inner = Record(held, at, targets);
                 return inner?.Name;
             }
             if (bindings.Types.FirstOrDefault(t => t.CType == field.ElementType)?.CSharpType is { } mapped)
@@ -165,9 +174,11 @@ internal static class RecordBuilder
             var sizes = same.Select(f => f.Size).Distinct().ToList();
             if (field.Kind == ScannedArg.Pointer) return "nint";
             if (field.Kind == ScannedField.Float && sizes.Count == 1 && sizes[0] is 4 or 8) return sizes[0] == 4 ? "float" : "double";
+            // C's plain char (text, whose signedness is the ABI's) is a byte on every ABI, so that one build's type is every build's.
+            if (field.ElementType is "char" or "const char") return "byte";
             if (field.Kind is ScannedArg.Signed or ScannedArg.Unsigned)
             {
-                // char's signedness is the ABI's: one that differs between targets is bytes.
+                // An integer whose signedness differs between targets is unsigned.
                 bool signed = same.All(f => f.Kind == ScannedArg.Signed);
                 if (sizes.Count == 1 && sizes[0] is 1 or 2 or 4 or 8)
                 {

@@ -14,7 +14,7 @@ public static class ArchesCheck
         if (!arches.Kernel.Describes(scanned.Kernel)) yield return Diagnose.StaleHeaders(at, abi.Name, $"scanned from Linux {scanned.Kernel}, arches.yaml's kernel is {arches.Kernel.Package}");
         if (scanned.Triple != abi.Triple) yield return Diagnose.StaleHeaders(at, abi.Name, $"scanned for '{scanned.Triple}', arches.yaml says '{abi.Triple}'");
         if (!scanned.Include.SequenceEqual(abi.Include)) yield return Diagnose.StaleHeaders(at, abi.Name, "scanned from other include directories than arches.yaml names");
-        if (!scanned.Scanned.SequenceEqual(bindings.Headers)) yield return Diagnose.StaleHeaders(at, abi.Name, "scanned from other headers than bindings.headers names");
+        if (!scanned.Scanned.SequenceEqual(bindings.HeadersFor(abi.Name))) yield return Diagnose.StaleHeaders(at, abi.Name, "scanned from other headers than bindings.headers names");
 
         foreach (var call in bindings.Syscalls)
         {

@@ -23,6 +23,7 @@ public static class ArchesParser
             var abis = reader.Sequence(root, "abis", "arches.yaml").Select(n => ParseAbi(reader, n, kernel)).Where(a => a is not null).Select(a => a!).ToList();
             CheckUniqueNames(reader, root, abis);
             var bindings = ParseBindings(reader, reader.AsMap(reader.Get(root, "bindings"), "'bindings'"), root);
+            if (bindings is not null) CheckScopedAbis(reader, bindings, abis);
             if (bindings is not null && kernel is not null) spec = new ArchesSpec(path, kernel, abis.ToEquatableArray(), bindings);
         }
         return new Parsed<ArchesSpec>(Diagnose.HasErrors(reader.Diagnostics) ? null : spec, reader.Diagnostics.ToEquatableArray());
@@ -182,7 +183,20 @@ public static class ArchesParser
         {
             reader.Error(reader.Get(map, "visibility")!, $"visibility must be public or internal, not '{visibility}'");
         }
-        var headers = reader.Strings(map, "headers", what, required: true);
+        // A header is a path, or { header: asm/bootparam.h, abis: [x86_64, x32, i386] } for one only those ABIs have.
+        var headers = new List<string>();
+        var scopes = new List<HeaderScope>();
+        foreach (var node in reader.Sequence(map, "headers", what))
+        {
+            if (node is YamlScalarNode scalar && !string.IsNullOrEmpty(scalar.Value)) headers.Add(scalar.Value!);
+            else if (reader.AsMap(node, "a header (a path, or { header, abis })") is { } scoped)
+            {
+                reader.OnlyKeys(scoped, "a header", "header", "abis");
+                if (reader.String(scoped, "header", "a header") is not { } header) continue;
+                headers.Add(header);
+                scopes.Add(new HeaderScope(header, reader.Strings(scoped, "abis", $"header '{header}'", required: true).ToEquatableArray(), reader.At(scoped)));
+            }
+        }
         var constants = reader.Sequence(map, "constants", what).Select(n => ParseConstantRule(reader, n)).Where(r => r is not null).Select(r => r!);
         var types = reader.Pairs(map, "types", what, required: false).Select(p => new TypeMapping(p.Key.Value!, (p.Value as YamlScalarNode)?.Value ?? ""));
         var structs = reader.Sequence(map, "structs", what, required: false).Select(n => ParseStruct(reader, n)).Where(s => s is not null).Select(s => s!);
@@ -191,7 +205,8 @@ public static class ArchesParser
         var syscalls = reader.Sequence(map, "syscalls", what).Select(n => ParseSyscall(reader, n)).Where(s => s is not null).Select(s => s!);
         var docs = reader.Pairs(map, "docs", what, required: false).Select(p => new DocEntry(p.Key.Value!, (p.Value as YamlScalarNode)?.Value ?? ""));
         return new BindingsSpec(ns, visibility, headers.ToEquatableArray(), constants.ToEquatableArray(), types.ToEquatableArray(),
-            structs.ToEquatableArray(), enums.ToEquatableArray(), classes.ToEquatableArray(), syscalls.ToEquatableArray(), docs.ToEquatableArray());
+            structs.ToEquatableArray(), enums.ToEquatableArray(), classes.ToEquatableArray(), syscalls.ToEquatableArray(), docs.ToEquatableArray(),
+            scopes.ToEquatableArray());
     }
 
     private static ConstantRule? ParseConstantRule(YamlReader reader, YamlNode node)
@@ -203,11 +218,22 @@ public static class ArchesParser
         return prefix is null ? null : new ConstantRule(prefix, reader.String(map, "defined_in", "a constants rule", required: false), reader.At(map));
     }
 
+    // A header or struct scoped to ABIs names ABIs of the table.
+    private static void CheckScopedAbis(YamlReader reader, BindingsSpec bindings, List<AbiSpec> abis)
+    {
+        var named = bindings.HeaderScopes.SelectMany(h => h.Abis.Select(a => (Abi: a, What: $"header {h.Header}", At: h.Location!)))
+            .Concat(bindings.Structs.SelectMany(st => st.Abis.Select(a => (Abi: a, What: $"struct {st.CName}", At: st.Location))));
+        foreach (var (abi, what, at) in named.Where(n => abis.All(a => a.Name != n.Abi)))
+        {
+            reader.Diagnostics.Add(Diagnose.Schema(at, $"{what} is scoped to ABI '{abi}', which abis: does not list"));
+        }
+    }
+
     private static StructSpec? ParseStruct(YamlReader reader, YamlNode node)
     {
         var map = reader.AsMap(node, "a struct");
         if (map is null) return null;
-        reader.OnlyKeys(map, "a struct", "c", "name", "doc", "fields");
+        reader.OnlyKeys(map, "a struct", "c", "name", "doc", "fields", "abis");
         var c = reader.Identifier(map, reader.String(map, "c", "a struct"), "struct C name");
         var what = $"struct '{c}'";
         // Without a name, the C# one is the C one in PascalCase (statx_timestamp: StatxTimestamp), as for a held record.
@@ -223,7 +249,8 @@ public static class ArchesParser
             var fieldName = reader.Identifier(field, reader.String(field, "name", $"field '{key.Value}' of {what}"), "field name");
             if (fieldName is not null) fields.Add(new FieldSpec(key.Value!, fieldName, reader.String(field, "doc", "a field", required: false) ?? ""));
         }
-        return c is null || name is null ? null : new StructSpec(c, name, doc, fields.ToEquatableArray(), reader.At(map));
+        var abis = reader.Get(map, "abis") is null ? new List<string>() : reader.Strings(map, "abis", what, required: true).ToList();
+        return c is null || name is null ? null : new StructSpec(c, name, doc, fields.ToEquatableArray(), reader.At(map), abis.ToEquatableArray());
     }
 
     private static EnumSpec? ParseEnum(YamlReader reader, YamlNode node)

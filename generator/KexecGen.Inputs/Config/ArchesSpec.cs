@@ -1,3 +1,4 @@
+using System.Linq;
 namespace KexecGen.Config;
 
 /// <summary>arches.yaml: the kernel the headers come from, the ABIs, and the bindings generated for each of them.</summary>
@@ -107,7 +108,19 @@ public sealed record BindingsSpec(
     EquatableArray<EnumSpec> Enums,
     EquatableArray<ClassSpec> Classes,
     EquatableArray<SyscallSpec> Syscalls,
-    EquatableArray<DocEntry> Docs);
+    EquatableArray<DocEntry> Docs,
+    EquatableArray<HeaderScope> HeaderScopes = default)
+{
+    /// <summary>The headers parsed for <paramref name="abi"/>, in order: every header but those scoped to other ABIs.</summary>
+    public EquatableArray<string> HeadersFor(string abi) =>
+        Headers.Where(h => HeaderScopes.FirstOrDefault(s => s.Header == h) is not { } scope || scope.Abis.Contains(abi)).ToEquatableArray();
+
+    /// <summary>The bound structs an ABI's headers define: every struct but those scoped to other ABIs.</summary>
+    public System.Collections.Generic.IEnumerable<StructSpec> StructsFor(string abi) => Structs.Where(s => s.Abis.Count == 0 || s.Abis.Contains(abi));
+}
+
+/// <summary>A header only some ABIs have (<c>asm/bootparam.h</c>: x86), parsed for those alone.</summary>
+public sealed record HeaderScope(string Header, EquatableArray<string> Abis, LocationInfo? Location = null);
 
 /// <summary>Scan every object-like macro starting with <paramref name="Prefix"/>, defined in a file whose path contains <paramref name="DefinedIn"/> if given.</summary>
 public sealed record ConstantRule(string Prefix, string? DefinedIn, LocationInfo? Location = null)
@@ -121,8 +134,8 @@ public sealed record ConstantRule(string Prefix, string? DefinedIn, LocationInfo
 /// <summary>A C type, as written in a header, and the C# type standing for it.</summary>
 public sealed record TypeMapping(string CType, string CSharpType);
 
-/// <summary>A C struct to emit as a blittable C# struct.</summary>
-public sealed record StructSpec(string CName, string Name, string Doc, EquatableArray<FieldSpec> Fields, LocationInfo Location);
+/// <summary>A C struct or union to emit as a blittable C# struct; <paramref name="Abis"/>, when given, the only ABIs whose headers define it (it is laid out as theirs wherever it is used: a boot protocol's or a file format's bytes).</summary>
+public sealed record StructSpec(string CName, string Name, string Doc, EquatableArray<FieldSpec> Fields, LocationInfo Location, EquatableArray<string> Abis = default);
 
 /// <summary>A field of a struct: its C name, its C# name and what it means.</summary>
 public sealed record FieldSpec(string CName, string Name, string Doc);

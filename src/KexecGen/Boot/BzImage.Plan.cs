@@ -1,7 +1,7 @@
 using System;
-using System.Buffers.Binary;
 using System.Collections.Generic;
 using System.Linq;
+using System.Runtime.InteropServices;
 using System.Text;
 using KexecGen.Interop;
 
@@ -9,36 +9,6 @@ namespace KexecGen.Boot;
 
 public static partial class BzImage
 {
-    // struct boot_params and its setup_header (asm/bootparam.h); BzImageLoaderTests check every one of these against
-    // the uapi header with offsetof.
-    internal static class Layout
-    {
-        public const int ScreenInfo = 0x000, ScreenInfoSize = 0x40;   // screen_info: the console the new kernel finds
-        public const int AcpiRsdpAddress = 0x070;   // acpi_rsdp_addr
-        public const int ExtRamdiskImage = 0x0c0;   // ext_ramdisk_image: the initrd address's high half
-        public const int ExtRamdiskSize = 0x0c4;    // ext_ramdisk_size
-        public const int ExtCommandLinePointer = 0x0c8; // ext_cmd_line_ptr
-        public const int E820Entries = 0x1e8;       // e820_entries
-        public const int SetupSectors = 0x1f1;      // hdr.setup_sects: the setup code's 512-byte sectors less one
-        public const int SystemSize = 0x1f4;        // hdr.syssize: the protected-mode kernel in 16-byte units
-        public const int Jump = 0x200;              // hdr.jump: its second byte is where the header ends, from 0x202
-        public const int TypeOfLoader = 0x210;      // hdr.type_of_loader
-        public const int RamdiskImage = 0x218;      // hdr.ramdisk_image
-        public const int RamdiskSize = 0x21c;       // hdr.ramdisk_size
-        public const int CommandLinePointer = 0x228; // hdr.cmd_line_ptr
-        public const int InitrdAddressMax = 0x22c;  // hdr.initrd_addr_max
-        public const int KernelAlignment = 0x230;   // hdr.kernel_alignment
-        public const int RelocatableKernel = 0x234; // hdr.relocatable_kernel
-        public const int ExtendedLoadFlags = 0x236; // hdr.xloadflags
-        public const int HardwareSubarch = 0x23c;   // hdr.hardware_subarch
-        public const int HardwareSubarchData = 0x240; // hdr.hardware_subarch_data
-        public const int PreferredAddress = 0x258;  // hdr.pref_address
-        public const int InitSize = 0x260;          // hdr.init_size
-        public const int E820Table = 0x2d0;         // e820_table
-        public const int E820EntrySize = 20;        // struct boot_e820_entry: addr, size, type
-        public const int Size = 0x1000;             // sizeof(struct boot_params)
-    }
-
     /// <summary>The boot protocol the loader needs: 2.12, which added xloadflags (Documentation/arch/x86/boot.rst).</summary>
     public const ushort MinimumLoaderVersion = 0x020c;
 
@@ -93,32 +63,34 @@ public static partial class BzImage
         ArgumentNullException.ThrowIfNull(machine);
         var bytes = image.Span;
         if (!IsBzImage(bytes)) throw new FormatException($"not a bzImage: no \"HdrS\" setup header at offset 0x{MagicOffset:x}");
-        if (bytes.Length < Layout.InitSize + 4) throw new FormatException($"the bzImage is truncated: {bytes.Length} bytes end inside its setup header");
-        ushort version = U16(bytes, VersionOffset);
-        if (version < MinimumLoaderVersion)
+        if (bytes.Length < At.InitSizeEnd) throw new FormatException($"the bzImage is truncated: {bytes.Length} bytes end inside its setup header");
+        // The x86 boot protocol is little-endian, as the machines that boot it: its fields are read in the host's order.
+        if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("an x86 bzImage is planned on a little-endian machine");
+        var hdr = ImageParameters(bytes).Hdr;
+        if (hdr.Version < MinimumLoaderVersion)
         {
-            throw new FormatException($"boot protocol {version >> 8}.{version & 0xff} is older than 2.12, the first with a 64-bit entry this loader can use");
+            throw new FormatException($"boot protocol {hdr.Version >> 8}.{hdr.Version & 0xff} is older than 2.12, the first with a 64-bit entry this loader can use");
         }
-        ushort xloadflags = U16(bytes, Layout.ExtendedLoadFlags);
-        if ((xloadflags & Kernel64) == 0) throw new FormatException("the bzImage has no 64-bit entry point (xloadflags lacks XLF_KERNEL_64)");
-        if (bytes[Layout.RelocatableKernel] == 0) throw new FormatException("the bzImage is not relocatable (relocatable_kernel is 0)");
-        int setupSectors = bytes[Layout.SetupSectors] == 0 ? 4 : bytes[Layout.SetupSectors]; // boot.rst: 0 means 4
+        if ((hdr.Xloadflags & Kernel64) == 0) throw new FormatException("the bzImage has no 64-bit entry point (xloadflags lacks XLF_KERNEL_64)");
+        if (hdr.RelocatableKernel == 0) throw new FormatException("the bzImage is not relocatable (relocatable_kernel is 0)");
+        int setupSectors = hdr.SetupSects == 0 ? 4 : hdr.SetupSects; // boot.rst: 0 means 4
         int setupBytes = (setupSectors + 1) * 512;
-        ulong kernelBytes = (ulong)U32(bytes, Layout.SystemSize) * 16;
+        ulong kernelBytes = (ulong)hdr.Syssize * 16;
         if ((ulong)bytes.Length < (ulong)setupBytes + kernelBytes)
         {
             throw new FormatException($"the bzImage is truncated: its header states {setupBytes} bytes of setup and {kernelBytes} of kernel, the file has {bytes.Length}");
         }
         PeImage.CheckComplete(bytes, "bzImage");
-        int headerEnd = 0x202 + bytes[Layout.Jump + 1];
-        if (headerEnd > Layout.Size || headerEnd > setupBytes) throw new FormatException($"the setup header claims to end at 0x{headerEnd:x}, past boot_params");
+        // boot.rst: the header ends at hdr.header plus the jump's second byte.
+        int headerEnd = MagicOffset + (hdr.Jump >> 8);
+        if (headerEnd > BootParamsSize || headerEnd > setupBytes) throw new FormatException($"the setup header claims to end at 0x{headerEnd:x}, past boot_params");
 
-        ulong alignment = Math.Max(U32(bytes, Layout.KernelAlignment), (uint)machine.PageSize);
+        ulong alignment = Math.Max(hdr.KernelAlignment, (uint)machine.PageSize);
         if ((alignment & (alignment - 1)) != 0) throw new FormatException($"kernel_alignment 0x{alignment:x} is not a power of two");
-        ulong initSize = Math.Max(U32(bytes, Layout.InitSize), kernelBytes);
-        ulong preferred = U64(bytes, Layout.PreferredAddress);
-        bool above4G = (xloadflags & CanBeLoadedAbove4G) != 0;
-        ulong initrdMax = above4G ? ulong.MaxValue : (ulong)U32(bytes, Layout.InitrdAddressMax) + 1;
+        ulong initSize = Math.Max(hdr.InitSize, kernelBytes);
+        ulong preferred = hdr.PrefAddress;
+        bool above4G = (hdr.Xloadflags & CanBeLoadedAbove4G) != 0;
+        ulong initrdMax = above4G ? ulong.MaxValue : (ulong)hdr.InitrdAddrMax + 1;
 
         var placement = PhysicalPlacement.For(machine, crash);
         // A crash kernel's core header goes first, at the reservation's start, where the kernel's own loader puts it.
@@ -141,56 +113,65 @@ public static partial class BzImage
             if (commandLine.Contains('\0', StringComparison.Ordinal)) throw new ArgumentException("the command line contains a NUL character; the kernel would ignore everything after it");
             line = new byte[Encoding.UTF8.GetByteCount(commandLine) + 1];
             Encoding.UTF8.GetBytes(commandLine, line);
-            uint most = U32(bytes, CommandLineSizeOffset);
+            uint most = hdr.CmdlineSize;
             if ((ulong)line.Length - 1 > most) throw new ArgumentException($"the command line is {line.Length - 1} bytes{(crash is null ? "" : " with elfcorehdr=")}; this bzImage takes at most {most} (its setup header's cmdline_size)");
         }
-        var parameters = BootParams(bytes[..headerEnd], machine, e820);
+        var parameters = BootParameters(bytes[..headerEnd], machine, e820);
+        ref var zeroPage = ref MemoryMarshal.AsRef<BootParams>(parameters.AsSpan());
         if (initrd is { } rd)
         {
             ulong at = placement.Place("initrd", (ulong)rd.Length, machine.PageSize, LowMemoryEnd, initrdMax);
-            Split(parameters, Layout.RamdiskImage, Layout.ExtRamdiskImage, at);
-            Split(parameters, Layout.RamdiskSize, Layout.ExtRamdiskSize, (ulong)rd.Length);
+            // A 64-bit value as the protocol splits it: the low half in the setup header, the high half in an ext_ field.
+            (zeroPage.Hdr.RamdiskImage, zeroPage.ExtRamdiskImage) = ((uint)at, (uint)(at >> 32));
+            (zeroPage.Hdr.RamdiskSize, zeroPage.ExtRamdiskSize) = ((uint)rd.Length, (uint)((ulong)rd.Length >> 32));
             segments.Add(new(new KexecSegmentSource(rd, at, PhysicalPlacement.AlignUp((ulong)rd.Length, machine.PageSize)), "initrd"));
         }
         if (line is not null)
         {
             ulong at = placement.Place("command line", (ulong)line.Length, machine.PageSize, LowMemoryEnd, Below4G);
-            Split(parameters, Layout.CommandLinePointer, Layout.ExtCommandLinePointer, at);
+            (zeroPage.Hdr.CmdLinePtr, zeroPage.ExtCmdLinePtr) = ((uint)at, (uint)(at >> 32));
             segments.Add(new(new KexecSegmentSource(line, at, PhysicalPlacement.AlignUp((ulong)line.Length, machine.PageSize)), "command line"));
         }
-        ulong paramsAt = placement.Place("boot_params", Layout.Size, machine.PageSize, LowMemoryEnd, Below4G);
-        segments.Add(new(new KexecSegmentSource(parameters, paramsAt, PhysicalPlacement.AlignUp(Layout.Size, machine.PageSize)), "boot_params (setup header, e820 table)"));
+        ulong paramsAt = placement.Place("boot_params", (ulong)BootParamsSize, machine.PageSize, LowMemoryEnd, Below4G);
+        segments.Add(new(new KexecSegmentSource(parameters, paramsAt, PhysicalPlacement.AlignUp((ulong)BootParamsSize, machine.PageSize)), "boot_params (setup header, e820 table)"));
         ulong trampolineAt = placement.Place("trampoline", Trampolines.X86_64Size, machine.PageSize, LowMemoryEnd, Below4G);
         segments.Add(new(new KexecSegmentSource(Trampolines.X86_64(trampolineAt, paramsAt, kernel + Entry64Offset), trampolineAt, machine.PageSize),
             "trampoline (GDT, segments, rsi = boot_params, jump to the 64-bit entry)"));
         return new BootPlan(trampolineAt, segments, KexecArch.X86_64);
     }
 
-    // boot_params from zero plus the image's setup header, and what the running kernel passes on.
-    private static byte[] BootParams(ReadOnlySpan<byte> setupHeader, MachineDescription machine, IReadOnlyList<MemoryRange> memoryMap)
+    private static unsafe int BootParamsSize => sizeof(BootParams);
+
+    // The image's first bytes as boot_params (zeroes past its end): its setup header is at hdr's place.
+    private static BootParams ImageParameters(ReadOnlySpan<byte> image)
     {
-        var parameters = new byte[Layout.Size];
-        // The setup header starts at setup_sects and is copied to the same place in boot_params.
-        setupHeader[Layout.SetupSectors..].CopyTo(parameters.AsSpan(Layout.SetupSectors));
-        parameters[Layout.TypeOfLoader] = UndefinedLoader;
-        if (machine.BootParams is { } running && running.Length >= Layout.Size)
+        var start = new byte[BootParamsSize];
+        image[..Math.Min(image.Length, start.Length)].CopyTo(start);
+        return MemoryMarshal.Read<BootParams>(start);
+    }
+
+    // boot_params from zero plus the image's setup header, and what the running kernel passes on.
+    private static byte[] BootParameters(ReadOnlySpan<byte> setupHeader, MachineDescription machine, IReadOnlyList<MemoryRange> memoryMap)
+    {
+        var parameters = new byte[BootParamsSize];
+        // The setup header is copied to its own place in boot_params.
+        setupHeader[At.Header..].CopyTo(parameters.AsSpan(At.Header));
+        ref var zeroPage = ref MemoryMarshal.AsRef<BootParams>(parameters.AsSpan());
+        zeroPage.Hdr.TypeOfLoader = UndefinedLoader;
+        if (machine.BootParams is { } running && running.Length >= BootParamsSize)
         {
-            var current = running.Span;
-            current.Slice(Layout.ScreenInfo, Layout.ScreenInfoSize).CopyTo(parameters.AsSpan(Layout.ScreenInfo));
-            current.Slice(Layout.AcpiRsdpAddress, 8).CopyTo(parameters.AsSpan(Layout.AcpiRsdpAddress));
-            current.Slice(Layout.HardwareSubarch, 4 + 8).CopyTo(parameters.AsSpan(Layout.HardwareSubarch)); // subarch and its data
+            var current = MemoryMarshal.Read<BootParams>(running.Span);
+            zeroPage.ScreenInfo = current.ScreenInfo;
+            zeroPage.AcpiRsdpAddr = current.AcpiRsdpAddr;
+            zeroPage.Hdr.HardwareSubarch = current.Hdr.HardwareSubarch;
+            zeroPage.Hdr.HardwareSubarchData = current.Hdr.HardwareSubarchData;
         }
         var e820 = memoryMap.Where(r => E820Types.ContainsKey(r.Kind)).OrderBy(r => r.Start).ToList();
-        int max = (Layout.Size - Layout.E820Table) / Layout.E820EntrySize;
-        if (e820.Count > Math.Min(max, byte.MaxValue)) throw new ArgumentException($"the memory map has {e820.Count} entries; boot_params holds at most {Math.Min(max, byte.MaxValue)}");
-        parameters[Layout.E820Entries] = (byte)e820.Count;
-        for (int i = 0; i < e820.Count; i++)
-        {
-            var entry = parameters.AsSpan(Layout.E820Table + i * Layout.E820EntrySize);
-            BinaryPrimitives.WriteUInt64LittleEndian(entry, e820[i].Start);
-            BinaryPrimitives.WriteUInt64LittleEndian(entry[8..], e820[i].Size);
-            BinaryPrimitives.WriteUInt32LittleEndian(entry[16..], E820Types[e820[i].Kind]);
-        }
+        Span<BootE820Entry> table = zeroPage.E820Table;
+        int max = Math.Min(table.Length, byte.MaxValue);
+        if (e820.Count > max) throw new ArgumentException($"the memory map has {e820.Count} entries; boot_params holds at most {max}");
+        zeroPage.E820Entries = (byte)e820.Count;
+        for (int i = 0; i < e820.Count; i++) table[i] = new BootE820Entry { Addr = e820[i].Start, Size = e820[i].Size, Type = E820Types[e820[i].Kind] };
         return parameters;
     }
 
@@ -208,17 +189,4 @@ public static partial class BzImage
         var reservation = MemoryMap.Subtract(crash.CrashKernel.Select(r => r with { Kind = MemoryMap.SystemRam }), new[] { header });
         return low.Concat(kept).Concat(reservation).OrderBy(r => r.Start).ToList();
     }
-
-    // A 64-bit value as the protocol splits it: the low half in the setup header, the high half in boot_params' ext_ field.
-    private static void Split(byte[] parameters, int low, int high, ulong value)
-    {
-        BinaryPrimitives.WriteUInt32LittleEndian(parameters.AsSpan(low), (uint)value);
-        BinaryPrimitives.WriteUInt32LittleEndian(parameters.AsSpan(high), (uint)(value >> 32));
-    }
-
-    private static ushort U16(ReadOnlySpan<byte> b, int at) => BinaryPrimitives.ReadUInt16LittleEndian(b[at..]);
-
-    private static uint U32(ReadOnlySpan<byte> b, int at) => BinaryPrimitives.ReadUInt32LittleEndian(b[at..]);
-
-    private static ulong U64(ReadOnlySpan<byte> b, int at) => BinaryPrimitives.ReadUInt64LittleEndian(b[at..]);
 }

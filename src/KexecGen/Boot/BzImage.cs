@@ -1,6 +1,7 @@
 using System;
 using System.Buffers.Binary;
 using System.IO;
+using KexecGen.Interop;
 using Microsoft.Win32.SafeHandles;
 
 namespace KexecGen.Boot;
@@ -11,11 +12,25 @@ namespace KexecGen.Boot;
 /// </summary>
 public static partial class BzImage
 {
-    // Offsets in struct boot_params (asm/bootparam.h: hdr is at 0x1f1). BzImageTests compile them against the
-    // x86_64 uapi header, so a wrong one fails the suite.
-    internal const int MagicOffset = 0x202;       // hdr.header: "HdrS"
-    internal const int VersionOffset = 0x206;     // hdr.version: the boot protocol, major << 8 | minor
-    internal const int CommandLineSizeOffset = 0x238; // hdr.cmdline_size
+    // Where the setup header's fields are in an image (as in boot_params: hdr at 0x1f1), from the generated
+    // BootParams (asm/bootparam.h as the x86 ABIs' compilers lay it out), not typed here. The C readers of the
+    // loader tests hold what is written to the uapi header.
+    private static readonly (int Header, int Magic, int Version, int CommandLineSize, int InitSizeEnd) At = Offsets();
+
+    private static unsafe (int, int, int, int, int) Offsets()
+    {
+        BootParams p;
+        byte* start = (byte*)&p;
+        int Of(void* field) => (int)((byte*)field - start);
+        return (Of(&p.Hdr), Of(&p.Hdr.Header), Of(&p.Hdr.Version), Of(&p.Hdr.CmdlineSize), Of(&p.Hdr.InitSize) + sizeof(uint));
+    }
+
+    // hdr.header ("HdrS"), hdr.version (the boot protocol, major << 8 | minor), hdr.cmdline_size.
+    internal static int MagicOffset => At.Magic;
+
+    private static int VersionOffset => At.Version;
+
+    private static int CommandLineSizeOffset => At.CommandLineSize;
 
     // The boot protocol version that added cmdline_size (Documentation/arch/x86/boot.rst); the kernel's own loader
     // asks for 2.12, so an older image is refused whatever its command line.
@@ -27,7 +42,7 @@ public static partial class BzImage
     internal static readonly int ElfCoreHeaderRoom = " elfcorehdr=0x".Length + 2 * sizeof(ulong); // two hex digits a byte
 
     /// <summary>How many leading bytes of an image <see cref="CommandLineLimit(ReadOnlySpan{byte})"/> reads.</summary>
-    public const int HeaderBytes = CommandLineSizeOffset + sizeof(uint);
+    public static int HeaderBytes => CommandLineSizeOffset + sizeof(uint);
 
     /// <summary>
     /// The most command-line bytes, counting the terminating NUL (kexec_file_load's cmdline_len), that the kernel's

@@ -28,7 +28,7 @@ public sealed class CatalogueBindings
         Dir = Directory.CreateTempSubdirectory("kexecgen-catalogue-").FullName;
         Directory.CreateDirectory(Path.Combine(Dir, "headers"));
         var path = Path.Combine(Dir, "arches.yaml");
-        File.WriteAllText(path, EveryAbi(File.ReadAllText(ProbeArchesPath), Repo.ArchesText));
+        File.WriteAllText(path, CatalogueTable.EveryAbi(File.ReadAllText(ProbeArchesPath), Repo.ArchesText));
         var scan = HeaderScan.Run(Dir, Array.Empty<string>(), write: true);
         Assert.True(scan.Ok, string.Join("\n", scan.Diagnostics.Where(d => d.Severity == Severity.Error)));
         Warnings = scan.Diagnostics.Where(d => d.Severity == Severity.Warning).ToList();
@@ -48,14 +48,4 @@ public sealed class CatalogueBindings
 
     /// <summary>What the scan warned of (a selected macro that is no integer on an ABI).</summary>
     public IReadOnlyList<DiagnosticInfo> Warnings { get; }
-
-    /// <summary>The probe's table with its ABIs replaced by every ABI of <paramref name="repositoryArches"/> (less kexec_arch, a constant the catalogue does not scan).</summary>
-    public static string EveryAbi(string probeArches, string repositoryArches)
-    {
-        string Section(string text, string from, string to) => text[text.IndexOf(from, StringComparison.Ordinal)..text.IndexOf(to, StringComparison.Ordinal)];
-        var abis = string.Join("\n", Section(repositoryArches.Replace("\r", ""), "\nabis:\n", "\nbindings:\n").Split('\n')
-            .Where(l => !l.StartsWith("    kexec_arch: ", StringComparison.Ordinal)));
-        var probe = probeArches.Replace("\r", "");
-        return probe[..probe.IndexOf("\nabis:\n", StringComparison.Ordinal)] + abis + probe[probe.IndexOf("\nbindings:\n", StringComparison.Ordinal)..];
-    }
 }

@@ -56,7 +56,7 @@ public class ConfigurationTests
         var dir = Repo.CopyInputs();
         var arches = Path.Combine(dir, "arches.yaml");
         File.WriteAllText(arches, File.ReadAllText(arches)
-            .Replace("headers: [linux/version.h, linux/kexec.h,", $"headers: [linux/version.h, {header}, linux/kexec.h,", StringComparison.Ordinal)
+            .Replace("    - linux/kexec.h\n", $"    - {header}\n    - linux/kexec.h\n", StringComparison.Ordinal)
             .Replace("    __u32: uint\n", "    __u32: uint\n" + types, StringComparison.Ordinal)
             .Replace("  structs:\n", "  structs:\n" + structs, StringComparison.Ordinal));
         var scan = HeaderScan.Run(dir, Array.Empty<string>(), write: true);

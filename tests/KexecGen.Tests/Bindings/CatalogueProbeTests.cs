@@ -1,0 +1,54 @@
+using System;
+using System.IO;
+using System.Linq;
+using KexecGen.Config;
+using Xunit;
+
+namespace KexecGen.Tests;
+
+/// <summary>
+/// The catalogue run: tests/KexecGen.CatalogueProbe, built for one RuntimeIdentifier and published with NativeAOT, makes
+/// its calls (uname, sysinfo, prlimit64, statx, clock_gettime) through the generated stubs and structs, sets
+/// perf_event_attr's bit-fields through their properties, and prints every record's size; its C twin
+/// (Twin/catalogue.c, the kernel's own uapi structs, compiled by the ABI's gcc) prints the same lines. On x86_64 both
+/// run natively, on arm64 under qemu-aarch64: the outputs must be equal, field by field.
+/// </summary>
+[Collection(PublishedTools.Name)]
+public class CatalogueProbeTests
+{
+    private const string Project = "tests/KexecGen.CatalogueProbe/KexecGen.CatalogueProbe.csproj";
+
+    [Theory]
+    [InlineData("linux-x64", "x86_64", "X64")]
+    [InlineData("linux-arm64", "arm64", "Arm64")]
+    public void GeneratedStructs_ReadWhatTheKernelWrote_AsTheCTwinDoes(string rid, string abi, string architecture)
+    {
+        var arches = ArchesParser.Parse(Path.Combine(Repo.Root, "tests", "KexecGen.CatalogueProbe", "Bindings", "arches.yaml"),
+            File.ReadAllText(Path.Combine(Repo.Root, "tests", "KexecGen.CatalogueProbe", "Bindings", "arches.yaml"))).Value!;
+        var spec = arches.Abis.Single(a => a.Name == abi);
+        var gcc = spec.Gcc!;
+        var binary = PublishedTools.Publish(Project, "catalogue-probe", rid, "arm64 needs clang, gcc-aarch64-linux-gnu and libc6-dev-arm64-cross, which .ci/run installs");
+        var work = Directory.CreateTempSubdirectory("kexecgen-catalogue-run-").FullName;
+        var twin = Path.Combine(work, "catalogue-twin");
+        var compile = ProcessRunner.Run(gcc.Command, TimeSpan.FromMinutes(2), spec.Flags.Concat(gcc.Flags).Concat(spec.Include.Select(d => "-I" + d))
+            .Concat(new[] { "-static", "-O1", "-Wall", "-Werror", "-o", twin, Path.Combine(Repo.Root, "tests", "KexecGen.CatalogueProbe", "Twin", "catalogue.c") }).ToArray());
+        Assert.True(compile.Code == 0, $"{gcc.Command} failed (install {gcc.Package} and {gcc.Libc}, as .ci/run does):\n{compile.Err}");
+        var target = Path.Combine(work, "statx-target");
+        File.WriteAllText(target, new string('x', 12345));
+
+        (int Code, string Out, string Err) Run(string program) => gcc.Run == "native"
+            ? ProcessRunner.Run(program, TimeSpan.FromMinutes(2), target)
+            : ProcessRunner.Run(gcc.Run!, TimeSpan.FromMinutes(2), "-L", "/usr/aarch64-linux-gnu", program, target);
+        var dotnet = Run(binary);
+        var c = Run(twin);
+
+        Assert.True(dotnet.Code == 0, $"the .NET probe: exit {dotnet.Code}\n{dotnet.Out}\n{dotnet.Err}");
+        Assert.True(c.Code == 0, $"the C twin: exit {c.Code}\n{c.Out}\n{c.Err}");
+        var expected = c.Out.TrimEnd('\n').Split('\n');
+        var actual = dotnet.Out.TrimEnd('\n').Split('\n');
+        Assert.Equal($"abi {architecture}", actual[^1]);
+        Assert.Equal(expected, actual[..^1]);
+        Assert.Contains("statx.size 12345", expected);
+        Assert.Contains("sizeof perf_event_attr 136", expected);
+    }
+}
