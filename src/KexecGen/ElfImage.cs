@@ -1,5 +1,4 @@
 using System;
-using System.Buffers.Binary;
 using System.Collections.Generic;
 
 namespace KexecGen;
@@ -30,8 +29,12 @@ public sealed class ElfImage
     public static bool IsExecutable(ReadOnlySpan<byte> image)
     {
         const ushort Executable = 2;
-        return IsElf(image) && image.Length >= 18
-            && (image[5] == 2 ? BinaryPrimitives.ReadUInt16BigEndian(image[16..]) : BinaryPrimitives.ReadUInt16LittleEndian(image[16..])) == Executable;
+        if (!IsElf(image) || image.Length < 6) return false;
+        bool is64 = image[4] == 2;
+        // Short files are read as headers padded with zeroes: only e_type matters here.
+        var start = new byte[Boot.ElfHeaders.FileHeaderSize(is64)];
+        image[..Math.Min(image.Length, start.Length)].CopyTo(start);
+        return image.Length >= 18 && Boot.ElfHeaders.ReadFileHeader(start, is64, image[5] == 2).Type == Executable;
     }
 
     /// <summary>Reads an ELF executable's loadable segments, aligning each to <paramref name="pageSize"/>.</summary>
@@ -39,25 +42,17 @@ public sealed class ElfImage
     public static ElfImage Parse(byte[] image, ulong pageSize)
     {
         ArgumentNullException.ThrowIfNull(image);
-        if (!IsElf(image) || image.Length < 52) throw new FormatException("not an ELF file");
+        if (!IsElf(image) || image.Length < Boot.ElfHeaders.FileHeaderSize(false)) throw new FormatException("not an ELF file");
         bool is64 = image[4] == 2, big = image[5] == 2;
-        if (is64 && image.Length < 64) throw new FormatException("the ELF header is truncated");
-        ulong Word(long at, bool wide)
-        {
-            if (at < 0 || at + (wide ? 8 : 4) > image.Length) throw new FormatException($"the ELF file is truncated: a field at offset {at} is past its end");
-            return wide
-                ? (big ? BinaryPrimitives.ReadUInt64BigEndian(image.AsSpan((int)at)) : BinaryPrimitives.ReadUInt64LittleEndian(image.AsSpan((int)at)))
-                : (big ? BinaryPrimitives.ReadUInt32BigEndian(image.AsSpan((int)at)) : BinaryPrimitives.ReadUInt32LittleEndian(image.AsSpan((int)at)));
-        }
-        ushort Half(int at) => big ? BinaryPrimitives.ReadUInt16BigEndian(image.AsSpan(at)) : BinaryPrimitives.ReadUInt16LittleEndian(image.AsSpan(at));
+        if (image.Length < Boot.ElfHeaders.FileHeaderSize(is64)) throw new FormatException("the ELF header is truncated");
 
         const uint Load = 1;
         const ulong MaxMemory = 1UL << 48; // past any physical address: a larger size is a corrupt header, not a request
         if (!IsExecutable(image)) throw new FormatException("not an ELF executable (ET_EXEC)");
-        ulong entry = Word(24, is64);
-        ulong phoff = Word(is64 ? 32 : 28, is64);
-        int phentsize = Half(is64 ? 54 : 42), phnum = Half(is64 ? 56 : 44);
-        if (phentsize < (is64 ? 56 : 32)) throw new FormatException($"program headers of {phentsize} bytes are too small");
+        var header = Boot.ElfHeaders.ReadFileHeader(image, is64, big);
+        ulong phoff = header.ProgramHeaderOffset;
+        int phentsize = header.ProgramHeaderSize, phnum = header.ProgramHeaderCount;
+        if (phentsize < Boot.ElfHeaders.ProgramHeaderSize(is64)) throw new FormatException($"program headers of {phentsize} bytes are too small");
         if (phoff > (ulong)image.Length || (ulong)phnum * (ulong)phentsize > (ulong)image.Length - phoff)
         {
             throw new FormatException($"{phnum} program headers at offset {phoff} reach past the end of the file");
@@ -66,10 +61,9 @@ public sealed class ElfImage
         var segments = new List<KexecSegmentSource>();
         for (int i = 0; i < phnum; i++)
         {
-            long h = (long)phoff + (long)i * phentsize;
-            if ((uint)Word(h, false) != Load) continue;
-            ulong offset = Word(is64 ? h + 8 : h + 4, is64), paddr = Word(is64 ? h + 24 : h + 12, is64);
-            ulong filesz = Word(is64 ? h + 32 : h + 16, is64), memsz = Word(is64 ? h + 40 : h + 20, is64);
+            var ph = Boot.ElfHeaders.ReadProgramHeader(image.AsSpan((int)(phoff + (ulong)i * (ulong)phentsize)), is64, big);
+            if (ph.Type != Load) continue;
+            ulong offset = ph.Offset, paddr = ph.Physical, filesz = ph.FileSize, memsz = ph.MemorySize;
             if (offset > (ulong)image.Length || filesz > (ulong)image.Length - offset) throw new FormatException($"program header {i} reaches past the end of the file");
             if (memsz > MaxMemory || paddr > MaxMemory) throw new FormatException($"program header {i} places 0x{memsz:x} bytes at 0x{paddr:x}: past any physical memory");
             // The kernel wants page-aligned destinations: start at the page, zero-fill up to the data.
@@ -80,6 +74,6 @@ public sealed class ElfImage
             segments.Add(new KexecSegmentSource(bytes, start, size));
         }
         if (segments.Count == 0) throw new FormatException("the ELF file has no loadable segment");
-        return new ElfImage(entry, segments);
+        return new ElfImage(header.Entry, segments);
     }
 }

@@ -1,5 +1,4 @@
 using System;
-using System.Buffers.Binary;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
@@ -44,7 +43,6 @@ public sealed record CrashDescription(
 /// <param name="Mappings">The PT_LOADs of /proc/kcore that map physical memory (p_paddr known).</param>
 public sealed record KernelCore(ushort Machine, bool BigEndian, IReadOnlyList<KernelMapping> Mappings)
 {
-    private const int ElfHeaderSize = 64, ProgramHeaderSize = 56;
     private const uint Load = 1;
 
     /// <summary>The offset from physical to virtual address in the kernel's linear map: the one most mappings share.</summary>
@@ -58,54 +56,46 @@ public sealed record KernelCore(ushort Machine, bool BigEndian, IReadOnlyList<Ke
     /// <exception cref="FormatException">Not an ELF64 header.</exception>
     public static long HeaderBytes(ReadOnlySpan<byte> start)
     {
-        var (big, _) = Ident(start);
-        ulong phoff = Read64(start[32..], big);
-        int phnum = Read16(start[56..], big);
-        if (phoff > 1 << 20) throw new FormatException($"/proc/kcore: program headers at offset {phoff}, past any header");
-        return (long)phoff + (long)phnum * ProgramHeaderSize;
+        var header = Ident(start);
+        if (header.ProgramHeaderOffset > 1 << 20) throw new FormatException($"/proc/kcore: program headers at offset {header.ProgramHeaderOffset}, past any header");
+        return (long)header.ProgramHeaderOffset + (long)header.ProgramHeaderCount * ElfHeaders.ProgramHeaderSize(true);
     }
 
     /// <summary>Parses /proc/kcore's ELF header and program headers.</summary>
     /// <exception cref="FormatException">Not an ELF64 core header, or truncated; the message says what.</exception>
     public static KernelCore Parse(ReadOnlySpan<byte> header)
     {
-        var (big, machine) = Ident(header);
-        ulong phoff = Read64(header[32..], big);
-        int phentsize = Read16(header[54..], big), phnum = Read16(header[56..], big);
-        if (phentsize != ProgramHeaderSize) throw new FormatException($"/proc/kcore: program headers of {phentsize} bytes, not {ProgramHeaderSize}");
-        if (phoff > (ulong)header.Length || (ulong)phnum * ProgramHeaderSize > (ulong)header.Length - phoff)
+        var file = Ident(header);
+        bool big = header[5] == 2;
+        ulong phoff = file.ProgramHeaderOffset;
+        int size = ElfHeaders.ProgramHeaderSize(true), phnum = file.ProgramHeaderCount;
+        if (file.ProgramHeaderSize != size) throw new FormatException($"/proc/kcore: program headers of {file.ProgramHeaderSize} bytes, not {size}");
+        if (phoff > (ulong)header.Length || (ulong)phnum * (ulong)size > (ulong)header.Length - phoff)
         {
             throw new FormatException($"/proc/kcore: {phnum} program headers at offset {phoff} reach past the {header.Length} bytes read");
         }
         var mappings = new List<KernelMapping>();
         for (int i = 0; i < phnum; i++)
         {
-            var ph = header[(int)(phoff + (ulong)i * ProgramHeaderSize)..];
-            if (Read32(ph, big) != Load) continue;
-            ulong vaddr = Read64(ph[16..], big), paddr = Read64(ph[24..], big), size = Read64(ph[40..], big);
-            if (paddr == ulong.MaxValue || size == 0) continue; // vmalloc, modules, I/O: no physical address
-            mappings.Add(new KernelMapping(vaddr, paddr, size));
+            var ph = ElfHeaders.ReadProgramHeader(header[(int)(phoff + (ulong)i * (ulong)size)..], true, big);
+            if (ph.Type != Load) continue;
+            if (ph.Physical == ulong.MaxValue || ph.MemorySize == 0) continue; // vmalloc, modules, I/O: no physical address
+            mappings.Add(new KernelMapping(ph.Virtual, ph.Physical, ph.MemorySize));
         }
-        return new KernelCore(machine, big, mappings);
+        return new KernelCore(file.Machine, big, mappings);
     }
 
-    private static (bool BigEndian, ushort Machine) Ident(ReadOnlySpan<byte> header)
+    // The ELF64 file header of /proc/kcore, checked.
+    private static ElfHeaders.FileHeader Ident(ReadOnlySpan<byte> header)
     {
-        if (header.Length < ElfHeaderSize || header[0] != 0x7f || header[1] != (byte)'E' || header[2] != (byte)'L' || header[3] != (byte)'F')
+        if (header.Length < ElfHeaders.FileHeaderSize(true) || header[0] != 0x7f || header[1] != (byte)'E' || header[2] != (byte)'L' || header[3] != (byte)'F')
         {
             throw new FormatException("/proc/kcore does not start with an ELF header");
         }
         if (header[4] != 2) throw new FormatException("/proc/kcore is not ELF64: this loader builds 64-bit core headers");
         if (header[5] is not (1 or 2)) throw new FormatException($"/proc/kcore: unknown byte order {header[5]}");
-        bool big = header[5] == 2;
-        return (big, Read16(header[18..], big));
+        return ElfHeaders.ReadFileHeader(header, true, header[5] == 2);
     }
-
-    internal static ushort Read16(ReadOnlySpan<byte> b, bool big) => big ? BinaryPrimitives.ReadUInt16BigEndian(b) : BinaryPrimitives.ReadUInt16LittleEndian(b);
-
-    internal static uint Read32(ReadOnlySpan<byte> b, bool big) => big ? BinaryPrimitives.ReadUInt32BigEndian(b) : BinaryPrimitives.ReadUInt32LittleEndian(b);
-
-    internal static ulong Read64(ReadOnlySpan<byte> b, bool big) => big ? BinaryPrimitives.ReadUInt64BigEndian(b) : BinaryPrimitives.ReadUInt64LittleEndian(b);
 }
 
 /// <summary>
@@ -116,7 +106,6 @@ public sealed record KernelCore(ushort Machine, bool BigEndian, IReadOnlyList<Ke
 /// </summary>
 public static class ElfCoreHeader
 {
-    private const int ElfHeaderSize = 64, ProgramHeaderSize = 56;
     private const uint Load = 1, Note = 4;
     private const ushort Core = 4;                      // ET_CORE
     private const uint ReadWriteExecute = 7;            // PF_R | PF_W | PF_X, as the kernel writes them
@@ -150,36 +139,21 @@ public static class ElfCoreHeader
         if (headers.Count > MaxProgramHeaders) throw new ArgumentException($"the core header would need {headers.Count} program headers; ELF allows {MaxProgramHeaders}");
 
         bool big = crash.Core.BigEndian;
-        var bytes = new byte[ElfHeaderSize + headers.Count * ProgramHeaderSize];
-        var s = bytes.AsSpan();
-        "\u007fELF"u8.CopyTo(s);
-        s[4] = 2;                    // ELFCLASS64
-        s[5] = (byte)(big ? 2 : 1);  // ELFDATA2MSB / ELFDATA2LSB
-        s[6] = 1;                    // EV_CURRENT
-        Write16(s[16..], Core, big);
-        Write16(s[18..], crash.Core.Machine, big);
-        Write32(s[20..], 1, big);
-        Write64(s[32..], ElfHeaderSize, big);
-        Write16(s[52..], ElfHeaderSize, big);
-        Write16(s[54..], ProgramHeaderSize, big);
-        Write16(s[56..], (ushort)headers.Count, big);
+        int fileHeader = ElfHeaders.FileHeaderSize(true), programHeader = ElfHeaders.ProgramHeaderSize(true);
+        var bytes = new byte[fileHeader + headers.Count * programHeader];
+        ElfHeaders.WriteFileHeader(bytes, big, 1 /* EV_CURRENT */, new ElfHeaders.FileHeader(Core, crash.Core.Machine, 0, (ulong)fileHeader, programHeader, headers.Count));
         for (int i = 0; i < headers.Count; i++)
         {
-            var ph = s[(ElfHeaderSize + i * ProgramHeaderSize)..];
             var (type, offset, vaddr, paddr, size) = headers[i];
-            Write32(ph, type, big);
-            Write32(ph[4..], type == Load ? ReadWriteExecute : 0, big);
-            Write64(ph[8..], offset, big);
-            Write64(ph[16..], vaddr, big);
-            Write64(ph[24..], paddr, big);
-            Write64(ph[32..], size, big);
-            Write64(ph[40..], size, big);
+            ElfHeaders.WriteProgramHeader(bytes.AsSpan(fileHeader + i * programHeader), big,
+                new ElfHeaders.ProgramHeader(type, type == Load ? ReadWriteExecute : 0, offset, vaddr, paddr, size, size));
         }
         return bytes;
     }
 
     /// <summary>How many program headers a header made by <see cref="Build"/> holds.</summary>
-    public static int ProgramHeaders(ReadOnlySpan<byte> header) => header.Length < ElfHeaderSize ? 0 : KernelCore.Read16(header[56..], header[5] == 2);
+    public static int ProgramHeaders(ReadOnlySpan<byte> header) =>
+        header.Length < ElfHeaders.FileHeaderSize(true) ? 0 : ElfHeaders.ReadFileHeader(header, true, header[5] == 2).ProgramHeaderCount;
 
     /// <summary>Parses a CPU's crash_notes file: its physical address in hexadecimal.</summary>
     /// <exception cref="FormatException">Not a hexadecimal address.</exception>
@@ -229,19 +203,4 @@ public static class ElfCoreHeader
     }
 
     private static string Shorten(string text) => text.Length <= 40 ? text : text[..40] + "…";
-
-    private static void Write16(Span<byte> b, ushort v, bool big)
-    {
-        if (big) BinaryPrimitives.WriteUInt16BigEndian(b, v); else BinaryPrimitives.WriteUInt16LittleEndian(b, v);
-    }
-
-    private static void Write32(Span<byte> b, uint v, bool big)
-    {
-        if (big) BinaryPrimitives.WriteUInt32BigEndian(b, v); else BinaryPrimitives.WriteUInt32LittleEndian(b, v);
-    }
-
-    private static void Write64(Span<byte> b, ulong v, bool big)
-    {
-        if (big) BinaryPrimitives.WriteUInt64BigEndian(b, v); else BinaryPrimitives.WriteUInt64LittleEndian(b, v);
-    }
 }
