@@ -120,8 +120,10 @@ public sealed record ArchValueModel(string DotNet, long? Value);
 /// <param name="BitFields">Bit-fields, as properties over the bytes they share.</param>
 /// <param name="Flexible">Flexible array members, as methods over the memory that follows the struct.</param>
 /// <param name="Held">Whether it is bound because a bound record holds it, not by name.</param>
+/// <param name="ScopedTo">For a struct only some ABIs define (arches.yaml's <c>abis:</c>), the ABIs it is laid out as; else empty.</param>
 public sealed record StructModel(string Name, string CName, string Doc, EquatableArray<FieldModel> Fields, string Kind = "struct", bool Explicit = false,
-    int Size = 0, int Pack = 0, EquatableArray<BitFieldModel> BitFields = default, EquatableArray<FlexibleModel> Flexible = default, bool Held = false);
+    int Size = 0, int Pack = 0, EquatableArray<BitFieldModel> BitFields = default, EquatableArray<FlexibleModel> Flexible = default, bool Held = false,
+    string ScopedTo = "");
 
 /// <summary>A struct field with its C# type, and its C offset (used by an explicit layout) and C type.</summary>
 public sealed record FieldModel(string Name, string CName, string? Type, string Doc, int Offset = 0, string CType = "");

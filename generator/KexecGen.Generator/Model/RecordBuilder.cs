@@ -28,7 +28,7 @@ internal static class RecordBuilder
                 diagnostics.Add(Diagnose.Schema(spec.Location, $"struct {spec.CName} has no field '{extra.CName}'"));
             }
         }
-        foreach (var spec in bindings.Structs) state.Record(spec.CName, spec.Location, Targets(spec, abis, targets));
+        foreach (var spec in bindings.Structs) state.Record(spec.CName, spec.Location, Targets(spec, abis, targets), spec.Abis.Count > 0);
         // Bound records first, in arches.yaml's order; those they hold after them, by name.
         var bound = bindings.Structs.Select(s => state.Built.TryGetValue(s.CName, out var m) ? m : null).Where(s => s is not null).Select(s => s!);
         var held = state.Built.Where(p => bindings.Structs.All(s => s.CName != p.Key)).OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Value).Where(s => s is not null).Select(s => s!);
@@ -60,7 +60,7 @@ internal static class RecordBuilder
         // .NET's size and alignment of each built record, per pointer size.
         private readonly Dictionary<(string, int), (int Size, int Align)> _managed = new();
 
-        public StructModel? Record(string cName, LocationInfo at, List<Abi> targets)
+        public StructModel? Record(string cName, LocationInfo at, List<Abi> targets, bool scoped = false)
         {
             if (Built.TryGetValue(cName, out var done)) return done;
             Built[cName] = null; // a record cannot hold itself; this also ends a cycle
@@ -75,7 +75,7 @@ internal static class RecordBuilder
             var types = new List<string?>();
             foreach (var field in first.Fields)
             {
-                var type = ElementType(field, scans, what, at, targets);
+                var type = ElementType(field, scans, what, at, targets, scoped);
                 if (type is not null && field.Count is int count && count > 0) type = ArrayType(type, count);
                 types.Add(type);
             }
@@ -150,18 +150,18 @@ internal static class RecordBuilder
                     : SequentialLayout(types.Where((t, i) => first.Fields[i].Count != 0), abi.Scanned.PointerSize);
             }
             var model = new StructModel(name, cName, spec?.Doc ?? "", fields.ToEquatableArray(), first.Kind, isExplicit, first.Size, pack,
-                bitFields.ToEquatableArray(), flexible.ToEquatableArray(), spec is null);
+                bitFields.ToEquatableArray(), flexible.ToEquatableArray(), spec is null, scoped ? string.Join(", ", targets.Select(t => t.Spec.Name)) : "");
             Built[cName] = model;
             return model;
 
         }
 
         // The C# type of a field's element: the record it holds, a bindings.types mapping, or the integer of its kind and size.
-        private string? ElementType(ScannedField field, List<(Abi Abi, ScannedStruct? Scan)> scans, string what, LocationInfo at, List<Abi> targets)
+        private string? ElementType(ScannedField field, List<(Abi Abi, ScannedStruct? Scan)> scans, string what, LocationInfo at, List<Abi> targets, bool scoped)
         {
             if (field.RecordName is { } held)
             {
-                var inner = Record(held, at, targets);
+                var inner = Record(held, at, targets, scoped);
                 return inner?.Name;
             }
             if (bindings.Types.FirstOrDefault(t => t.CType == field.ElementType)?.CSharpType is { } mapped)
