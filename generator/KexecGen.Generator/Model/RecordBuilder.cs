@@ -17,6 +17,10 @@ internal static class RecordBuilder
     public static (List<StructModel> Structs, List<ArrayTypeModel> Arrays) Build(BindingsSpec bindings, List<Abi> abis, List<Abi> targets, List<DiagnosticInfo> diagnostics)
     {
         var state = new State(bindings, diagnostics);
+        foreach (var twice in bindings.Structs.GroupBy(s => s.CName).Where(g => g.Count() > 1))
+        {
+            diagnostics.Add(Diagnose.Schema(twice.Skip(1).First().Location, $"struct {twice.Key} is bound twice; bind it once"));
+        }
         foreach (var spec in bindings.Structs)
         {
             foreach (var abi in abis.Where(a => (spec.Abis.Count == 0 || spec.Abis.Contains(a.Spec.Name)) && a.Scanned.Structs.All(s => s.Name != spec.CName)))
@@ -30,7 +34,7 @@ internal static class RecordBuilder
         }
         foreach (var spec in bindings.Structs) state.Record(spec.CName, spec.Location, Targets(spec, abis, targets), spec.Abis.Count > 0);
         // Bound records first, in arches.yaml's order; those they hold after them, by name.
-        var bound = bindings.Structs.Select(s => state.Built.TryGetValue(s.CName, out var m) ? m : null).Where(s => s is not null).Select(s => s!);
+        var bound = bindings.Structs.Select(s => s.CName).Distinct().Select(c => state.Built.TryGetValue(c, out var m) ? m : null).Where(s => s is not null).Select(s => s!);
         var held = state.Built.Where(p => bindings.Structs.All(s => s.CName != p.Key)).OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Value).Where(s => s is not null).Select(s => s!);
         return (bound.Concat(held).ToList(), state.Arrays.OrderBy(a => a.Name, StringComparer.Ordinal).ToList());
     }
