@@ -14,6 +14,9 @@ namespace KexecGen.Benchmarks;
 [MemoryDiagnoser]
 public class GeneratorBenchmarks
 {
+    /// <summary>The build's MSBuild properties, as the generator sees them.</summary>
+    protected virtual System.Collections.Generic.Dictionary<string, string> Properties => new();
+
     /// <summary>The repository's arches.yaml and headers/.</summary>
     protected virtual string[] InputFiles(string root) =>
         new[] { Path.Combine(root, "arches.yaml") }.Concat(Directory.GetFiles(Path.Combine(root, "headers"), "*.yaml")).ToArray();
@@ -43,22 +46,22 @@ public class GeneratorBenchmarks
         _edited = _compilation.AddSyntaxTrees(CSharpSyntaxTree.ParseText("class B { }"));
         _warm = Driver().RunGenerators(_compilation);
         var run = _warm.GetRunResult();
-        if (run.GeneratedTrees.Length != 5 || !run.Diagnostics.IsEmpty)
+        if (run.GeneratedTrees.Length != 5 || run.Diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error))
         {
             throw new InvalidOperationException($"the generator did not run cleanly: {run.GeneratedTrees.Length} files, {string.Join("; ", run.Diagnostics)}");
         }
     }
 
     // As the compiler runs generators: no step tracking (GeneratorTests check the steps' caching with it on).
-    private GeneratorDriver Driver() => CSharpGeneratorDriver.Create(new[] { new KexecGenerator().AsSourceGenerator() }, _inputs,
-        driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: false));
+    private GeneratorDriver Driver(bool tracked = false) => CSharpGeneratorDriver.Create(new[] { new KexecGenerator().AsSourceGenerator() }, _inputs,
+        optionsProvider: new KexecGen.Tests.BuildProperties(Properties),
+        driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: tracked));
 
     [Benchmark(Baseline = true, Description = "cold")]
     public GeneratorDriver Cold() => Driver().RunGenerators(_compilation);
 
     [Benchmark(Description = "cold, with step tracking (as the tests run it)")]
-    public GeneratorDriver ColdTracked() => CSharpGeneratorDriver.Create(new[] { new KexecGenerator().AsSourceGenerator() }, _inputs,
-        driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true)).RunGenerators(_compilation);
+    public GeneratorDriver ColdTracked() => Driver(tracked: true).RunGenerators(_compilation);
 
     [Benchmark(Description = "after an unrelated edit")]
     public GeneratorDriver Warm() => _warm.RunGenerators(_edited);
@@ -70,13 +73,22 @@ public class GeneratorBenchmarks
 /// </summary>
 public class CatalogueGeneratorBenchmarks : GeneratorBenchmarks
 {
+    // The catalogue's structs are laid out per ABI: as the probe, it is built for one RuntimeIdentifier.
+    /// <inheritdoc/>
+    protected override System.Collections.Generic.Dictionary<string, string> Properties => new() { ["RuntimeIdentifier"] = "linux-x64" };
+
+    // The syscalls one table of every ABI refuses (a 64-bit argument where arm OABI, hexagon and xtensa state no
+    // rule: KXG014, as CatalogueTests asserts) are left out, as a consumer would.
+    private static readonly string[] Refused = { "pread64", "pwrite64", "fallocate", "sync_file_range" };
+
     /// <inheritdoc/>
     protected override string[] InputFiles(string root)
     {
         var dir = Directory.CreateTempSubdirectory("kexecgen-catalogue-bench-").FullName;
         Directory.CreateDirectory(Path.Combine(dir, "headers"));
-        File.WriteAllText(Path.Combine(dir, "arches.yaml"), KexecGen.Tests.CatalogueTable.EveryAbi(
-            File.ReadAllText(Path.Combine(root, "tests", "KexecGen.CatalogueProbe", "Bindings", "arches.yaml")), File.ReadAllText(Path.Combine(root, "arches.yaml"))));
+        var probe = File.ReadAllText(Path.Combine(root, "tests", "KexecGen.CatalogueProbe", "Bindings", "arches.yaml"));
+        probe = string.Join("\n", probe.Split('\n').Where(l => !Refused.Any(r => l.StartsWith($"    - {{ name: {r}, ", StringComparison.Ordinal))));
+        File.WriteAllText(Path.Combine(dir, "arches.yaml"), KexecGen.Tests.CatalogueTable.EveryAbi(probe, File.ReadAllText(Path.Combine(root, "arches.yaml"))));
         var scan = KexecGen.Scanner.HeaderScan.Run(dir, Array.Empty<string>(), write: true);
         if (!scan.Ok) throw new InvalidOperationException("the catalogue does not scan: " + string.Join("; ", scan.Diagnostics));
         return base.InputFiles(dir);

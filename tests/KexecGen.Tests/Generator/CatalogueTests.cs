@@ -22,7 +22,7 @@ public class CatalogueTests(ITestOutputHelper output)
 
     // One table binds a syscall for every ABI: a 64-bit argument where arm OABI, hexagon and xtensa state no rule for
     // it is refused for the table (KXG014). The catalogue less those syscalls is what each ABI must generate whole.
-    private static readonly Lazy<ArchesSpec> Lowerable = new(() =>
+    internal static readonly Lazy<ArchesSpec> Lowerable = new(() =>
     {
         var catalogue = CatalogueBindings.Instance;
         var built = ModelBuilder.Build(catalogue.Arches, catalogue.Scanned.ToList(), AbiTableScope.Full, layoutAbi: "x86_64");
