@@ -31,12 +31,7 @@ public class CatalogueProbeTests
         var gcc = spec.Gcc!;
         Assert.NotNull(gcc.Run);
         var work = Directory.CreateTempSubdirectory("kexecgen-catalogue-twin-").FullName;
-        var twin = Path.Combine(work, "catalogue-twin");
-        var compile = ProcessRunner.Run(gcc.Command, TimeSpan.FromMinutes(2), spec.Flags.Concat(gcc.Flags).Concat(spec.Include.Select(d => "-I" + d))
-            .Concat(new[] { "-static", "-O1", "-Wall", "-Werror", "-o", twin, Path.Combine(Repo.Root, "tests", "KexecGen.CatalogueProbe", "Twin", "catalogue.c") }).ToArray());
-        Assert.True(compile.Code == 0, $"{gcc.Command} failed (install {gcc.Package} and {gcc.Libc}, as .ci/run does):\n{compile.Err}");
-        var target = Path.Combine(work, "statx-target");
-        File.WriteAllText(target, new string('x', 12345));
+        var (twin, target) = TwinAndTarget(spec, work);
 
         var (code, stdout, stderr) = ProcessRunner.Run(gcc.Run!, TimeSpan.FromMinutes(2), twin, target);
 
@@ -64,18 +59,12 @@ public class CatalogueProbeTests
     [InlineData("linux-arm64", "arm64", "Arm64")]
     public void GeneratedStructs_ReadWhatTheKernelWrote_AsTheCTwinDoes(string rid, string abi, string architecture)
     {
-        var arches = ArchesParser.Parse(Path.Combine(Repo.Root, "tests", "KexecGen.CatalogueProbe", "Bindings", "arches.yaml"),
-            File.ReadAllText(Path.Combine(Repo.Root, "tests", "KexecGen.CatalogueProbe", "Bindings", "arches.yaml"))).Value!;
+        var arches = ArchesParser.Parse(CatalogueBindings.ProbeArchesPath, File.ReadAllText(CatalogueBindings.ProbeArchesPath)).Value!;
         var spec = arches.Abis.Single(a => a.Name == abi);
         var gcc = spec.Gcc!;
         var binary = PublishedTools.Publish(Project, "catalogue-probe", rid, "arm64 needs clang, gcc-aarch64-linux-gnu and libc6-dev-arm64-cross, which .ci/run installs");
         var work = Directory.CreateTempSubdirectory("kexecgen-catalogue-run-").FullName;
-        var twin = Path.Combine(work, "catalogue-twin");
-        var compile = ProcessRunner.Run(gcc.Command, TimeSpan.FromMinutes(2), spec.Flags.Concat(gcc.Flags).Concat(spec.Include.Select(d => "-I" + d))
-            .Concat(new[] { "-static", "-O1", "-Wall", "-Werror", "-o", twin, Path.Combine(Repo.Root, "tests", "KexecGen.CatalogueProbe", "Twin", "catalogue.c") }).ToArray());
-        Assert.True(compile.Code == 0, $"{gcc.Command} failed (install {gcc.Package} and {gcc.Libc}, as .ci/run does):\n{compile.Err}");
-        var target = Path.Combine(work, "statx-target");
-        File.WriteAllText(target, new string('x', 12345));
+        var (twin, target) = TwinAndTarget(spec, work);
 
         (int Code, string Out, string Err) Run(string program) => gcc.Run == "native"
             ? ProcessRunner.Run(program, TimeSpan.FromMinutes(2), target)
@@ -91,5 +80,18 @@ public class CatalogueProbeTests
         Assert.Equal(expected, actual[..^1]);
         Assert.Contains("statx.size 12345", expected);
         Assert.Contains("sizeof perf_event_attr 136", expected);
+    }
+
+    // The C twin compiled by the ABI's gcc against the headers the catalogue was scanned from, and a 12345-byte file for its statx.
+    private static (string Twin, string Target) TwinAndTarget(AbiSpec spec, string work)
+    {
+        var gcc = spec.Gcc!;
+        var twin = Path.Combine(work, "catalogue-twin");
+        var compile = ProcessRunner.Run(gcc.Command, TimeSpan.FromMinutes(2), spec.Flags.Concat(gcc.Flags).Concat(spec.Include.Select(d => "-I" + d))
+            .Concat(new[] { "-static", "-O1", "-Wall", "-Werror", "-o", twin, Path.Combine(Repo.Root, "tests", "KexecGen.CatalogueProbe", "Twin", "catalogue.c") }).ToArray());
+        Assert.True(compile.Code == 0, $"{gcc.Command} failed (install {gcc.Package} and {gcc.Libc}, as .ci/run does):\n{compile.Err}");
+        var target = Path.Combine(work, "statx-target");
+        File.WriteAllText(target, new string('x', 12345));
+        return (twin, target);
     }
 }
