@@ -36,7 +36,7 @@ public static class Emitter
         var globals = new ScriptObject { ["model"] = model, ["library_import"] = libraryImport };
         foreach (var (name, template) in Templates.Value)
         {
-            var context = new TemplateContext { StrictVariables = true, LoopLimit = 0, LimitToString = 0, MemberRenamer = member => SnakeCase(member.Name) };
+            var context = new ModelTemplateContext { StrictVariables = true, LoopLimit = 0, LimitToString = 0, MemberRenamer = member => SnakeCase(member.Name) };
             context.PushCulture(CultureInfo.InvariantCulture);
             context.PushGlobal(Functions.Value);
             context.PushGlobal(globals);

@@ -18,6 +18,7 @@ namespace KexecGen.Generator.Model;
 /// <param name="ConstantTables">The distinct per-ABI tables of class constants (full ABI table only), shared by ABIs that number alike.</param>
 /// <param name="Arrays">The [InlineArray] types the structs' array fields use.</param>
 /// <param name="LayoutAbi">The one ABI whose layouts the structs have, where the build names a RuntimeIdentifier; null for a portable build (every ABI .NET runs on).</param>
+/// <param name="FieldNameTables">The distinct field name lists of the ABIs' struct layouts, each written once and shared by every ABI whose layout of a struct names the same fields.</param>
 public sealed record BindingModel(
     string Namespace,
     string Visibility,
@@ -32,7 +33,8 @@ public sealed record BindingModel(
     string? ErrnoClass,
     EquatableArray<ConstantTableModel> ConstantTables,
     EquatableArray<ArrayTypeModel> Arrays = default,
-    string? LayoutAbi = null)
+    string? LayoutAbi = null,
+    EquatableArray<FieldNamesModel> FieldNameTables = default)
 {
     /// <summary>Whether a struct has bit-fields, whose properties need the generated bit-field helper.</summary>
     public bool HasBitFields => Structs.Any(s => s.BitFields.Count > 0);
@@ -76,11 +78,11 @@ public sealed record AbiModel(
 /// <summary>A syscall's number on one ABI, null when the ABI lacks it.</summary>
 public sealed record AbiSyscallModel(string Name, long? Number);
 
-/// <summary>A struct's C layout on one ABI.</summary>
-public sealed record AbiStructModel(string Name, string CName, int Size, int Align, EquatableArray<AbiFieldModel> Fields);
+/// <summary>A struct's C layout on one ABI: its fields' names are <see cref="BindingModel.FieldNameTables"/>[<paramref name="FieldNames"/>], their offsets and sizes <paramref name="Places"/> (offset, size, offset, size, …).</summary>
+public sealed record AbiStructModel(string Name, string CName, int Size, int Align, int FieldNames, EquatableArray<int> Places);
 
-/// <summary>A field's C offset and size on one ABI.</summary>
-public sealed record AbiFieldModel(string Name, string CName, int Offset, int Size);
+/// <summary>A struct's fields' names in one ABI's C layout, in order: C# name, C name, C# name, C name, ….</summary>
+public sealed record FieldNamesModel(EquatableArray<string> Names);
 
 /// <summary>A C# enum of constants that are equal on every ABI.</summary>
 public sealed record EnumModel(string Name, string Type, bool Flags, string Doc, EquatableArray<EnumMemberModel> Members);

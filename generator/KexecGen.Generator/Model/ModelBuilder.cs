@@ -37,7 +37,8 @@ public static class ModelBuilder
         var syscalls = bindings.Syscalls.Select(s => BuildSyscall(s, enums, structs, known, abis, dotnetAbis, diagnostics)).ToList();
         var tabled = scope == AbiTableScope.Full ? abis : abis.Where(a => a.Spec.DotNet.Count > 0).ToList();
         var constantTables = new List<ConstantTableModel>();
-        var abiModels = tabled.Select(a => BuildAbi(a, syscalls, structs, scope == AbiTableScope.Full ? ConstantTable(a, classes, constantTables) : -1)).ToList();
+        var fieldNameTables = new List<FieldNamesModel>();
+        var abiModels = tabled.Select(a => BuildAbi(a, syscalls, structs, scope == AbiTableScope.Full ? ConstantTable(a, classes, constantTables) : -1, fieldNameTables)).ToList();
         NameCollisions.Check(bindings, classes, structs, syscalls, diagnostics);
         // A stub for a syscall the ABI lacks answers ENOSYS, in the ABI's own numbering.
         var errnoClass = classes.FirstOrDefault(c => c.Members.Any(m => m.Name == "ENOSYS"))?.Name;
@@ -61,7 +62,8 @@ public static class ModelBuilder
             errnoClass,
             constantTables.ToEquatableArray(),
             arrays.ToEquatableArray(),
-            targets.Count == 1 && (layoutAbi is not null || runtimeIdentifier.Length > 0) ? targets[0].Spec.Name : null);
+            targets.Count == 1 && (layoutAbi is not null || runtimeIdentifier.Length > 0) ? targets[0].Spec.Name : null,
+            fieldNameTables.ToEquatableArray());
         return new ModelResult(Diagnose.HasErrors(diagnostics) ? null : model, diagnostics.ToEquatableArray());
     }
 
@@ -164,14 +166,10 @@ public static class ModelBuilder
         var constants = classes.SelectMany(c => c.Members.Select(m => (Class: c.Name, m.Name)))
             .Select(m => abi.Constant(m.Name) is { } c ? new AbiConstantModel(m.Class, m.Name, c.Value) : null)
             .Where(c => c is not null).Select(c => c!).ToEquatableArray();
-        var table = new ConstantTableModel(constants);
-        int index = tables.IndexOf(table);
-        if (index >= 0) return index;
-        tables.Add(table);
-        return tables.Count - 1;
+        return Shared(new ConstantTableModel(constants), tables);
     }
 
-    private static AbiModel BuildAbi(Abi abi, List<SyscallModel> calls, List<StructModel> structs, int constantTable)
+    private static AbiModel BuildAbi(Abi abi, List<SyscallModel> calls, List<StructModel> structs, int constantTable, List<FieldNamesModel> fieldNameTables)
     {
         // The number the stub calls there: the syscall's own, or its variant's where the ABI has only that.
         var syscalls = calls.Select(s => new AbiSyscallModel(s.Name, s.Calls.Single(c => c.Abi == abi.Spec.Name).Number));
@@ -180,12 +178,23 @@ public static class ModelBuilder
         {
             var scanned = abi.Scanned.Structs.FirstOrDefault(s => s.Name == model.CName);
             if (scanned is null) continue;
-            var fields = scanned.Fields.Select(f => new AbiFieldModel(model.Fields.FirstOrDefault(m => m.CName == f.Name)?.Name ?? f.Name, f.Name, f.Offset, f.Bytes));
-            layouts.Add(new AbiStructModel(model.Name, model.CName, scanned.Size, scanned.Align, fields.ToEquatableArray()));
+            var names = new FieldNamesModel(scanned.Fields
+                .SelectMany(f => new[] { model.Fields.FirstOrDefault(m => m.CName == f.Name)?.Name ?? f.Name, f.Name }).ToEquatableArray());
+            layouts.Add(new AbiStructModel(model.Name, model.CName, scanned.Size, scanned.Align, Shared(names, fieldNameTables),
+                scanned.Fields.SelectMany(f => new[] { f.Offset, f.Bytes }).ToEquatableArray()));
         }
         return new AbiModel(abi.Spec.Name, abi.Spec.Triple, abi.Spec.DotNet, abi.Scanned.PointerSize,
             abi.Spec.KexecArch, abi.Spec.KexecArch is null ? null : abi.Constant(abi.Spec.KexecArch)?.Value, syscalls.ToEquatableArray(), layouts.ToEquatableArray(),
             constantTable);
+    }
+
+    // The index of an equal table among those so far, adding it when none is.
+    private static int Shared<T>(T table, List<T> tables)
+    {
+        int index = tables.IndexOf(table);
+        if (index >= 0) return index;
+        tables.Add(table);
+        return tables.Count - 1;
     }
 
     // Constant names chosen by an explicit list, or by prefix (and defining file) over every ABI, sorted.

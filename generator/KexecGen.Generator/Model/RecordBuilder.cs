@@ -113,7 +113,7 @@ internal static class RecordBuilder
             // A field whose element count differs between targets (a padding array sized by sizeof(long)) has no one C# type.
             var counted = scans.Skip(1).SelectMany(s => s.Scan!.Fields.Zip(first.Fields, (x, y) => (Field: x, First: y, s.Abi)))
                 .FirstOrDefault(p => p.Field.Name == p.First.Name && p.Field.Count != p.First.Count);
-            if (counted.Field is not null)
+            if (counted.Abi is not null)
             {
                 diagnostics.Add(Diagnose.LayoutDiffers(at, what, $"{counted.Field.Name} has {counted.First.Count ?? 1} elements on {scans[0].Abi.Spec.Name}, {counted.Field.Count ?? 1} on {counted.Abi.Spec.Name}"));
                 return null;
@@ -174,7 +174,7 @@ internal static class RecordBuilder
                 diagnostics.Add(Diagnose.Schema(at, $"{what}: field {field.Name} maps to '{mapped}', which is not a blittable primitive or pointer"));
                 return null;
             }
-            var same = scans.Select(s => s.Scan!.Fields.FirstOrDefault(f => f.Name == field.Name)).Where(f => f is not null).Select(f => f!).ToList();
+            var same = scans.SelectMany(s => s.Scan!.Fields.Where(f => f.Name == field.Name).Take(1)).ToList();
             var sizes = same.Select(f => f.Size).Distinct().ToList();
             if (field.Kind == ScannedArg.Pointer) return "nint";
             if (field.Kind == ScannedField.Float && sizes.Count == 1 && sizes[0] is 4 or 8) return sizes[0] == 4 ? "float" : "double";
@@ -261,8 +261,11 @@ internal static class RecordBuilder
         private static string? Inconsistent(ScannedStruct scan, ScannedStruct first)
         {
             if (scan.Fields.Count != first.Fields.Count) return null; // a difference between ABIs, said as such
-            var outside = scan.Fields.FirstOrDefault(f => f.Bits == 0 && f.Offset + f.Bytes > scan.Size);
-            return outside is null ? null : $"field {outside.Name} ends at {outside.Offset + outside.Bytes}, past the {scan.Size} bytes of the struct";
+            foreach (var f in scan.Fields)
+            {
+                if (f.Bits == 0 && f.Offset + f.Bytes > scan.Size) return $"field {f.Name} ends at {f.Offset + f.Bytes}, past the {scan.Size} bytes of the struct";
+            }
+            return null;
         }
 
         // Why .NET's sequential layout of these types would not be this ABI's C layout; null when it is.

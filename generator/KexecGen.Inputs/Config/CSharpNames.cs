@@ -46,7 +46,13 @@ public static class CSharpNames
     /// The one identifier rule of every reader and the model: an ASCII letter or _, then ASCII letters, digits or _ —
     /// a name valid in C and in C#.
     /// </summary>
-    public static bool IsIdentifier(string? name) =>
-        !string.IsNullOrEmpty(name) && (char.IsLetter(name![0]) && name[0] < 128 || name[0] == '_')
-        && name.All(c => c < 128 && (char.IsLetterOrDigit(c) || c == '_'));
+    public static bool IsIdentifier(string? name)
+    {
+        if (string.IsNullOrEmpty(name) || !(name![0] == '_' || name[0] < 128 && char.IsLetter(name[0]))) return false;
+        foreach (char c in name)
+        {
+            if (!(c < 128 && (char.IsLetterOrDigit(c) || c == '_'))) return false;
+        }
+        return true;
+    }
 }

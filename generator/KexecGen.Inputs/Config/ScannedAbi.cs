@@ -73,7 +73,7 @@ public sealed record ScannedStruct(string Name, int Size, int Align, EquatableAr
 /// <param name="Count">For an array, its number of elements (every dimension's product); 0 for a flexible array member (<c>__u8 f_handle[]</c>), which takes no room. Null for anything else.</param>
 /// <param name="Bits">For a bit-field, its width; else 0.</param>
 /// <param name="Bit">For a bit-field: its lowest bit in the integer made of the bytes it touches, from <paramref name="Offset"/> on, read in the ABI's byte order.</param>
-public sealed record ScannedField(string Name, string Type, int Offset, int Size, string Kind = ScannedArg.Unsigned, int? Count = null, int Bits = 0, int Bit = 0)
+public readonly record struct ScannedField(string Name, string Type, int Offset, int Size, string Kind = ScannedArg.Unsigned, int? Count = null, int Bits = 0, int Bit = 0)
 {
     /// <summary>A floating-point field.</summary>
     public const string Float = "float";

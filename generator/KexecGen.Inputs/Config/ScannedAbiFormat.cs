@@ -25,66 +25,83 @@ public static class ScannedAbiFormat
     /// <summary>The text of <paramref name="abi"/>'s file; the same scan always gives the same bytes.</summary>
     public static string Write(ScannedAbi abi)
     {
-        var s = new StringBuilder();
+        var text = new TextSink();
+        WriteTo(abi, text);
+        return text.ToString();
+    }
+
+    /// <summary>
+    /// Where <paramref name="text"/> first differs from what <see cref="Write"/> gives for <paramref name="abi"/>, or -1
+    /// where it is exactly that text: the reader's round-trip proof, made without building the text a second time.
+    /// </summary>
+    public static int FirstDifference(ScannedAbi abi, string text)
+    {
+        var compare = new CompareSink(text);
+        WriteTo(abi, compare);
+        return compare.FirstDifference;
+    }
+
+    private static void WriteTo(ScannedAbi abi, Sink s)
+    {
         s.Append(Comment).Append('\n');
-        s.Append("abi: ").Append(Quote(abi.Abi)).Append('\n');
-        s.Append("triple: ").Append(Quote(abi.Triple)).Append('\n');
-        s.Append("kernel: ").Append(Quote(abi.Kernel)).Append('\n');
-        s.Append("compiler: ").Append(Quote(abi.Compiler)).Append('\n');
-        s.Append("pointer_size: ").Append(Num(abi.PointerSize)).Append('\n');
+        s.Append("abi: ").Quoted(abi.Abi).Append('\n');
+        s.Append("triple: ").Quoted(abi.Triple).Append('\n');
+        s.Append("kernel: ").Quoted(abi.Kernel).Append('\n');
+        s.Append("compiler: ").Quoted(abi.Compiler).Append('\n');
+        s.Append("pointer_size: ").Number(abi.PointerSize).Append('\n');
         s.Append("byte_order: ").Append(abi.ByteOrder).Append('\n');
-        s.Append("scanned: [").Append(string.Join(", ", abi.Scanned.Select(Quote))).Append("]\n");
-        s.Append("include: [").Append(string.Join(", ", abi.Include.Select(Quote))).Append("]\n");
+        QuotedList(s.Append("scanned: "), abi.Scanned).Append('\n');
+        QuotedList(s.Append("include: "), abi.Include).Append('\n');
         s.Append("inputs:\n");
-        foreach (var input in abi.Inputs.OrderBy(i => i.Path, System.StringComparer.Ordinal))
+        foreach (var input in Sorted(abi.Inputs, i => i.Path))
         {
-            s.Append("  - { path: ").Append(Quote(input.Path)).Append(", sha256: ").Append(input.Sha256).Append(" }\n");
+            s.Append("  - { path: ").Quoted(input.Path).Append(", sha256: ").Append(input.Sha256).Append(" }\n");
         }
         s.Append("syscalls:\n");
-        foreach (var call in abi.Syscalls.OrderBy(c => c.Name, System.StringComparer.Ordinal))
+        foreach (var call in Sorted(abi.Syscalls, c => c.Name))
         {
-            s.Append("  ").Append(call.Name).Append(": ").Append(call.Number is long n ? Num(n) : "null").Append('\n');
+            s.Append("  ").Append(call.Name).Append(": ");
+            (call.Number is long n ? s.Number(n) : s.Append("null")).Append('\n');
         }
         s.Append("structs:\n");
-        foreach (var st in abi.Structs.OrderBy(x => x.Name, System.StringComparer.Ordinal))
+        foreach (var st in Sorted(abi.Structs, x => x.Name))
         {
             s.Append("  - name: ").Append(st.Name).Append('\n');
             s.Append("    kind: ").Append(st.Kind).Append('\n');
-            s.Append("    size: ").Append(Num(st.Size)).Append('\n');
-            s.Append("    align: ").Append(Num(st.Align)).Append('\n');
+            s.Append("    size: ").Number(st.Size).Append('\n');
+            s.Append("    align: ").Number(st.Align).Append('\n');
             s.Append("    fields:\n");
             foreach (var f in st.Fields) // declaration order is meaningful
             {
-                s.Append("      - { name: ").Append(f.Name).Append(", type: ").Append(Quote(f.Type))
-                 .Append(", offset: ").Append(Num(f.Offset)).Append(", size: ").Append(Num(f.Size)).Append(", kind: ").Append(f.Kind);
-                if (f.Count is int count) s.Append(", count: ").Append(Num(count));
-                if (f.Bits > 0) s.Append(", bits: ").Append(Num(f.Bits)).Append(", bit: ").Append(Num(f.Bit));
+                s.Append("      - { name: ").Append(f.Name).Append(", type: ").Quoted(f.Type)
+                 .Append(", offset: ").Number(f.Offset).Append(", size: ").Number(f.Size).Append(", kind: ").Append(f.Kind);
+                if (f.Count is int count) s.Append(", count: ").Number(count);
+                if (f.Bits > 0) s.Append(", bits: ").Number(f.Bits).Append(", bit: ").Number(f.Bit);
                 s.Append(" }\n");
             }
         }
         s.Append("constants:\n");
-        foreach (var c in abi.Constants.OrderBy(x => x.Name, System.StringComparer.Ordinal))
+        foreach (var c in Sorted(abi.Constants, x => x.Name))
         {
-            s.Append("  - { name: ").Append(c.Name).Append(", value: ").Append(Num(c.Value)).Append(", file: ").Append(Quote(c.File)).Append(" }\n");
+            s.Append("  - { name: ").Append(c.Name).Append(", value: ").Number(c.Value).Append(", file: ").Quoted(c.File).Append(" }\n");
         }
         s.Append("prototypes:\n");
-        foreach (var p in abi.Prototypes.OrderBy(x => x.Name, System.StringComparer.Ordinal))
+        foreach (var p in Sorted(abi.Prototypes, x => x.Name))
         {
             s.Append("  - name: ").Append(p.Name).Append('\n');
-            s.Append("    source: ").Append(Quote(p.Source)).Append('\n');
+            s.Append("    source: ").Quoted(p.Source).Append('\n');
             if (p.Entry is not null)
             {
-                s.Append("    entry: ").Append(Quote(p.Entry)).Append('\n');
-                s.Append("    entry_source: ").Append(Quote(p.EntrySource)).Append('\n');
+                s.Append("    entry: ").Quoted(p.Entry).Append('\n');
+                s.Append("    entry_source: ").Quoted(p.EntrySource).Append('\n');
             }
             Args(s, "args", p.Args);
             if (p.EntryArgs.Count > 0) Args(s, "entry_args", p.EntryArgs);
         }
-        return s.ToString();
     }
 
     // "    key: []", or "    key:" and one line per argument, in declaration order (the call's order).
-    private static void Args(StringBuilder s, string key, EquatableArray<ScannedArg> args)
+    private static void Args(Sink s, string key, EquatableArray<ScannedArg> args)
     {
         if (args.Count == 0)
         {
@@ -94,12 +111,100 @@ public static class ScannedAbiFormat
         s.Append("    ").Append(key).Append(":\n");
         foreach (var a in args)
         {
-            s.Append("      - { name: ").Append(a.Name).Append(", type: ").Append(Quote(a.Type))
-             .Append(", size: ").Append(Num(a.Size)).Append(", kind: ").Append(a.Kind).Append(" }\n");
+            s.Append("      - { name: ").Append(a.Name).Append(", type: ").Quoted(a.Type)
+             .Append(", size: ").Number(a.Size).Append(", kind: ").Append(a.Kind).Append(" }\n");
         }
     }
 
-    private static string Num(long value) => value.ToString(CultureInfo.InvariantCulture);
+    private static Sink QuotedList(Sink s, EquatableArray<string> items)
+    {
+        s.Append('[');
+        for (int i = 0; i < items.Count; i++) (i == 0 ? s : s.Append(", ")).Quoted(items[i]);
+        return s.Append(']');
+    }
 
-    private static string Quote(string text) => "\"" + text.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+    // The items by name; a scanned file's lists are sorted already, and checking that is cheaper than sorting.
+    private static IEnumerable<T> Sorted<T>(EquatableArray<T> items, System.Func<T, string> name) where T : System.IEquatable<T>
+    {
+        for (int i = 1; i < items.Count; i++)
+        {
+            if (string.CompareOrdinal(name(items[i - 1]), name(items[i])) > 0) return items.OrderBy(name, System.StringComparer.Ordinal);
+        }
+        return items;
+    }
+
+    // Where the text goes: built into a string, or compared with a given one as it is written.
+    private abstract class Sink
+    {
+        public abstract Sink Append(string text);
+
+        public abstract Sink Append(char c);
+
+        public Sink Number(long value) => Append(value.ToString(CultureInfo.InvariantCulture));
+
+        // A double-quoted scalar: \\ and \" are its only escapes.
+        public Sink Quoted(string text)
+        {
+            Append('"');
+            int from = 0;
+            for (int i = 0; i < text.Length; i++)
+            {
+                if (text[i] is not ('\\' or '"')) continue;
+                Append(text.Substring(from, i - from)).Append('\\').Append(text[i]);
+                from = i + 1;
+            }
+            return Append(from == 0 ? text : text.Substring(from)).Append('"');
+        }
+    }
+
+    private sealed class TextSink : Sink
+    {
+        private readonly StringBuilder _text = new();
+
+        public override Sink Append(string text)
+        {
+            _text.Append(text);
+            return this;
+        }
+
+        public override Sink Append(char c)
+        {
+            _text.Append(c);
+            return this;
+        }
+
+        public override string ToString() => _text.ToString();
+    }
+
+    private sealed class CompareSink(string expected) : Sink
+    {
+        private int _at;
+
+        /// <summary>The first index where the written text and the expected one differ, or -1.</summary>
+        public int FirstDifference => _mismatch >= 0 ? _mismatch : _at == expected.Length ? -1 : _at;
+
+        private int _mismatch = -1;
+
+        public override Sink Append(string text)
+        {
+            if (_mismatch >= 0) return this;
+            if (_at + text.Length <= expected.Length && string.CompareOrdinal(expected, _at, text, 0, text.Length) == 0)
+            {
+                _at += text.Length;
+                return this;
+            }
+            int i = 0;
+            while (i < text.Length && _at + i < expected.Length && expected[_at + i] == text[i]) i++;
+            _mismatch = _at + i;
+            return this;
+        }
+
+        public override Sink Append(char c)
+        {
+            if (_mismatch >= 0) return this;
+            if (_at < expected.Length && expected[_at] == c) _at++;
+            else _mismatch = _at;
+            return this;
+        }
+    }
 }

@@ -22,10 +22,9 @@ public static class ScannedAbiReader
         if (read is null) return Refused(path, lines.LineNumber, lines.FailedColumn, lines.Expected);
 
         // The proof: the writer gives back these exact bytes (order, spacing, number forms, the comment).
+        int at = ScannedAbiFormat.FirstDifference(read, text);
+        if (at < 0) return new Parsed<ScannedAbi>(read, EquatableArray<DiagnosticInfo>.Empty);
         var written = ScannedAbiFormat.Write(read);
-        if (string.Equals(written, text, StringComparison.Ordinal)) return new Parsed<ScannedAbi>(read, EquatableArray<DiagnosticInfo>.Empty);
-        int at = 0;
-        while (at < written.Length && at < text.Length && written[at] == text[at]) at++;
         int lineStart = at == 0 ? 0 : text.LastIndexOf('\n', at - 1) + 1;
         int line = 1 + text.Substring(0, lineStart).Count(c => c == '\n');
         int end = written.IndexOf('\n', Math.Min(lineStart, written.Length));
@@ -78,7 +77,7 @@ public static class ScannedAbiReader
                 if (!Integer(value, out long n)) return lines.Fail(colon + 3, "a number or null");
                 number = n;
             }
-            syscalls.Add(new ScannedSyscall(line.Substring(2, colon - 2), number, new LocationInfo(path, lines.LineNumber, colon + 3)));
+            syscalls.Add(new ScannedSyscall(StringPool.Shared(line.Substring(2, colon - 2)), number, new LocationInfo(path, lines.LineNumber, colon + 3)));
         }
 
         if (lines.Next() != "structs:") return lines.Fail(1, "'structs:'");
@@ -99,7 +98,7 @@ public static class ScannedAbiReader
                 if (ReadField(lines.Next()!) is not { } field) return lines.Fail(9, "{ name: …, type: \"…\", offset: …, size: …, kind: …[, count: …][, bits: …, bit: …] }");
                 fields.Add(field);
             }
-            structs.Add(new ScannedStruct(name, (int)size, (int)align, fields.ToEquatableArray(), new LocationInfo(path, at, 5), kind));
+            structs.Add(new ScannedStruct(StringPool.Shared(name), (int)size, (int)align, fields.ToEquatableArray(), new LocationInfo(path, at, 5), StringPool.Shared(kind)));
         }
 
         if (lines.Next() != "constants:") return lines.Fail(1, "'constants:'");
@@ -108,7 +107,7 @@ public static class ScannedAbiReader
         {
             var c = FlowMap(lines.Next()!, "  - ", "name", "value", "file");
             if (c is null || !CSharpNames.IsIdentifier(c[0]) || !Integer(c[1], out long value) || Quoted(c[2]) is not { } file) return lines.Fail(5, "{ name: …, value: …, file: \"…\" }");
-            constants.Add(new ScannedConstant(c[0], value, file, new LocationInfo(path, lines.LineNumber, 5)));
+            constants.Add(new ScannedConstant(StringPool.Shared(c[0]), value, StringPool.Shared(file), new LocationInfo(path, lines.LineNumber, 5)));
         }
 
         if (lines.Next() != "prototypes:") return lines.Fail(1, "'prototypes:'");
@@ -159,7 +158,7 @@ public static class ScannedAbiReader
                 lines.Fail(9, "{ name: …, type: \"…\", size: …, kind: signed|unsigned|pointer }");
                 return null;
             }
-            args.Add(new ScannedArg(a[0], type, (int)size, a[3]));
+            args.Add(new ScannedArg(StringPool.Shared(a[0]), StringPool.Shared(type), (int)size, StringPool.Shared(a[3])));
         }
         if (args.Count == 0)
         {
@@ -172,24 +171,57 @@ public static class ScannedAbiReader
     // "{ k1: v1, k2: v2 }" after the prefix, with exactly these keys in this order; values may not hold ", " or ": ".
     private static string[]? FlowMap(string line, string prefix, params string[] keys)
     {
-        if (!line.StartsWith(prefix + "{ ", StringComparison.Ordinal) || !line.EndsWith(" }", StringComparison.Ordinal)) return null;
-        var body = line.Substring(prefix.Length + 2, line.Length - prefix.Length - 4);
-        var parts = body.Split(new[] { ", " }, StringSplitOptions.None);
-        if (parts.Length != keys.Length) return null;
+        var map = new FlowCursor(line, prefix);
         var values = new string[keys.Length];
         for (int i = 0; i < keys.Length; i++)
         {
-            if (!parts[i].StartsWith(keys[i] + ": ", StringComparison.Ordinal)) return null;
-            values[i] = parts[i].Substring(keys[i].Length + 2);
+            if (map.Take(keys[i]) is not { } value) return null;
+            values[i] = value;
         }
-        return values;
+        return map.AtEnd ? values : null;
+    }
+
+    // A flow map's entries, key by key, read where they stand in the line.
+    private struct FlowCursor
+    {
+        private readonly string _line;
+        private readonly int _end; // where " }" starts; -1 when the line is no flow map
+        private int _at;
+
+        public FlowCursor(string line, string prefix)
+        {
+            _line = line;
+            bool open = line.Length >= prefix.Length + 4 && line.StartsWith(prefix, StringComparison.Ordinal)
+                && line[prefix.Length] == '{' && line[prefix.Length + 1] == ' ' && line.EndsWith(" }", StringComparison.Ordinal);
+            _end = open ? line.Length - 2 : -1;
+            _at = prefix.Length + 2;
+        }
+
+        public bool AtEnd => _end >= 0 && _at == _end;
+
+        // The next entry's value when its key is 'key'; null (and the cursor unmoved) otherwise.
+        public string? Take(string key)
+        {
+            if (_end < 0 || _at >= _end) return null;
+            int start = _at;
+            if (start + key.Length + 2 > _end || string.CompareOrdinal(_line, start, key, 0, key.Length) != 0
+                || _line[start + key.Length] != ':' || _line[start + key.Length + 1] != ' ')
+            {
+                return null;
+            }
+            int valueStart = start + key.Length + 2;
+            int comma = _line.IndexOf(", ", valueStart, _end - valueStart, StringComparison.Ordinal);
+            int valueEnd = comma < 0 ? _end : comma;
+            _at = comma < 0 ? _end : comma + 2;
+            return _line.Substring(valueStart, valueEnd - valueStart);
+        }
     }
 
     // A double-quoted scalar that uses no escapes but \\ and \" and holds no control character: the only kind the writer makes.
     private static string? Quoted(string? value)
     {
         if (value is null || value.Length < 2 || value[0] != '"' || value[value.Length - 1] != '"') return null;
-        var s = new System.Text.StringBuilder(value.Length);
+        System.Text.StringBuilder? s = null; // only for a value with escapes
         for (int i = 1; i < value.Length - 1; i++)
         {
             char c = value[i];
@@ -197,11 +229,12 @@ public static class ScannedAbiReader
             if (c == '\\')
             {
                 if (i + 1 >= value.Length - 1 || value[i + 1] is not ('\\' or '"')) return null;
+                s ??= new System.Text.StringBuilder(value, 1, i - 1, value.Length);
                 c = value[++i];
             }
-            s.Append(c);
+            s?.Append(c);
         }
-        return s.ToString();
+        return s?.ToString() ?? value.Substring(1, value.Length - 2);
     }
 
     // "statx", or "bpf_attr.batch" for a record named for the field it is declared in.
@@ -212,27 +245,25 @@ public static class ScannedAbiReader
     // One field line; the optional keys come in the writer's order, which the round trip holds it to.
     private static ScannedField? ReadField(string line)
     {
-        var keys = new List<string> { "name", "type", "offset", "size", "kind" };
-        if (line.Contains(", count: ")) keys.Add("count");
-        if (line.Contains(", bits: ")) keys.AddRange(new[] { "bits", "bit" });
-        var f = FlowMap(line, "      - ", keys.ToArray());
-        if (f is null || !CSharpNames.IsIdentifier(f[0]) || Quoted(f[1]) is not { } type
-            || !Integer(f[2], out long offset) || !Integer(f[3], out long size) || offset is < 0 or > int.MaxValue || size is < 0 or > int.MaxValue
-            || !FieldKinds.Contains(f[4]))
+        var map = new FlowCursor(line, "      - ");
+        if (map.Take("name") is not { } name || !CSharpNames.IsIdentifier(name) || Quoted(map.Take("type")) is not { } type
+            || !Integer(map.Take("offset"), out long offset) || !Integer(map.Take("size"), out long size)
+            || offset is < 0 or > int.MaxValue || size is < 0 or > int.MaxValue
+            || map.Take("kind") is not { } kind || Array.IndexOf(FieldKinds, kind) < 0)
         {
             return null;
         }
-        int next = 5;
         int? count = null;
-        if (keys.Contains("count"))
+        if (map.Take("count") is { } countText)
         {
-            if (!Integer(f[next++], out long c) || c is < 0 or > int.MaxValue || type.IndexOf('[') < 0) return null;
+            if (!Integer(countText, out long c) || c is < 0 or > int.MaxValue || type.IndexOf('[') < 0) return null;
             count = (int)c;
         }
         long bits = 0, bit = 0;
-        if (keys.Contains("bits") && (!Integer(f[next++], out bits) || !Integer(f[next], out bit) || bits is < 1 or > 64 || bit is < 0 or > 63)) return null;
-        if ((f[4] == ScannedField.Record) != (type.StartsWith("struct ", StringComparison.Ordinal) || type.StartsWith("union ", StringComparison.Ordinal))) return null;
-        return new ScannedField(f[0], type, (int)offset, (int)size, f[4], count, (int)bits, (int)bit);
+        if (map.Take("bits") is { } bitsText && (!Integer(bitsText, out bits) || !Integer(map.Take("bit"), out bit) || bits is < 1 or > 64 || bit is < 0 or > 63)) return null;
+        if (!map.AtEnd) return null;
+        if ((kind == ScannedField.Record) != (type.StartsWith("struct ", StringComparison.Ordinal) || type.StartsWith("union ", StringComparison.Ordinal))) return null;
+        return new ScannedField(StringPool.Shared(name), StringPool.Shared(type), (int)offset, (int)size, StringPool.Shared(kind), count, (int)bits, (int)bit);
     }
 
     private static List<string>? QuotedList(string? value)
