@@ -46,11 +46,15 @@ public static class CSharpNames
     /// The one identifier rule of every reader and the model: an ASCII letter or _, then ASCII letters, digits or _ —
     /// a name valid in C and in C#.
     /// </summary>
-    public static bool IsIdentifier(string? name)
+    public static bool IsIdentifier(string? name) => name is not null && IsIdentifier(name, 0, name.Length);
+
+    /// <summary>Whether <paramref name="length"/> characters of <paramref name="text"/> from <paramref name="start"/> are an identifier (<see cref="IsIdentifier(string?)"/>).</summary>
+    public static bool IsIdentifier(string text, int start, int length)
     {
-        if (string.IsNullOrEmpty(name) || !(name![0] == '_' || name[0] < 128 && char.IsLetter(name[0]))) return false;
-        foreach (char c in name)
+        if (length == 0 || !(text[start] == '_' || text[start] < 128 && char.IsLetter(text[start]))) return false;
+        for (int i = start; i < start + length; i++)
         {
+            char c = text[i];
             if (!(c < 128 && (char.IsLetterOrDigit(c) || c == '_'))) return false;
         }
         return true;

@@ -18,7 +18,7 @@ public static class ScannedAbiReader
     {
         text = text.Replace("\r\n", "\n");
         var lines = new LineCursor(text);
-        var read = ReadLines(path, lines);
+        var read = ReadLines(path, text, lines);
         if (read is null) return Refused(path, lines.LineNumber, lines.FailedColumn, lines.Expected);
 
         // The proof: the writer gives back these exact bytes (order, spacing, number forms, the comment).
@@ -41,7 +41,7 @@ public static class ScannedAbiReader
     }
 
     // Each field in the writer's order; null when a line is not in the writer's form (the cursor knows where).
-    private static ScannedAbi? ReadLines(string path, LineCursor lines)
+    private static ScannedAbi? ReadLines(string path, string text, LineCursor lines)
     {
         if (lines.Next() != ScannedAbiFormat.Comment) return lines.Fail(1, "'" + ScannedAbiFormat.Comment + "'");
         if (Quoted(lines.Value("abi: ")) is not { } abi) return lines.Fail("abi: \"…\"");
@@ -93,9 +93,10 @@ public static class ScannedAbiReader
             if (!Integer(lines.Value("    align: "), out long align) || align > int.MaxValue) return lines.Fail("align: a number");
             if (lines.Next() != "    fields:") return lines.Fail(1, "'    fields:'");
             var fields = new List<ScannedField>();
-            while (lines.Peek()?.StartsWith("      - { name: ", StringComparison.Ordinal) == true)
+            while (lines.NextStartsWith("      - { name: "))
             {
-                if (ReadField(lines.Next()!) is not { } field) return lines.Fail(9, "{ name: …, type: \"…\", offset: …, size: …, kind: …[, count: …][, bits: …, bit: …] }");
+                lines.TakeRange(out int start, out int end);
+                if (ReadField(new FlowCursor(text, start, end, "      - ")) is not { } field) return lines.Fail(9, "{ name: …, type: \"…\", offset: …, size: …, kind: …[, count: …][, bits: …, bit: …] }");
                 fields.Add(field);
             }
             structs.Add(new ScannedStruct(StringPool.Shared(name), (int)size, (int)align, fields.ToEquatableArray(), new LocationInfo(path, at, 5), StringPool.Shared(kind)));
@@ -103,11 +104,12 @@ public static class ScannedAbiReader
 
         if (lines.Next() != "constants:") return lines.Fail(1, "'constants:'");
         var constants = new List<ScannedConstant>();
-        while (lines.Peek()?.StartsWith("  - { name: ", StringComparison.Ordinal) == true)
+        while (lines.NextStartsWith("  - { name: "))
         {
-            var c = FlowMap(lines.Next()!, "  - ", "name", "value", "file");
-            if (c is null || !CSharpNames.IsIdentifier(c[0]) || !Integer(c[1], out long value) || Quoted(c[2]) is not { } file) return lines.Fail(5, "{ name: …, value: …, file: \"…\" }");
-            constants.Add(new ScannedConstant(StringPool.Shared(c[0]), value, StringPool.Shared(file), new LocationInfo(path, lines.LineNumber, 5)));
+            lines.TakeRange(out int start, out int end);
+            var c = new FlowCursor(text, start, end, "  - ");
+            if (c.TakeName("name") is not { } name || !c.TakeInteger("value", out long value) || c.TakeQuoted("file") is not { } file || !c.AtEnd) return lines.Fail(5, "{ name: …, value: …, file: \"…\" }");
+            constants.Add(new ScannedConstant(name, value, file, new LocationInfo(path, lines.LineNumber, 5)));
         }
 
         if (lines.Next() != "prototypes:") return lines.Fail(1, "'prototypes:'");
@@ -181,39 +183,84 @@ public static class ScannedAbiReader
         return map.AtEnd ? values : null;
     }
 
-    // A flow map's entries, key by key, read where they stand in the line.
+    // A flow map's entries, key by key, read where they stand in the text.
     private struct FlowCursor
     {
-        private readonly string _line;
+        private readonly string _text;
         private readonly int _end; // where " }" starts; -1 when the line is no flow map
         private int _at;
 
         public FlowCursor(string line, string prefix)
+            : this(line, 0, line.Length, prefix)
         {
-            _line = line;
-            bool open = line.Length >= prefix.Length + 4 && line.StartsWith(prefix, StringComparison.Ordinal)
-                && line[prefix.Length] == '{' && line[prefix.Length + 1] == ' ' && line.EndsWith(" }", StringComparison.Ordinal);
-            _end = open ? line.Length - 2 : -1;
-            _at = prefix.Length + 2;
+        }
+
+        // The line from 'start' to 'end' (its '\n' or the text's end).
+        public FlowCursor(string text, int start, int end, string prefix)
+        {
+            _text = text;
+            bool open = end - start >= prefix.Length + 4 && string.CompareOrdinal(text, start, prefix, 0, prefix.Length) == 0
+                && text[start + prefix.Length] == '{' && text[start + prefix.Length + 1] == ' ' && text[end - 2] == ' ' && text[end - 1] == '}';
+            _end = open ? end - 2 : -1;
+            _at = start + prefix.Length + 2;
         }
 
         public bool AtEnd => _end >= 0 && _at == _end;
 
         // The next entry's value when its key is 'key'; null (and the cursor unmoved) otherwise.
-        public string? Take(string key)
+        public string? Take(string key) => Value(key, out int start, out int length) ? _text.Substring(start, length) : null;
+
+        // The next entry's value, a name, as the pooled string.
+        public string? TakeName(string key) =>
+            Value(key, out int start, out int length) && CSharpNames.IsIdentifier(_text, start, length) ? StringPool.Shared(_text, start, length) : null;
+
+        // The next entry's value, one of 'known', as that instance.
+        public string? TakeKnown(string key, string[] known)
         {
-            if (_end < 0 || _at >= _end) return null;
-            int start = _at;
-            if (start + key.Length + 2 > _end || string.CompareOrdinal(_line, start, key, 0, key.Length) != 0
-                || _line[start + key.Length] != ':' || _line[start + key.Length + 1] != ' ')
+            if (!Value(key, out int start, out int length)) return null;
+            foreach (var k in known)
             {
-                return null;
+                if (k.Length == length && string.CompareOrdinal(_text, start, k, 0, length) == 0) return k;
             }
-            int valueStart = start + key.Length + 2;
-            int comma = _line.IndexOf(", ", valueStart, _end - valueStart, StringComparison.Ordinal);
-            int valueEnd = comma < 0 ? _end : comma;
+            return null;
+        }
+
+        // The next entry's value, a double-quoted scalar, unquoted and pooled.
+        public string? TakeQuoted(string key)
+        {
+            if (!Value(key, out int start, out int length)) return null;
+            if (length < 2 || _text[start] != '"' || _text[start + length - 1] != '"') return null;
+            for (int i = start + 1; i < start + length - 1; i++)
+            {
+                char c = _text[i];
+                if (c == '\\') return Quoted(_text.Substring(start, length)) is { } unescaped ? StringPool.Shared(unescaped) : null;
+                if (c < ' ' || c == '\x7f' || c == '"') return null;
+            }
+            return StringPool.Shared(_text, start + 1, length - 2);
+        }
+
+        // The next entry's value, a decimal integer.
+        public bool TakeInteger(string key, out long value)
+        {
+            value = 0;
+            return Value(key, out int start, out int length) && Integer(_text, start, length, out value);
+        }
+
+        private bool Value(string key, out int start, out int length)
+        {
+            start = length = 0;
+            if (_end < 0 || _at >= _end) return false;
+            int keyAt = _at;
+            if (keyAt + key.Length + 2 > _end || string.CompareOrdinal(_text, keyAt, key, 0, key.Length) != 0
+                || _text[keyAt + key.Length] != ':' || _text[keyAt + key.Length + 1] != ' ')
+            {
+                return false;
+            }
+            start = keyAt + key.Length + 2;
+            int comma = _text.IndexOf(", ", start, _end - start, StringComparison.Ordinal);
+            length = (comma < 0 ? _end : comma) - start;
             _at = comma < 0 ? _end : comma + 2;
-            return _line.Substring(valueStart, valueEnd - valueStart);
+            return true;
         }
     }
 
@@ -243,27 +290,26 @@ public static class ScannedAbiReader
     private static readonly string[] FieldKinds = { ScannedArg.Signed, ScannedArg.Unsigned, ScannedArg.Pointer, ScannedField.Float, ScannedField.Record };
 
     // One field line; the optional keys come in the writer's order, which the round trip holds it to.
-    private static ScannedField? ReadField(string line)
+    private static ScannedField? ReadField(FlowCursor map)
     {
-        var map = new FlowCursor(line, "      - ");
-        if (map.Take("name") is not { } name || !CSharpNames.IsIdentifier(name) || Quoted(map.Take("type")) is not { } type
-            || !Integer(map.Take("offset"), out long offset) || !Integer(map.Take("size"), out long size)
+        if (map.TakeName("name") is not { } name || map.TakeQuoted("type") is not { } type
+            || !map.TakeInteger("offset", out long offset) || !map.TakeInteger("size", out long size)
             || offset is < 0 or > int.MaxValue || size is < 0 or > int.MaxValue
-            || map.Take("kind") is not { } kind || Array.IndexOf(FieldKinds, kind) < 0)
+            || map.TakeKnown("kind", FieldKinds) is not { } kind)
         {
             return null;
         }
         int? count = null;
-        if (map.Take("count") is { } countText)
+        if (map.TakeInteger("count", out long c))
         {
-            if (!Integer(countText, out long c) || c is < 0 or > int.MaxValue || type.IndexOf('[') < 0) return null;
+            if (c is < 0 or > int.MaxValue || type.IndexOf('[') < 0) return null;
             count = (int)c;
         }
         long bits = 0, bit = 0;
-        if (map.Take("bits") is { } bitsText && (!Integer(bitsText, out bits) || !Integer(map.Take("bit"), out bit) || bits is < 1 or > 64 || bit is < 0 or > 63)) return null;
+        if (map.TakeInteger("bits", out bits) && (!map.TakeInteger("bit", out bit) || bits is < 1 or > 64 || bit is < 0 or > 63)) return null;
         if (!map.AtEnd) return null;
         if ((kind == ScannedField.Record) != (type.StartsWith("struct ", StringComparison.Ordinal) || type.StartsWith("union ", StringComparison.Ordinal))) return null;
-        return new ScannedField(StringPool.Shared(name), StringPool.Shared(type), (int)offset, (int)size, StringPool.Shared(kind), count, (int)bits, (int)bit);
+        return new ScannedField(name, type, (int)offset, (int)size, kind, count, (int)bits, (int)bit);
     }
 
     private static List<string>? QuotedList(string? value)
@@ -292,8 +338,26 @@ public static class ScannedAbiReader
     private static bool Integer(string? text, out long value)
     {
         value = 0;
-        return text is not null && text.Length > 0 && (char.IsDigit(text[0]) || text[0] == '-')
-            && long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value);
+        return text is not null && Integer(text, 0, text.Length, out value);
+    }
+
+    // A decimal integer, '-' before it if negative, as long.TryParse reads it; the round trip refuses other spellings.
+    private static bool Integer(string text, int start, int length, out long value)
+    {
+        value = 0;
+        if (length == 0 || !(char.IsDigit(text[start]) || text[start] == '-')) return false;
+        bool negative = text[start] == '-';
+        int digits = negative ? length - 1 : length;
+        if (digits is 0 or > 18) return long.TryParse(text.Substring(start, length), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value);
+        long n = 0;
+        for (int i = start + (negative ? 1 : 0); i < start + length; i++)
+        {
+            char c = text[i];
+            if (c is < '0' or > '9') return false;
+            n = n * 10 + (c - '0');
+        }
+        value = negative ? -n : n;
+        return true;
     }
 
     // The text's lines, '\n'-separated as the writer makes them; LineNumber is the 1-based number of the last one taken,
@@ -311,6 +375,30 @@ public static class ScannedAbiReader
         public string? Expected { get; private set; }
 
         public bool AtEnd => _at >= text.Length;
+
+        // Whether the next line starts with 'prefix', read where it stands.
+        public bool NextStartsWith(string prefix)
+        {
+            if (AtEnd) return false;
+            int end = LineEnd();
+            return end - _at >= prefix.Length && string.CompareOrdinal(text, _at, prefix, 0, prefix.Length) == 0;
+        }
+
+        // Takes the next line as its place in the text: from 'start' to 'end' (its '\n' or the text's end).
+        public void TakeRange(out int start, out int end)
+        {
+            start = _at;
+            end = LineEnd();
+            _peeked = null;
+            _at = end + 1;
+            LineNumber++;
+        }
+
+        private int LineEnd()
+        {
+            int end = text.IndexOf('\n', _at);
+            return end < 0 ? text.Length : end;
+        }
 
         public string? Peek()
         {
