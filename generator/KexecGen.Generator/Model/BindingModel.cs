@@ -131,7 +131,15 @@ public sealed record StructModel(string Name, string CName, string Doc, Equatabl
 public sealed record FieldModel(string Name, string CName, string? Type, string Doc, int Offset = 0, string CType = "");
 
 /// <summary>A bit-field: its C# type, and the bytes it lives in: <paramref name="Bytes"/> from <paramref name="Offset"/>, read in the ABI's byte order, bits <paramref name="Bit"/> up, <paramref name="Width"/> wide.</summary>
-public sealed record BitFieldModel(string Name, string CName, string Type, string Doc, int Offset, int Bytes, int Bit, int Width, bool Signed, bool BigEndian);
+public sealed record BitFieldModel(string Name, string CName, string Type, string Doc, int Offset, int Bytes, int Bit, int Width, bool Signed, bool BigEndian)
+{
+    /// <summary>
+    /// The integer type of the bytes it shares where there is one (1, 2, 4 or 8 bytes): the property reads a private
+    /// field of that type at its offset, one load at a constant offset as for any field; null for 3, 5, 6 or 7 bytes,
+    /// which are read byte by byte.
+    /// </summary>
+    public string? Storage => Bytes switch { 1 => "byte", 2 => "ushort", 4 => "uint", 8 => "ulong", _ => null };
+}
 
 /// <summary>A flexible array member: elements of <paramref name="ElementType"/> from <paramref name="Offset"/> on, as many as the caller's buffer holds.</summary>
 public sealed record FlexibleModel(string Name, string CName, string ElementType, string Doc, int Offset);
