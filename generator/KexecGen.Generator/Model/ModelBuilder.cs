@@ -178,10 +178,17 @@ public static class ModelBuilder
         {
             var scanned = abi.Scanned.Structs.FirstOrDefault(s => s.Name == model.CName);
             if (scanned is null) continue;
-            var names = new FieldNamesModel(scanned.Fields
-                .SelectMany(f => new[] { model.Fields.FirstOrDefault(m => m.CName == f.Name)?.Name ?? f.Name, f.Name }).ToEquatableArray());
-            layouts.Add(new AbiStructModel(model.Name, model.CName, scanned.Size, scanned.Align, Shared(names, fieldNameTables),
-                scanned.Fields.SelectMany(f => new[] { f.Offset, f.Bytes }).ToEquatableArray()));
+            var names = new List<string>(2 * scanned.Fields.Count);
+            var places = new List<int>(2 * scanned.Fields.Count);
+            foreach (var f in scanned.Fields)
+            {
+                names.Add(model.Fields.FirstOrDefault(m => m.CName == f.Name)?.Name ?? f.Name);
+                names.Add(f.Name);
+                places.Add(f.Offset);
+                places.Add(f.Bytes);
+            }
+            layouts.Add(new AbiStructModel(model.Name, model.CName, scanned.Size, scanned.Align,
+                Shared(new FieldNamesModel(names.ToEquatableArray()), fieldNameTables), places.ToEquatableArray()));
         }
         return new AbiModel(abi.Spec.Name, abi.Spec.Triple, abi.Spec.DotNet, abi.Scanned.PointerSize,
             abi.Spec.KexecArch, abi.Spec.KexecArch is null ? null : abi.Constant(abi.Spec.KexecArch)?.Value, syscalls.ToEquatableArray(), layouts.ToEquatableArray(),

@@ -336,9 +336,9 @@ internal static class SyscallArguments
     private static int CSharpWidth(ArgModel arg, int pointerSize) =>
         LayoutProof.ManagedSize(arg.Underlying ?? arg.Type, pointerSize) is int n and > 0 ? n : pointerSize;
 
-    private static ScannedPrototype? Prototype(Abi abi, string name) => abi.Scanned.Prototypes.FirstOrDefault(p => p.Name == name);
+    private static ScannedPrototype? Prototype(Abi abi, string name) => abi.Prototype(name);
 
-    private static long? Number(Abi abi, string name) => abi.Scanned.Syscalls.FirstOrDefault(s => s.Name == name)?.Number;
+    private static long? Number(Abi abi, string name) => abi.Number(name);
 
     private static string Show(ScannedPrototype p) => $"sys_{p.Name}({string.Join(", ", p.Args.Select(a => a.Type + " " + a.Name))})";
 }

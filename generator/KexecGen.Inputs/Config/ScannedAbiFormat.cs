@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
@@ -140,7 +141,7 @@ public static class ScannedAbiFormat
 
         public abstract Sink Append(char c);
 
-        public Sink Number(long value) => Append(value.ToString(CultureInfo.InvariantCulture));
+        public virtual Sink Number(long value) => Append(value.ToString(CultureInfo.InvariantCulture));
 
         // A double-quoted scalar: \\ and \" are its only escapes.
         public Sink Quoted(string text)
@@ -204,6 +205,23 @@ public static class ScannedAbiFormat
             if (_mismatch >= 0) return this;
             if (_at < expected.Length && expected[_at] == c) _at++;
             else _mismatch = _at;
+            return this;
+        }
+
+        // Compared digit by digit where it stands, without making the number's text (most of a file is numbers).
+        public override Sink Number(long value)
+        {
+            if (_mismatch >= 0 || value == long.MinValue) return base.Number(value);
+            int digits = 1;
+            for (long rest = Math.Abs(value) / 10; rest > 0; rest /= 10) digits++;
+            int length = digits + (value < 0 ? 1 : 0);
+            if (_at + length > expected.Length || (value < 0 && expected[_at] != '-')) return base.Number(value);
+            long remaining = Math.Abs(value);
+            for (int i = _at + length - 1; i >= _at + length - digits; i--, remaining /= 10)
+            {
+                if (expected[i] != (char)('0' + remaining % 10)) return base.Number(value);
+            }
+            _at += length;
             return this;
         }
     }

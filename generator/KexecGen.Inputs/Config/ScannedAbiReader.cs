@@ -56,11 +56,12 @@ public static class ScannedAbiReader
         if (lines.Next() != "inputs:") return lines.Fail(1, "'inputs:'");
 
         var inputs = new List<InputFile>();
-        while (lines.Peek()?.StartsWith("  - { path: ", StringComparison.Ordinal) == true)
+        while (lines.NextStartsWith("  - { path: "))
         {
-            var fields = FlowMap(lines.Next()!, "  - ", "path", "sha256");
-            if (fields is null || Quoted(fields[0]) is not { } inputPath || !IsHex(fields[1])) return lines.Fail(5, "{ path: \"…\", sha256: … }");
-            inputs.Add(new InputFile(inputPath, fields[1]));
+            lines.TakeRange(out int start, out int end);
+            var input = new FlowCursor(text, start, end, "  - ");
+            if (input.TakeQuoted("path") is not { } inputPath || input.Take("sha256") is not { } sha256 || !IsHex(sha256) || !input.AtEnd) return lines.Fail(5, "{ path: \"…\", sha256: … }");
+            inputs.Add(new InputFile(inputPath, sha256));
         }
 
         if (lines.Next() != "syscalls:") return lines.Fail(1, "'syscalls:'");
@@ -82,6 +83,7 @@ public static class ScannedAbiReader
 
         if (lines.Next() != "structs:") return lines.Fail(1, "'structs:'");
         var structs = new List<ScannedStruct>();
+        var fields = new List<ScannedField>(); // one list for every struct's fields, copied out at its end
         while (lines.Peek()?.StartsWith("  - name: ", StringComparison.Ordinal) == true)
         {
             var name = lines.Next()!.Substring("  - name: ".Length);
@@ -92,7 +94,7 @@ public static class ScannedAbiReader
             if (!Integer(lines.Value("    size: "), out long size) || size > int.MaxValue) return lines.Fail("size: a number");
             if (!Integer(lines.Value("    align: "), out long align) || align > int.MaxValue) return lines.Fail("align: a number");
             if (lines.Next() != "    fields:") return lines.Fail(1, "'    fields:'");
-            var fields = new List<ScannedField>();
+            fields.Clear();
             while (lines.NextStartsWith("      - { name: "))
             {
                 lines.TakeRange(out int start, out int end);
@@ -151,16 +153,17 @@ public static class ScannedAbiReader
             lines.Fail(1, $"'    {key}:'");
             return null;
         }
-        while (lines.Peek()?.StartsWith("      - { name: ", StringComparison.Ordinal) == true)
+        while (lines.NextStartsWith("      - { name: "))
         {
-            var a = FlowMap(lines.Next()!, "      - ", "name", "type", "size", "kind");
-            if (a is null || !CSharpNames.IsIdentifier(a[0]) || Quoted(a[1]) is not { } type || !Integer(a[2], out long size) || size > int.MaxValue
-                || a[3] is not (ScannedArg.Signed or ScannedArg.Unsigned or ScannedArg.Pointer))
+            lines.TakeRange(out int start, out int end);
+            var a = new FlowCursor(lines.Text, start, end, "      - ");
+            if (a.TakeName("name") is not { } name || a.TakeQuoted("type") is not { } type || !a.TakeInteger("size", out long size) || size is < 0 or > int.MaxValue
+                || a.TakeKnown("kind", ArgKinds) is not { } kind || !a.AtEnd)
             {
                 lines.Fail(9, "{ name: …, type: \"…\", size: …, kind: signed|unsigned|pointer }");
                 return null;
             }
-            args.Add(new ScannedArg(StringPool.Shared(a[0]), StringPool.Shared(type), (int)size, StringPool.Shared(a[3])));
+            args.Add(new ScannedArg(name, type, (int)size, kind));
         }
         if (args.Count == 0)
         {
@@ -170,30 +173,13 @@ public static class ScannedAbiReader
         return args;
     }
 
-    // "{ k1: v1, k2: v2 }" after the prefix, with exactly these keys in this order; values may not hold ", " or ": ".
-    private static string[]? FlowMap(string line, string prefix, params string[] keys)
-    {
-        var map = new FlowCursor(line, prefix);
-        var values = new string[keys.Length];
-        for (int i = 0; i < keys.Length; i++)
-        {
-            if (map.Take(keys[i]) is not { } value) return null;
-            values[i] = value;
-        }
-        return map.AtEnd ? values : null;
-    }
-
-    // A flow map's entries, key by key, read where they stand in the text.
+    // A flow map's entries ("{ k1: v1, k2: v2 }" after a prefix), key by key, read where they stand in the text; values
+    // may not hold ", ".
     private struct FlowCursor
     {
         private readonly string _text;
         private readonly int _end; // where " }" starts; -1 when the line is no flow map
         private int _at;
-
-        public FlowCursor(string line, string prefix)
-            : this(line, 0, line.Length, prefix)
-        {
-        }
 
         // The line from 'start' to 'end' (its '\n' or the text's end).
         public FlowCursor(string text, int start, int end, string prefix)
@@ -287,6 +273,8 @@ public static class ScannedAbiReader
     // "statx", or "bpf_attr.batch" for a record named for the field it is declared in.
     private static bool IsRecordName(string name) => name.Split('.').All(CSharpNames.IsIdentifier);
 
+    private static readonly string[] ArgKinds = { ScannedArg.Signed, ScannedArg.Unsigned, ScannedArg.Pointer };
+
     private static readonly string[] FieldKinds = { ScannedArg.Signed, ScannedArg.Unsigned, ScannedArg.Pointer, ScannedField.Float, ScannedField.Record };
 
     // One field line; the optional keys come in the writer's order, which the round trip holds it to.
@@ -364,6 +352,8 @@ public static class ScannedAbiReader
     // and after a failure FailedColumn and Expected say where in it and what the writer would have put.
     private sealed class LineCursor(string text)
     {
+        public string Text => text;
+
         private int _at;
         private string? _peeked; // the next line, once Peek has cut it out
         private int _valueColumn = 1;
