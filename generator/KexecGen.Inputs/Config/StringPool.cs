@@ -13,8 +13,12 @@ internal static class StringPool
     // The uapi's vocabulary is a few tens of thousands of names; past this, strings are made as they come.
     private const int Limit = 1 << 17;
 
-    private static readonly object Gate = new();
-    private static string?[] _slots = new string?[1 << 12];
+    // One pool per thread: no lock on a path taken for every field of every file (the compiler reuses its threads, so
+    // each pool soon holds the vocabulary).
+    [ThreadStatic]
+    private static string?[]? _slots;
+
+    [ThreadStatic]
     private static int _count;
 
     /// <summary>The pooled string equal to <paramref name="length"/> characters of <paramref name="text"/> from <paramref name="start"/>.</summary>
@@ -22,22 +26,20 @@ internal static class StringPool
     {
         uint hash = 2166136261;
         for (int i = start; i < start + length; i++) hash = (hash ^ text[i]) * 16777619;
-        lock (Gate)
+        var slots = _slots ??= new string?[1 << 12];
+        int mask = slots.Length - 1;
+        for (int slot = (int)(hash & (uint)mask); ; slot = (slot + 1) & mask)
         {
-            int mask = _slots.Length - 1;
-            for (int slot = (int)(hash & (uint)mask); ; slot = (slot + 1) & mask)
+            var pooled = slots[slot];
+            if (pooled is null)
             {
-                var pooled = _slots[slot];
-                if (pooled is null)
-                {
-                    var made = text.Substring(start, length);
-                    if (_count >= Limit) return made;
-                    _slots[slot] = made;
-                    if (++_count * 2 > _slots.Length) Grow();
-                    return made;
-                }
-                if (pooled.Length == length && string.CompareOrdinal(pooled, 0, text, start, length) == 0) return pooled;
+                var made = text.Substring(start, length);
+                if (_count >= Limit) return made;
+                slots[slot] = made;
+                if (++_count * 2 > slots.Length) Grow();
+                return made;
             }
+            if (pooled.Length == length && string.CompareOrdinal(pooled, 0, text, start, length) == 0) return pooled;
         }
     }
 
@@ -46,17 +48,17 @@ internal static class StringPool
 
     private static void Grow()
     {
-        var old = _slots;
-        _slots = new string?[old.Length * 2];
-        int mask = _slots.Length - 1;
+        var old = _slots!;
+        var slots = _slots = new string?[old.Length * 2];
+        int mask = slots.Length - 1;
         foreach (var s in old)
         {
             if (s is null) continue;
             uint hash = 2166136261;
             foreach (char c in s) hash = (hash ^ c) * 16777619;
             int slot = (int)(hash & (uint)mask);
-            while (_slots[slot] is not null) slot = (slot + 1) & mask;
-            _slots[slot] = s;
+            while (slots[slot] is not null) slot = (slot + 1) & mask;
+            slots[slot] = s;
         }
     }
 }
