@@ -178,11 +178,16 @@ public static class ModelBuilder
         {
             var scanned = abi.Scanned.Structs.FirstOrDefault(s => s.Name == model.CName);
             if (scanned is null) continue;
+            var csharpNames = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var m in model.Fields)
+            {
+                if (!csharpNames.ContainsKey(m.CName)) csharpNames.Add(m.CName, m.Name);
+            }
             var names = new List<string>(2 * scanned.Fields.Count);
             var places = new List<int>(2 * scanned.Fields.Count);
             foreach (var f in scanned.Fields)
             {
-                names.Add(model.Fields.FirstOrDefault(m => m.CName == f.Name)?.Name ?? f.Name);
+                names.Add(csharpNames.TryGetValue(f.Name, out var csharpName) ? csharpName : f.Name);
                 names.Add(f.Name);
                 places.Add(f.Offset);
                 places.Add(f.Bytes);

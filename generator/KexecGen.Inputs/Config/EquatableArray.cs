@@ -50,10 +50,31 @@ public readonly struct EquatableArray<T> : IEquatable<EquatableArray<T>>, IReadO
         return hash;
     }
 
-    /// <inheritdoc/>
-    public IEnumerator<T> GetEnumerator() => ((IEnumerable<T>)(_items ?? Array.Empty<T>())).GetEnumerator();
+    /// <summary>An enumerator that allocates nothing, for <c>foreach</c>.</summary>
+    public Enumerator GetEnumerator() => new(_items ?? Array.Empty<T>());
 
-    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+    IEnumerator<T> IEnumerable<T>.GetEnumerator() => ((IEnumerable<T>)(_items ?? Array.Empty<T>())).GetEnumerator();
+
+    IEnumerator IEnumerable.GetEnumerator() => ((IEnumerable<T>)this).GetEnumerator();
+
+    /// <summary>Walks the array by index.</summary>
+    public struct Enumerator
+    {
+        private readonly T[] _items;
+        private int _index;
+
+        internal Enumerator(T[] items)
+        {
+            _items = items;
+            _index = -1;
+        }
+
+        /// <summary>The current element.</summary>
+        public readonly T Current => _items[_index];
+
+        /// <summary>Moves to the next element; false past the last.</summary>
+        public bool MoveNext() => ++_index < _items.Length;
+    }
 
     /// <summary>Value equality.</summary>
     public static bool operator ==(EquatableArray<T> left, EquatableArray<T> right) => left.Equals(right);
