@@ -29,17 +29,26 @@ public sealed class KexecGenerator : IIncrementalGenerator
             .WithTrackingName(StepNames.Arches)
             .Collect();
 
+        var options = context.AnalyzerConfigOptionsProvider
+            .Select((options, _) => (Scope: Property(options, AbiTableProperty), RuntimeIdentifier: Property(options, "RuntimeIdentifier")))
+            .WithTrackingName(StepNames.Options);
+
+        // A headers file's field lines are most of it; the ABIs a build neither lays out nor tables need none of them.
+        var abisWithFields = arches.Combine(options)
+            .Select((pair, _) => pair.Left.Length == 1 && pair.Left[0].Value is { } spec && ParseScope(pair.Right.Scope) is { } scope
+                ? ModelBuilder.AbisWithFields(spec, scope)
+                : (EquatableArray<string>?)null)
+            .WithTrackingName(StepNames.AbisWithFields);
+
         var headers = context.AdditionalTextsProvider
             .Where(text => ScannedAbiFormat.IsScannedFile(text.Path))
-            .Select((text, ct) => Guarded(text.Path, () => ScannedAbiReader.Read(text.Path, text.GetText(ct)?.ToString() ?? "")))
+            .Combine(abisWithFields)
+            .Select((pair, ct) => Guarded(pair.Left.Path, () => ScannedAbiReader.Read(pair.Left.Path, pair.Left.GetText(ct)?.ToString() ?? "",
+                pair.Right is { } wanted ? abi => wanted.Contains(abi) : null)))
             .WithTrackingName(StepNames.Headers)
             .Collect()
             .Select((all, _) => all.OrderBy(p => p.Value?.Path ?? p.Diagnostics.FirstOrDefault()?.Location.Path, StringComparer.Ordinal).ToEquatableArray())
             .WithTrackingName(StepNames.HeadersCollected);
-
-        var options = context.AnalyzerConfigOptionsProvider
-            .Select((options, _) => (Scope: Property(options, AbiTableProperty), RuntimeIdentifier: Property(options, "RuntimeIdentifier")))
-            .WithTrackingName(StepNames.Options);
 
         var model = arches.Combine(headers).Combine(options)
             .Select((pair, _) => BuildModel(pair.Left.Left, pair.Left.Right, pair.Right.Scope, pair.Right.RuntimeIdentifier))
@@ -136,6 +145,13 @@ public sealed class KexecGenerator : IIncrementalGenerator
     /// <summary>The MSBuild property choosing the ABI table: <c>dotnet</c> (default) or <c>full</c>.</summary>
     public const string AbiTableProperty = "KexecGenAbiTable";
 
+    private static AbiTableScope? ParseScope(string value) => value.Trim().ToLowerInvariant() switch
+    {
+        "" or "dotnet" => AbiTableScope.DotNet,
+        "full" => AbiTableScope.Full,
+        _ => null,
+    };
+
     // Every stage's diagnostics travel with the model; the generator itself never throws.
     private static ModelResult BuildModel(ImmutableArray<Parsed<ArchesSpec>> arches, EquatableArray<Parsed<ScannedAbi>> headers, string scopeValue, string runtimeIdentifier)
     {
@@ -157,12 +173,7 @@ public sealed class KexecGenerator : IIncrementalGenerator
         if (arches[0].Value is not { } spec || Diagnose.HasErrors(diagnostics)) return new ModelResult(null, diagnostics.ToEquatableArray());
         try
         {
-            var scope = scopeValue.Trim().ToLowerInvariant() switch
-            {
-                "" or "dotnet" => AbiTableScope.DotNet,
-                "full" => AbiTableScope.Full,
-                _ => (AbiTableScope?)null,
-            };
+            var scope = ParseScope(scopeValue);
             if (scope is null)
             {
                 diagnostics.Add(Diagnose.Schema(LocationInfo.FileStart(spec.Path),

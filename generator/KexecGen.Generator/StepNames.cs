@@ -6,6 +6,9 @@ public static class StepNames
     /// <summary>arches.yaml parsed into its spec.</summary>
     public const string Arches = "KexecGen.Arches";
 
+    /// <summary>The ABIs whose structs' fields the build reads (from arches.yaml and the build's properties).</summary>
+    public const string AbisWithFields = "KexecGen.AbisWithFields";
+
     /// <summary>Each headers/&lt;abi&gt;.yaml parsed.</summary>
     public const string Headers = "KexecGen.Headers";
 
@@ -25,5 +28,5 @@ public static class StepNames
     public const string Diagnostics = "KexecGen.Diagnostics";
 
     /// <summary>Every step name, for tests that walk them all.</summary>
-    public static readonly string[] All = { Arches, Headers, HeadersCollected, Options, Model, Render, Diagnostics };
+    public static readonly string[] All = { Arches, AbisWithFields, Headers, HeadersCollected, Options, Model, Render, Diagnostics };
 }

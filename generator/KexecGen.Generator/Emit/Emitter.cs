@@ -26,6 +26,10 @@ public static class Emitter
         return functions;
     });
 
+    // Scriban's built-in functions, made once: a context makes its own set otherwise, a twentieth of rendering.
+    // Templates only read them (their assignments go to the model's globals).
+    private static readonly Lazy<ScriptObject> Builtins = new(() => new Scriban.Functions.BuiltinFunctions());
+
     /// <summary>
     /// The generated files for <paramref name="model"/>, in a fixed order. With <paramref name="libraryImport"/> the
     /// stubs are <c>[LibraryImport]</c> declarations for .NET's generator to implement; without, the equivalent code itself.
@@ -36,7 +40,7 @@ public static class Emitter
         var globals = new ScriptObject { ["model"] = model, ["library_import"] = libraryImport };
         foreach (var (name, template) in Templates.Value)
         {
-            var context = new ModelTemplateContext { StrictVariables = true, LoopLimit = 0, LimitToString = 0, MemberRenamer = member => SnakeCase(member.Name) };
+            var context = new ModelTemplateContext(Builtins.Value) { StrictVariables = true, LoopLimit = 0, LimitToString = 0, MemberRenamer = member => SnakeCase(member.Name) };
             context.PushCulture(CultureInfo.InvariantCulture);
             context.PushGlobal(Functions.Value);
             context.PushGlobal(globals);
@@ -116,6 +120,12 @@ public static class EmitFunctions
         }
         return s.Append('"').ToString();
     }
+
+    /// <summary>String literals, comma-separated: one call for a list, where a template loop costs a call per item.</summary>
+    public static string StrList(IEnumerable<string?> texts) => string.Join(", ", texts.Select(Str));
+
+    /// <summary>Integer literals, comma-separated.</summary>
+    public static string IntList(IEnumerable<int> values) => string.Join(", ", values.Select(v => v.ToString(CultureInfo.InvariantCulture)));
 
     /// <summary>
     /// One register for the variadic libc <c>syscall()</c>: an argument widened to a full register (enums through their

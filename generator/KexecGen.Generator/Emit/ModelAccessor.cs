@@ -72,7 +72,7 @@ internal sealed class ModelAccessor : IObjectAccessor
 }
 
 /// <summary>A template context that reads model records through <see cref="ModelAccessor"/>.</summary>
-internal sealed class ModelTemplateContext : TemplateContext
+internal sealed class ModelTemplateContext(ScriptObject builtins) : TemplateContext(builtins)
 {
     protected override IObjectAccessor GetMemberAccessorImpl(object target) =>
         target.GetType().Namespace == typeof(Model.BindingModel).Namespace ? ModelAccessor.For(target.GetType()) : base.GetMemberAccessorImpl(target)!;

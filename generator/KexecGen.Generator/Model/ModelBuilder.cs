@@ -32,10 +32,14 @@ public static class ModelBuilder
         var enums = bindings.Enums.Select(e => BuildEnum(e, bindings, abis, diagnostics)).ToList();
         var classes = bindings.Classes.Select(c => BuildClass(c, bindings, abis, dotnetAbis, diagnostics)).ToList();
         var targets = LayoutTargets(abis, dotnetAbis, runtimeIdentifier, layoutAbi);
+        var tabled = scope == AbiTableScope.Full ? abis : abis.Where(a => a.Spec.DotNet.Count > 0).ToList();
+        if (targets.Concat(tabled).FirstOrDefault(a => !a.Scanned.FieldsRead) is { } unread)
+        {
+            throw new InvalidOperationException($"{unread.Spec.Name}'s headers file was read without the fields this build lays out or tables");
+        }
         var (structs, arrays) = RecordBuilder.Build(bindings, abis, targets, diagnostics);
         var known = new HashSet<string>(enums.Select(e => e.Name).Concat(structs.Select(s => s.Name)), StringComparer.Ordinal);
         var syscalls = bindings.Syscalls.Select(s => BuildSyscall(s, enums, structs, known, abis, dotnetAbis, diagnostics)).ToList();
-        var tabled = scope == AbiTableScope.Full ? abis : abis.Where(a => a.Spec.DotNet.Count > 0).ToList();
         var constantTables = new List<ConstantTableModel>();
         var fieldNameTables = new List<FieldNamesModel>();
         var abiModels = tabled.Select(a => BuildAbi(a, syscalls, structs, scope == AbiTableScope.Full ? ConstantTable(a, classes, constantTables) : -1, fieldNameTables)).ToList();
@@ -135,6 +139,20 @@ public static class ModelBuilder
     // The ABIs the structs must be right on: the one named, the one whose .NET architecture the RuntimeIdentifier
     // ends in (linux-x64, linux-musl-arm64: Architecture names in lower case), else every ABI .NET runs on; a table
     // with none of those is laid out for its first ABI.
+    /// <summary>
+    /// The ABIs whose structs' fields a build reads: those its ABI table holds and those it may lay structs out for
+    /// (the ABIs .NET runs on, whatever the RuntimeIdentifier, or the first ABI where .NET runs on none; every ABI for
+    /// a full table). Of the others, the model needs each struct's name only.
+    /// </summary>
+    /// <param name="arches">arches.yaml.</param>
+    /// <param name="scope">Which ABIs the ABI table holds.</param>
+    public static EquatableArray<string> AbisWithFields(ArchesSpec arches, AbiTableScope scope)
+    {
+        var names = arches.Abis.Where(a => scope == AbiTableScope.Full || a.DotNet.Count > 0).ToList();
+        return (names.Count > 0 ? names : arches.Abis.Take(1)).Select(a => a.Name).ToEquatableArray();
+    }
+
+    // Must stay within AbisWithFields: Build checks it.
     private static List<Abi> LayoutTargets(List<Abi> abis, List<DotNetAbi> dotnetAbis, string runtimeIdentifier, string? layoutAbi)
     {
         if (layoutAbi is not null) return abis.Where(a => a.Spec.Name == layoutAbi).ToList();

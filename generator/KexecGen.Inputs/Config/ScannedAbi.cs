@@ -15,6 +15,7 @@ namespace KexecGen.Config;
 /// <param name="Constants">Every macro the constants rules selected, evaluated.</param>
 /// <param name="ByteOrder">"little" or "big": the order of a 64-bit argument's halves where it takes two registers.</param>
 /// <param name="Prototypes">The kernel's prototype of each bound syscall and variant, its argument widths as the ABI's compiler lays them out; absent where the kernel declares none, or more than one.</param>
+/// <param name="FieldsRead">False where the reader was told to skip the structs' field lines (a build that neither lays out nor tables the ABI's structs needs only their names, sizes and alignments): every <see cref="ScannedStruct.Fields"/> is then empty.</param>
 public sealed record ScannedAbi(
     string Path,
     string Abi,
@@ -29,7 +30,8 @@ public sealed record ScannedAbi(
     EquatableArray<ScannedStruct> Structs,
     EquatableArray<ScannedConstant> Constants,
     string ByteOrder = "little",
-    EquatableArray<ScannedPrototype> Prototypes = default);
+    EquatableArray<ScannedPrototype> Prototypes = default,
+    bool FieldsRead = true);
 
 /// <summary>A header file the scan read: its path below an include directory and its SHA-256.</summary>
 public sealed record InputFile(string Path, string Sha256)

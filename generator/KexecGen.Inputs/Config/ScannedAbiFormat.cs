@@ -24,8 +24,10 @@ public static class ScannedAbiFormat
     public static int InputLine(int index) => 11 + index;
 
     /// <summary>The text of <paramref name="abi"/>'s file; the same scan always gives the same bytes.</summary>
+    /// <exception cref="ArgumentException"><paramref name="abi"/> was read without its fields (<see cref="ScannedAbi.FieldsRead"/>).</exception>
     public static string Write(ScannedAbi abi)
     {
+        if (!abi.FieldsRead) throw new ArgumentException($"{abi.Abi}'s headers file was read without its fields: it cannot be written again", nameof(abi));
         var text = new TextSink();
         WriteTo(abi, text);
         return text.ToString();
@@ -34,6 +36,7 @@ public static class ScannedAbiFormat
     /// <summary>
     /// Where <paramref name="text"/> first differs from what <see cref="Write"/> gives for <paramref name="abi"/>, or -1
     /// where it is exactly that text: the reader's round-trip proof, made without building the text a second time.
+    /// Where the file was read without its fields, its field lines are passed over as the reader passed them over.
     /// </summary>
     public static int FirstDifference(ScannedAbi abi, string text)
     {
@@ -72,9 +75,10 @@ public static class ScannedAbiFormat
             s.Append("    size: ").Number(st.Size).Append('\n');
             s.Append("    align: ").Number(st.Align).Append('\n');
             s.Append("    fields:\n");
+            if (!abi.FieldsRead) s.SkipLines(FieldLine);
             foreach (var f in st.Fields) // declaration order is meaningful
             {
-                s.Append("      - { name: ").Append(f.Name).Append(", type: ").Quoted(f.Type)
+                s.Append(FieldLine).Append(f.Name).Append(", type: ").Quoted(f.Type)
                  .Append(", offset: ").Number(f.Offset).Append(", size: ").Number(f.Size).Append(", kind: ").Append(f.Kind);
                 if (f.Count is int count) s.Append(", count: ").Number(count);
                 if (f.Bits > 0) s.Append(", bits: ").Number(f.Bits).Append(", bit: ").Number(f.Bit);
@@ -100,6 +104,9 @@ public static class ScannedAbiFormat
             if (p.EntryArgs.Count > 0) Args(s, "entry_args", p.EntryArgs);
         }
     }
+
+    // How each field's line starts.
+    private const string FieldLine = "      - { name: ";
 
     // "    key: []", or "    key:" and one line per argument, in declaration order (the call's order).
     private static void Args(Sink s, string key, EquatableArray<ScannedArg> args)
@@ -142,6 +149,9 @@ public static class ScannedAbiFormat
         public abstract Sink Append(char c);
 
         public virtual Sink Number(long value) => Append(value.ToString(CultureInfo.InvariantCulture));
+
+        // Passes over the lines that start with 'prefix' (what the reader did not read).
+        public virtual void SkipLines(string prefix) => throw new InvalidOperationException("only a comparison passes lines over");
 
         // A double-quoted scalar: \\ and \" are its only escapes.
         public Sink Quoted(string text)
@@ -206,6 +216,15 @@ public static class ScannedAbiFormat
             if (_at < expected.Length && expected[_at] == c) _at++;
             else _mismatch = _at;
             return this;
+        }
+
+        public override void SkipLines(string prefix)
+        {
+            while (_mismatch < 0 && _at + prefix.Length <= expected.Length && string.CompareOrdinal(expected, _at, prefix, 0, prefix.Length) == 0)
+            {
+                int end = expected.IndexOf('\n', _at);
+                _at = end < 0 ? expected.Length : end + 1;
+            }
         }
 
         // Compared digit by digit where it stands, without making the number's text (most of a file is numbers).

@@ -14,16 +14,22 @@ namespace KexecGen.Config;
 public static class ScannedAbiReader
 {
     /// <summary>Reads <paramref name="text"/>, the content of <paramref name="path"/>.</summary>
-    public static Parsed<ScannedAbi> Read(string path, string text)
+    /// <param name="path">The file's path, for diagnostics.</param>
+    /// <param name="text">Its content.</param>
+    /// <param name="readFields">Given the file's ABI, whether to read its structs' fields; null reads every file's. A file
+    /// read without them has <see cref="ScannedAbi.FieldsRead"/> false: its field lines are skipped, not parsed or proven.</param>
+    public static Parsed<ScannedAbi> Read(string path, string text, Func<string, bool>? readFields = null)
     {
         text = text.Replace("\r\n", "\n");
         var lines = new LineCursor(text);
-        var read = ReadLines(path, text, lines);
+        var read = ReadLines(path, text, lines, readFields);
         if (read is null) return Refused(path, lines.LineNumber, lines.FailedColumn, lines.Expected);
 
         // The proof: the writer gives back these exact bytes (order, spacing, number forms, the comment).
         int at = ScannedAbiFormat.FirstDifference(read, text);
         if (at < 0) return new Parsed<ScannedAbi>(read, EquatableArray<DiagnosticInfo>.Empty);
+        // Saying what the scanner writes there takes the whole file; a refusal is rare, so read it again whole.
+        if (!read.FieldsRead) return Read(path, text);
         var written = ScannedAbiFormat.Write(read);
         int lineStart = at == 0 ? 0 : text.LastIndexOf('\n', at - 1) + 1;
         int line = 1 + text.Substring(0, lineStart).Count(c => c == '\n');
@@ -41,10 +47,11 @@ public static class ScannedAbiReader
     }
 
     // Each field in the writer's order; null when a line is not in the writer's form (the cursor knows where).
-    private static ScannedAbi? ReadLines(string path, string text, LineCursor lines)
+    private static ScannedAbi? ReadLines(string path, string text, LineCursor lines, Func<string, bool>? readFields)
     {
         if (lines.Next() != ScannedAbiFormat.Comment) return lines.Fail(1, "'" + ScannedAbiFormat.Comment + "'");
         if (Quoted(lines.Value("abi: ")) is not { } abi) return lines.Fail("abi: \"…\"");
+        bool fieldsRead = readFields?.Invoke(abi) ?? true;
         if (Quoted(lines.Value("triple: ")) is not { } triple) return lines.Fail("triple: \"…\"");
         if (Quoted(lines.Value("kernel: ")) is not { } kernel) return lines.Fail("kernel: \"…\"");
         if (Quoted(lines.Value("compiler: ")) is not { } compiler) return lines.Fail("compiler: \"…\"");
@@ -98,6 +105,7 @@ public static class ScannedAbiReader
             while (lines.NextStartsWith("      - { name: "))
             {
                 lines.TakeRange(out int start, out int end);
+                if (!fieldsRead) continue;
                 if (ReadField(new FlowCursor(text, start, end, "      - ")) is not { } field) return lines.Fail(9, "{ name: …, type: \"…\", offset: …, size: …, kind: …[, count: …][, bits: …, bit: …] }");
                 fields.Add(field);
             }
@@ -139,7 +147,7 @@ public static class ScannedAbiReader
             return lines.Fail(1, "the end of the file");
         }
         return new ScannedAbi(path, abi, triple, kernel, compiler, (int)pointerSize, scanned.ToEquatableArray(), include.ToEquatableArray(),
-            inputs.ToEquatableArray(), syscalls.ToEquatableArray(), structs.ToEquatableArray(), constants.ToEquatableArray(), byteOrder, prototypes.ToEquatableArray());
+            inputs.ToEquatableArray(), syscalls.ToEquatableArray(), structs.ToEquatableArray(), constants.ToEquatableArray(), byteOrder, prototypes.ToEquatableArray(), fieldsRead);
     }
 
     // "    key: []", or "    key:" and its argument lines; null after a failure the cursor records.

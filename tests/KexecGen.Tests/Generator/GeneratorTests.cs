@@ -5,6 +5,7 @@ using System.IO;
 using System.Linq;
 using KexecGen.Config;
 using KexecGen.Generator;
+using KexecGen.Generator.Emit;
 using KexecGen.Generator.Model;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -109,6 +110,31 @@ public class GeneratorTests
                 }
             }
         }
+    }
+
+    // The headers step reads the structs' fields of the ABIs the table holds (the ABIs .NET runs on by default, every
+    // ABI for a full table) and of no other; the output is what a whole read of every file gives.
+    [Theory]
+    [InlineData("", "linux-x64")]
+    [InlineData("full", "")]
+    public void HeadersStep_ReadsFields_OfTheAbisTheBuildLaysOutOrTables_Only(string scope, string runtimeIdentifier)
+    {
+        var properties = new Dictionary<string, string> { [KexecGenerator.AbiTableProperty] = scope, ["RuntimeIdentifier"] = runtimeIdentifier };
+        var driver = GeneratorHarness.Driver(GeneratorHarness.RepoInputs(), properties).RunGenerators(GeneratorHarness.Compilation(Consumer));
+        var result = driver.GetRunResult().Results.Single(r => r.Generator.GetGeneratorType() == typeof(KexecGenerator));
+
+        var read = result.TrackedSteps[StepNames.Headers].SelectMany(r => r.Outputs).Select(o => ((Parsed<ScannedAbi>)o.Value).Value!).ToList();
+        var expected = Repo.Arches.Abis.Where(a => scope == "full" || a.DotNet.Count > 0).Select(a => a.Name).OrderBy(n => n, StringComparer.Ordinal);
+        Assert.Equal(Repo.Arches.Abis.Count, read.Count);
+        Assert.Equal(expected, read.Where(a => a.FieldsRead).Select(a => a.Abi).OrderBy(n => n, StringComparer.Ordinal));
+        Assert.All(read.Where(a => !a.FieldsRead), a => Assert.All(a.Structs, st => Assert.Empty(st.Fields)));
+        Assert.Contains(read, a => a.FieldsRead && a.Structs.Any(st => st.Fields.Count > 0));
+        if (scope == "") Assert.Contains(read, a => !a.FieldsRead && a.Structs.Count > 0);
+        Assert.Empty(result.Diagnostics);
+        var tree = result.GeneratedSources.Single(s => s.HintName.Contains("AbiTable", StringComparison.Ordinal)).SourceText.ToString();
+        var wholeRead = Emitter.Render(ModelBuilder.Build(Repo.Arches, Repo.Arches.Abis.Select(a => Repo.Scanned(a.Name)).ToList(),
+            scope == "full" ? AbiTableScope.Full : AbiTableScope.DotNet, runtimeIdentifier).Model!);
+        Assert.Equal(wholeRead.Single(f => f.HintName.Contains("AbiTable", StringComparison.Ordinal)).Text, tree);
     }
 
     [Fact]

@@ -100,6 +100,54 @@ public class PropertyTests
         Assert.True(accepted > 0 && refused > 0, $"accepted {accepted}, refused {refused}: both outcomes must occur");
     }
 
+    // Read without its fields, a mutated file is refused as above, or accepted where reading it whole gives the same
+    // ABI but for the fields, or refuses it at a field line: the lines passed over are the only ones not proven.
+    [Fact]
+    public void MutatedHeaders_ReadWithoutFields_DifferFromAWholeReadOnlyInFieldLines()
+    {
+        int accepted = 0, refused = 0, missedInFields = 0;
+        Mutation.Where(m => m.File >= 0).Sample(m =>
+        {
+            var (path, original) = HeaderFiles[m.File];
+            var text = m.Edit(original);
+            var shallow = ScannedAbiReader.Read(path, text, _ => false);
+            var whole = ScannedAbiReader.Read(path, text);
+            if (shallow.Value is not { } value)
+            {
+                var refusal = Assert.Single(shallow.Diagnostics);
+                Assert.Equal("KXG002", refusal.Id);
+                Assert.True(refusal.Location.Line >= EarliestPlaceOfChange(original, text), $"{m.What}: refused at {refusal.Location}");
+                Assert.Null(whole.Value);
+                System.Threading.Interlocked.Increment(ref refused);
+                return;
+            }
+            Assert.False(value.FieldsRead);
+            Assert.All(value.Structs, st => Assert.Empty(st.Fields));
+            if (whole.Value is { } all)
+            {
+                var withoutFields = all with { Structs = all.Structs.Select(st => st with { Fields = EquatableArray<ScannedField>.Empty }).ToEquatableArray(), FieldsRead = false };
+                Assert.True(withoutFields == value, $"{m.What}: read without fields, the file gives another ABI than read whole");
+                System.Threading.Interlocked.Increment(ref accepted);
+                return;
+            }
+            var line = text.Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n')[Assert.Single(whole.Diagnostics).Location.Line - 1];
+            Assert.True(line.StartsWith("      - { name: ", StringComparison.Ordinal), $"{m.What}: the whole read refuses '{line}', which the read without fields accepted");
+            System.Threading.Interlocked.Increment(ref missedInFields);
+        }, iter: Math.Max(1000, Iterations / 10), threads: Environment.ProcessorCount);
+        Assert.True(accepted > 0 && refused > 0 && missedInFields > 0, $"accepted {accepted}, refused {refused}, refused only when read whole {missedInFields}: each must occur");
+    }
+
+    [Fact]
+    public void HeadersReadWithoutFields_CannotBeWrittenBack()
+    {
+        var (path, text) = HeaderFiles[0];
+        var shallow = ScannedAbiReader.Read(path, text, _ => false).Value!;
+
+        Assert.Contains(shallow.Structs, st => st.Size > 0);
+        Assert.Throws<ArgumentException>(() => ScannedAbiFormat.Write(shallow));
+        Assert.Equal(-1, ScannedAbiFormat.FirstDifference(shallow, text));
+    }
+
     private static int EarliestPlaceOfChange(string original, string text)
     {
         int at = 0;
