@@ -100,9 +100,6 @@ public static class EmitFunctions
     public static string Xml(string? text) =>
         (text ?? "").Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;").Replace("\r", " ").Replace("\n", " ");
 
-    /// <summary>The fully qualified <c>Architecture</c> member.</summary>
-    public static string Arch(string dotnet) => "global::System.Runtime.InteropServices.Architecture." + dotnet;
-
     /// <summary>The ABIs .NET runs on, for messages: "x86_64 as X64, arm64 as Arm64".</summary>
     public static string DotnetAbis(BindingModel model) =>
         string.Join(", ", model.Abis.Where(a => a.DotNet.Count > 0).Select(a => $"{a.Name} as {string.Join(" or ", a.DotNet)}"));

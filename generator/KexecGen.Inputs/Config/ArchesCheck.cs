@@ -16,10 +16,15 @@ public static class ArchesCheck
         if (!scanned.Include.SequenceEqual(abi.Include)) yield return Diagnose.StaleHeaders(at, abi.Name, "scanned from other include directories than arches.yaml names");
         if (!scanned.Scanned.SequenceEqual(bindings.HeadersFor(abi.Name))) yield return Diagnose.StaleHeaders(at, abi.Name, "scanned from other headers than bindings.headers names");
 
+        var numbers = new Dictionary<string, ScannedSyscall>(System.StringComparer.Ordinal);
+        foreach (var number in scanned.Syscalls)
+        {
+            if (!numbers.ContainsKey(number.Name)) numbers.Add(number.Name, number);
+        }
         foreach (var call in bindings.Syscalls)
         {
-            var stated = abi.Syscalls.FirstOrDefault(s => s.Name == call.Name);
-            var found = scanned.Syscalls.FirstOrDefault(s => s.Name == call.Name);
+            var stated = abi.Syscalls.Count == 0 ? null : abi.Syscalls.FirstOrDefault(s => s.Name == call.Name);
+            numbers.TryGetValue(call.Name, out var found);
             if (found is null)
             {
                 yield return Diagnose.StaleHeaders(at, abi.Name, $"it has no entry for syscall '{call.Name}'");
