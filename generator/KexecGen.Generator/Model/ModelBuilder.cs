@@ -33,7 +33,8 @@ public static class ModelBuilder
         var classes = bindings.Classes.Select(c => BuildClass(c, bindings, abis, dotnetAbis, diagnostics)).ToList();
         var targets = LayoutTargets(abis, dotnetAbis, runtimeIdentifier, layoutAbi);
         var tabled = scope == AbiTableScope.Full ? abis : abis.Where(a => a.Spec.DotNet.Count > 0).ToList();
-        if (targets.Concat(tabled).FirstOrDefault(a => !a.Scanned.FieldsRead) is { } unread)
+        var withFields = AbisWithFields(arches, scope);
+        if (abis.FirstOrDefault(a => !a.Scanned.FieldsRead && withFields.Contains(a.Spec.Name)) is { } unread)
         {
             throw new InvalidOperationException($"{unread.Spec.Name}'s headers file was read without the fields this build lays out or tables");
         }
@@ -142,17 +143,19 @@ public static class ModelBuilder
     /// <summary>
     /// The ABIs whose structs' fields a build reads: those its ABI table holds and those it may lay structs out for
     /// (the ABIs .NET runs on, whatever the RuntimeIdentifier, or the first ABI where .NET runs on none; every ABI for
-    /// a full table). Of the others, the model needs each struct's name only.
+    /// a full table; and the ABIs a struct bound to some ABIs only names, as it is laid out as theirs where the build
+    /// runs on none of them). Of the others, the model needs each struct's name only.
     /// </summary>
     /// <param name="arches">arches.yaml.</param>
     /// <param name="scope">Which ABIs the ABI table holds.</param>
     public static EquatableArray<string> AbisWithFields(ArchesSpec arches, AbiTableScope scope)
     {
         var names = arches.Abis.Where(a => scope == AbiTableScope.Full || a.DotNet.Count > 0).ToList();
-        return (names.Count > 0 ? names : arches.Abis.Take(1)).Select(a => a.Name).ToEquatableArray();
+        return (names.Count > 0 ? names : arches.Abis.Take(1)).Select(a => a.Name)
+            .Concat(arches.Bindings.Structs.SelectMany(s => s.Abis)).Distinct().ToEquatableArray();
     }
 
-    // Must stay within AbisWithFields: Build checks it.
+    // Must stay within AbisWithFields, as RecordBuilder's targets must: Build checks that every ABI in it was read whole.
     private static List<Abi> LayoutTargets(List<Abi> abis, List<DotNetAbi> dotnetAbis, string runtimeIdentifier, string? layoutAbi)
     {
         if (layoutAbi is not null) return abis.Where(a => a.Spec.Name == layoutAbi).ToList();
