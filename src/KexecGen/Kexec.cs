@@ -7,6 +7,7 @@ using System.Text;
 using KexecGen.Boot;
 using KexecGen.Interop;
 using Microsoft.Win32.SafeHandles;
+using KexecGen.Boot.X86;
 
 namespace KexecGen;
 

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using KexecGen.Interop;
+using KexecGen.Boot;
 
 namespace KexecGen;
 

@@ -1,16 +1,51 @@
 using System;
-using System.IO;
-using System.IO.Compression;
 using System.Linq;
-using KexecGen.Interop;
+using KexecGen.Boot.Arm64;
+using KexecGen.Boot.Crash;
+using KexecGen.Boot.Elf;
+using KexecGen.Boot.X86;
 
 namespace KexecGen.Boot;
 
-/// <summary>The kernel formats the kexec_load path loads, told apart by their headers, each planned by its own loader.</summary>
+/// <summary>Whether an image starts as a format's files do.</summary>
+/// <param name="image">The image's bytes (at least its header; any length is safe).</param>
+internal delegate bool FormatRecogniser(ReadOnlySpan<byte> image);
+
+/// <summary>A format's loader: the plan of an image for a machine (and, for a crash kernel, the dying kernel).</summary>
+internal delegate BootPlan FormatPlanner(ReadOnlyMemory<byte> kernel, ReadOnlyMemory<byte>? initrd, string? commandLine, MachineDescription machine, CrashDescription? crash);
+
+/// <summary>A kernel format of the kexec_load path: how it is recognised and how it is planned.</summary>
+/// <param name="Name">Its name, with its article, for messages ("a bzImage").</param>
+/// <param name="Recognises">Whether an image is in this format.</param>
+/// <param name="Plan">Its loader.</param>
+/// <param name="PlacedByItself">Whether the image names its own addresses (an ELF executable), so that planning it needs the page size only, not the machine's memory map.</param>
+internal sealed record KernelFormat(string Name, FormatRecogniser Recognises, FormatPlanner Plan, bool PlacedByItself = false);
+
+/// <summary>The kernel formats the kexec_load path loads, told apart by their headers, each planned by the loader of its room.</summary>
 public static class KernelImage
 {
     /// <summary>The most bytes an Image.gz may inflate to: more is refused rather than filling memory.</summary>
-    public const int MaxInflatedBytes = 1 << 30;
+    public const int MaxInflatedBytes = Arm64Image.MaxInflatedBytes;
+
+    // Every format, in the order they are tried. A new boot protocol is a room of its own (a folder under Boot/) and
+    // one entry here.
+    internal static readonly KernelFormat[] Formats =
+    {
+        new("a bzImage", BzImage.IsBzImage, BzImage.Plan),
+        new("an arm64 Image", Arm64Image.IsImage, Arm64Image.Plan),
+        new("an arm64 Image.gz", Arm64Image.IsGzip, Arm64Image.PlanCompressed),
+        new("an ELF executable", ElfImage.IsExecutable, ElfImage.Plan, PlacedByItself: true),
+    };
+
+    /// <summary>The format of <paramref name="kernel"/>, or null where it is none the kexec_load path knows.</summary>
+    internal static KernelFormat? Recognise(ReadOnlySpan<byte> kernel)
+    {
+        foreach (var format in Formats)
+        {
+            if (format.Recognises(kernel)) return format;
+        }
+        return null;
+    }
 
     /// <summary>Plans <paramref name="kernel"/> as a bzImage, an arm64 Image (or Image.gz) or an ELF executable.</summary>
     /// <param name="kernel">The image.</param>
@@ -23,71 +58,8 @@ public static class KernelImage
     public static BootPlan Plan(ReadOnlyMemory<byte> kernel, ReadOnlyMemory<byte>? initrd, string? commandLine, MachineDescription machine, CrashDescription? crash = null)
     {
         ArgumentNullException.ThrowIfNull(machine);
-        var bytes = kernel.Span;
-        if (BzImage.IsBzImage(bytes)) return BzImage.Plan(kernel, initrd, commandLine, machine, crash);
-        if (Arm64Image.IsImage(bytes)) return Arm64Image.Plan(kernel, initrd, commandLine, machine, crash);
-        if (IsGzip(bytes))
-        {
-            var inflated = Inflate(kernel);
-            if (!Arm64Image.IsImage(inflated)) throw new FormatException("the gzip file does not hold an arm64 Image");
-            return Arm64Image.Plan(inflated, initrd, commandLine, machine, crash);
-        }
-        if (ElfImage.IsExecutable(bytes))
-        {
-            if (initrd is not null || commandLine is not null) throw new ArgumentException("an ELF executable is loaded as it is: --initrd and --append apply to a bzImage or arm64 Image");
-            if (crash is not null) throw new ArgumentException("an ELF executable is loaded as it is: it gets no core header; load a bzImage or arm64 Image as a crash kernel");
-            var elf = ElfImage.Parse(bytes.ToArray(), machine.PageSize);
-            return new BootPlan(elf.Entry, elf.Segments.Select((s, i) => new PlannedSegment(s, $"ELF program header {i} (PT_LOAD)")).ToList(), KexecArch.Default);
-        }
-        throw new FormatException("not a kernel the kexec_load path knows: a bzImage, an arm64 Image (or Image.gz) or an ELF executable");
-    }
-
-    private static bool IsGzip(ReadOnlySpan<byte> bytes) => bytes.Length >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b;
-
-    private static byte[] Inflate(ReadOnlyMemory<byte> compressed)
-    {
-        using var input = new GZipStream(new ReadOnlyMemoryStream(compressed), CompressionMode.Decompress);
-        using var output = new MemoryStream();
-        var buffer = new byte[81920];
-        try
-        {
-            int read;
-            while ((read = input.Read(buffer)) > 0)
-            {
-                if (output.Length + read > MaxInflatedBytes) throw new FormatException($"the gzip file inflates to more than {MaxInflatedBytes} bytes");
-                output.Write(buffer, 0, read);
-            }
-        }
-        catch (InvalidDataException e)
-        {
-            throw new FormatException($"the gzip file is corrupt: {e.Message}", e);
-        }
-        return output.ToArray();
-    }
-
-    // A read-only stream over memory (mapped files included), for GZipStream.
-    private sealed class ReadOnlyMemoryStream(ReadOnlyMemory<byte> memory) : Stream
-    {
-        private int _position;
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => memory.Length;
-        public override long Position { get => _position; set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-        public override int Read(Span<byte> buffer)
-        {
-            int n = Math.Min(buffer.Length, memory.Length - _position);
-            memory.Span.Slice(_position, n).CopyTo(buffer);
-            _position += n;
-            return n;
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        var format = Recognise(kernel.Span)
+            ?? throw new FormatException($"not a kernel the kexec_load path knows: {string.Join(", ", Formats.Take(Formats.Length - 1).Select(f => f.Name))} or {Formats[^1].Name}");
+        return format.Plan(kernel, initrd, commandLine, machine, crash);
     }
 }

@@ -3,6 +3,8 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Runtime.InteropServices;
+using KexecGen.Boot.Crash;
+using KexecGen.Boot.Arm64;
 
 namespace KexecGen.Boot;
 
@@ -33,7 +35,7 @@ public static partial class RunningMachine
     /// <exception cref="ArgumentException">The plan does not fit, or the command line is refused.</exception>
     public static BootPlan Plan(ReadOnlyMemory<byte> kernel, ReadOnlyMemory<byte>? initrd, string? commandLine, string? deviceTreePath = null, bool crash = false)
     {
-        if (ElfImage.IsExecutable(kernel.Span))
+        if (KernelImage.Recognise(kernel.Span) is { PlacedByItself: true })
         {
             return KernelImage.Plan(kernel, initrd, commandLine, new MachineDescription(Array.Empty<MemoryRange>(), (ulong)Environment.SystemPageSize, ReadOnlyMemory<byte>.Empty));
         }
@@ -77,15 +79,15 @@ public static partial class RunningMachine
         var crash = MemoryMap.CrashKernel(iomem);
         if (crash.Count == 0) throw new FormatException("no memory is reserved for a crash kernel (no \"Crash kernel\" in /proc/iomem): boot with crashkernel=");
         var notes = new List<NoteRange>();
-        foreach (int cpu in ElfCoreHeader.ParseCpuList(File.ReadAllText("/sys/devices/system/cpu/possible")))
+        foreach (int cpu in CrashSysfs.ParseCpuList(File.ReadAllText("/sys/devices/system/cpu/possible")))
         {
             var dir = $"/sys/devices/system/cpu/cpu{cpu}";
             if (!File.Exists(dir + "/crash_notes")) continue; // a possible CPU never brought up has no notes yet
             notes.Add(new NoteRange(
-                ElfCoreHeader.ParseNoteAddress(File.ReadAllText(dir + "/crash_notes"), dir + "/crash_notes"),
-                ElfCoreHeader.ParseDecimal(File.ReadAllText(dir + "/crash_notes_size"), dir + "/crash_notes_size")));
+                CrashSysfs.ParseNoteAddress(File.ReadAllText(dir + "/crash_notes"), dir + "/crash_notes"),
+                CrashSysfs.ParseDecimal(File.ReadAllText(dir + "/crash_notes_size"), dir + "/crash_notes_size")));
         }
-        var vmcoreinfo = ElfCoreHeader.ParseVmcoreInfo(File.ReadAllText("/sys/kernel/vmcoreinfo"));
+        var vmcoreinfo = CrashSysfs.ParseVmcoreInfo(File.ReadAllText("/sys/kernel/vmcoreinfo"));
         var top = iomem.Where(e => e.Depth == 0).Select(e => e.Range).ToList();
         return new CrashDescription(top.Where(r => r.Kind == MemoryMap.SystemRam).ToList(), crash, notes, vmcoreinfo, ReadKernelCore())
         {

@@ -6,6 +6,10 @@ using System.Text;
 using CsCheck;
 using KexecGen.Boot;
 using Xunit;
+using KexecGen.Boot.X86;
+using KexecGen.Boot.Arm64;
+using KexecGen.Boot.Fdt;
+using KexecGen.Boot.Crash;
 
 namespace KexecGen.Tests.Boot;
 
@@ -95,10 +99,10 @@ public class BootInputPropertyTests
     [Fact]
     public void SysfsNoteFiles_Parse()
     {
-        Check(Encoding.ASCII.GetBytes("0x0000000100c66000 1024\n"), bytes => ElfCoreHeader.ParseVmcoreInfo(Encoding.Latin1.GetString(bytes)), typeof(FormatException));
-        Check(Encoding.ASCII.GetBytes("0-3,5,7-8\n"), bytes => ElfCoreHeader.ParseCpuList(Encoding.Latin1.GetString(bytes)), typeof(FormatException));
-        Check(Encoding.ASCII.GetBytes("1f8c3d40\n"), bytes => ElfCoreHeader.ParseNoteAddress(Encoding.Latin1.GetString(bytes), "crash_notes"), typeof(FormatException));
-        Check(Encoding.ASCII.GetBytes("344\n"), bytes => ElfCoreHeader.ParseDecimal(Encoding.Latin1.GetString(bytes), "crash_notes_size"), typeof(FormatException));
+        Check(Encoding.ASCII.GetBytes("0x0000000100c66000 1024\n"), bytes => CrashSysfs.ParseVmcoreInfo(Encoding.Latin1.GetString(bytes)), typeof(FormatException));
+        Check(Encoding.ASCII.GetBytes("0-3,5,7-8\n"), bytes => CrashSysfs.ParseCpuList(Encoding.Latin1.GetString(bytes)), typeof(FormatException));
+        Check(Encoding.ASCII.GetBytes("1f8c3d40\n"), bytes => CrashSysfs.ParseNoteAddress(Encoding.Latin1.GetString(bytes), "crash_notes"), typeof(FormatException));
+        Check(Encoding.ASCII.GetBytes("344\n"), bytes => CrashSysfs.ParseDecimal(Encoding.Latin1.GetString(bytes), "crash_notes_size"), typeof(FormatException));
     }
 
     // Random machines: RAM, reservations, notes and mappings anywhere in the address space, in any number up to 64.

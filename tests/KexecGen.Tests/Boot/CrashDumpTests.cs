@@ -7,6 +7,10 @@ using System.Text;
 using System.Text.RegularExpressions;
 using KexecGen.Boot;
 using Xunit;
+using KexecGen.Boot.X86;
+using KexecGen.Boot.Arm64;
+using KexecGen.Boot.Fdt;
+using KexecGen.Boot.Crash;
 
 namespace KexecGen.Tests.Boot;
 
@@ -93,19 +97,19 @@ public class CrashDumpTests
     [InlineData("0x0000000100c66000 1024", 0x100c66000UL, 0x1024UL)]
     [InlineData("2c8a000 1024\n", 0x2c8a000UL, 0x1024UL)]
     public void Vmcoreinfo_IsTwoHexNumbers(string text, ulong address, ulong size) =>
-        Assert.Equal(new NoteRange(address, size), ElfCoreHeader.ParseVmcoreInfo(text));
+        Assert.Equal(new NoteRange(address, size), CrashSysfs.ParseVmcoreInfo(text));
 
     [Theory]
     [InlineData("0-3", new[] { 0, 1, 2, 3 })]
     [InlineData("0,2-3\n", new[] { 0, 2, 3 })]
     [InlineData("0", new[] { 0 })]
-    public void PossibleCpus_AreAList(string text, int[] cpus) => Assert.Equal(cpus, ElfCoreHeader.ParseCpuList(text));
+    public void PossibleCpus_AreAList(string text, int[] cpus) => Assert.Equal(cpus, CrashSysfs.ParseCpuList(text));
 
     [Theory]
     [InlineData("3-1")]
     [InlineData("0-99999999")]
     [InlineData("a")]
-    public void PossibleCpus_Malformed_AreRefused(string text) => Assert.Throws<FormatException>(() => ElfCoreHeader.ParseCpuList(text));
+    public void PossibleCpus_Malformed_AreRefused(string text) => Assert.Throws<FormatException>(() => CrashSysfs.ParseCpuList(text));
 
     [Fact]
     public void BzImageCrashPlan_LivesInTheReservation_WithTheCrashE820AndElfcorehdr()

@@ -1,8 +1,8 @@
 using System;
 using System.IO;
 using System.Text;
-using KexecGen.Boot;
 using Xunit;
+using KexecGen.Boot.Fdt;
 
 namespace KexecGen.Tests.Boot;
 

@@ -7,6 +7,9 @@ using System.Text;
 using KexecGen.Boot;
 using KexecGen.Interop;
 using Xunit;
+using KexecGen.Boot.X86;
+using KexecGen.Boot.Arm64;
+using KexecGen.Boot.Fdt;
 
 namespace KexecGen.Tests.Boot;
 
@@ -82,7 +85,7 @@ public class LoaderTests
         }
         var trampoline = Segment(plan, "trampoline");
         Assert.Equal(plan.Entry, trampoline.Destination);
-        Assert.Equal(Trampolines.Arm64(tree.Destination, kernel.Destination), trampoline.Buffer.ToArray());
+        Assert.Equal(Arm64Trampoline.Build(tree.Destination, kernel.Destination), trampoline.Buffer.ToArray());
         SegmentsAreInRamAndApart(plan, machine);
     }
 
@@ -224,7 +227,7 @@ public class LoaderTests
         Assert.Equal(new[] { "0 9fc00 1", "9fc00 400 2", "f0000 10000 2", "100000 3fee0000 1", "3ffe0000 20000 2", "fffc0000 40000 2" }, fields["e820"]);
         var trampoline = Segment(plan, "trampoline");
         Assert.Equal(plan.Entry, trampoline.Destination);
-        Assert.Equal(Trampolines.X86_64(trampoline.Destination, Segment(plan, "boot_params").Destination, kernel.Destination + 0x200), trampoline.Buffer.ToArray());
+        Assert.Equal(X86Trampoline.Build(trampoline.Destination, Segment(plan, "boot_params").Destination, kernel.Destination + 0x200), trampoline.Buffer.ToArray());
         SegmentsAreInRamAndApart(plan, machine);
     }
 

@@ -2,8 +2,9 @@ using System;
 using System.IO;
 using System.Linq;
 using System.Text.RegularExpressions;
-using KexecGen.Boot;
 using Xunit;
+using KexecGen.Boot.X86;
+using KexecGen.Boot.Arm64;
 
 namespace KexecGen.Tests.Boot;
 
@@ -14,9 +15,9 @@ public class TrampolineTests
     public void Arm64_SetsX0ToTheDeviceTree_ZeroesX1ToX3_AndBranchesToTheImage()
     {
         const ulong dtb = 0x4820_0000, kernel = 0x4020_0000;
-        var code = Trampolines.Arm64(dtb, kernel);
+        var code = Arm64Trampoline.Build(dtb, kernel);
 
-        var lines = Disassemble("aarch64-linux-gnu-objdump", "aarch64", code, Trampolines.Arm64Size - 16);
+        var lines = Disassemble("aarch64-linux-gnu-objdump", "aarch64", code, Arm64Trampoline.Size - 16);
         Assert.Equal(new[] { "ldr x0, 0x18", "mov x1, xzr", "mov x2, xzr", "mov x3, xzr", "ldr x4, 0x20", "br x4" }, lines);
         Assert.Equal(dtb, BitConverter.ToUInt64(code, 0x18));
         Assert.Equal(kernel, BitConverter.ToUInt64(code, 0x20));
@@ -26,7 +27,7 @@ public class TrampolineTests
     public void X86_64_LoadsItsGdt_ReloadsSegments_SetsRsi_AndJumpsToThe64BitEntry()
     {
         const ulong at = 0x10_2000, bootParams = 0x10_1000, entry = 0x100_0200;
-        var code = Trampolines.X86_64(at, bootParams, entry);
+        var code = X86Trampoline.Build(at, bootParams, entry);
 
         var lines = Disassemble("objdump", "i386:x86-64", code, 0x3a, "-M", "intel");
         Assert.Equal(new[]

@@ -1,7 +1,7 @@
 using System;
 using Xunit;
 using Xunit.Abstractions;
-using KexecGen.Boot;
+using KexecGen.Boot.X86;
 
 namespace KexecGen.Tests.Qemu;
 

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using Xunit;
-using KexecGen.Boot;
+using KexecGen.Boot.X86;
 
 namespace KexecGen.Tests;
 

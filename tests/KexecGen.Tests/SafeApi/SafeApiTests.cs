@@ -4,6 +4,8 @@ using System.Linq;
 using KexecGen.Interop;
 using KexecGen.Tests.Qemu;
 using Xunit;
+using KexecGen.Boot;
+using KexecGen.Boot.Elf;
 
 namespace KexecGen.Tests;
 

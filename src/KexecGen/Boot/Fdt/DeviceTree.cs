@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 using System.Collections.Generic;
 using System.Text;
 
-namespace KexecGen.Boot;
+namespace KexecGen.Boot.Fdt;
 
 /// <summary>One property of a device-tree node: a name and its raw bytes (cells are big-endian).</summary>
 /// <param name="Name">The property's name.</param>

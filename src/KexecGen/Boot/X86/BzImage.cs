@@ -4,7 +4,7 @@ using System.IO;
 using KexecGen.Interop;
 using Microsoft.Win32.SafeHandles;
 
-namespace KexecGen.Boot;
+namespace KexecGen.Boot.X86;
 
 /// <summary>
 /// What an x86 bzImage's setup header (struct boot_params' hdr, asm/bootparam.h) says about the command line it

@@ -1,15 +1,20 @@
 using System;
 using System.Buffers.Binary;
 using System.Collections.Generic;
+using System.IO;
+using System.IO.Compression;
 using System.Linq;
 using KexecGen.Interop;
 
-namespace KexecGen.Boot;
+using KexecGen.Boot.Crash;
+using KexecGen.Boot.Fdt;
+
+namespace KexecGen.Boot.Arm64;
 
 /// <summary>
 /// The arm64 kernel Image (Documentation/arch/arm64/booting.rst) and its kexec_load plan: the Image at a 2 MiB-aligned
 /// base + text_offset, the initrd in the window booting.rst allows, the device tree with /chosen rewritten, and a
-/// <see cref="Trampolines.Arm64"/> that enters the Image with x0 = the device tree.
+/// <see cref="Arm64Trampoline.Build"/> that enters the Image with x0 = the device tree.
 /// </summary>
 public static class Arm64Image
 {
@@ -20,10 +25,10 @@ public static class Arm64Image
     public const int HeaderSize = 64;
 
     /// <summary>Random bytes a plan consumes: 8 for kaslr-seed, then <see cref="RngSeedBytes"/> for rng-seed.</summary>
-    public const int EntropyBytes = 8 + RngSeedBytes;
+    public const int EntropyBytes = Chosen.EntropyBytes;
 
     /// <summary>Size of /chosen/rng-seed, as the kernel's own file loader writes it (RNG_SEED_SIZE).</summary>
-    public const int RngSeedBytes = 128;
+    public const int RngSeedBytes = Chosen.RngSeedBytes;
 
     private const ulong KernelAlignment = 2 << 20;        // the base the Image's text_offset counts from
     private const ulong InitrdWindowAlignment = 1UL << 30; // the kernel and initrd share one 1 GiB-aligned…
@@ -101,72 +106,77 @@ public static class Arm64Image
             initrdRange = (at, at + (ulong)rd.Length);
         }
         if (coreHeader is not null) segments.Add(coreHeader);
-        SetChosen(tree, commandLine, initrdRange, machine.Entropy.Span, coreHeader?.Segment, crash?.CrashKernel);
+        Chosen.Set(tree, commandLine, initrdRange, machine.Entropy.Span, coreHeader?.Segment, crash?.CrashKernel);
         var dtb = tree.ToArray();
         if (dtb.Length > MaxDeviceTree) throw new ArgumentException($"the device tree is {dtb.Length} bytes; booting.rst allows at most {MaxDeviceTree}");
         // A 2 MiB-aligned block of its own: the kernel maps the DTB with 2 MiB blocks, so it must not share one.
         ulong dtbAt = placement.Place("device tree", (ulong)dtb.Length, KernelAlignment, kernel + header.ImageSize, windowEnd);
         segments.Add(new PlannedSegment(new KexecSegmentSource(dtb, dtbAt, PhysicalPlacement.AlignUp((ulong)dtb.Length, machine.PageSize)), "device tree"));
-        ulong trampolineAt = placement.Place("trampoline", Trampolines.Arm64Size, machine.PageSize, kernel + header.ImageSize);
-        segments.Add(new PlannedSegment(new KexecSegmentSource(Trampolines.Arm64(dtbAt, kernel), trampolineAt, machine.PageSize), "trampoline (x0 = device tree, branch to the Image)"));
+        ulong trampolineAt = placement.Place("trampoline", Arm64Trampoline.Size, machine.PageSize, kernel + header.ImageSize);
+        segments.Add(new PlannedSegment(new KexecSegmentSource(Arm64Trampoline.Build(dtbAt, kernel), trampolineAt, machine.PageSize), "trampoline (x0 = device tree, branch to the Image)"));
         return new BootPlan(trampolineAt, segments, KexecArch.Aarch64);
     }
 
-    // A root cell count: the property when it is one cell, else the Devicetree Specification's default.
-    private static int Cells(DeviceTreeNode root, string name, int fallback) =>
-        root.GetNumber(name) is { } n && root.Property(name)!.Value.Length == 4 && n is 1 or 2 ? (int)n : fallback;
+    /// <summary>The most bytes an Image.gz may inflate to: more is refused rather than filling memory.</summary>
+    public const int MaxInflatedBytes = 1 << 30;
 
-    // (address, size) pairs as a reg-style property of the given cell counts (big-endian 32-bit cells).
-    private static byte[] RegCells(IEnumerable<(ulong Address, ulong Size)> pairs, int addressCells, int sizeCells)
+    /// <summary><see cref="Plan"/> of an Image.gz: inflated (at most <see cref="MaxInflatedBytes"/>), then planned as the Image it holds.</summary>
+    /// <exception cref="FormatException">The gzip file is corrupt, too big, or holds no arm64 Image.</exception>
+    /// <exception cref="ArgumentException">As <see cref="Plan"/>.</exception>
+    public static BootPlan PlanCompressed(ReadOnlyMemory<byte> image, ReadOnlyMemory<byte>? initrd, string? commandLine, MachineDescription machine, CrashDescription? crash = null)
     {
-        var bytes = new List<byte>();
-        foreach (var (address, size) in pairs)
-        {
-            foreach (var (value, cells) in new[] { (address, addressCells), (size, sizeCells) })
-            {
-                if (cells == 1 && value > uint.MaxValue) throw new ArgumentException($"0x{value:x} does not fit the device tree's single cell");
-                var buffer = new byte[cells * 4];
-                if (cells == 2) BinaryPrimitives.WriteUInt64BigEndian(buffer, value);
-                else BinaryPrimitives.WriteUInt32BigEndian(buffer, (uint)value);
-                bytes.AddRange(buffer);
-            }
-        }
-        return bytes.ToArray();
+        var inflated = Inflate(image);
+        if (!IsImage(inflated)) throw new FormatException("the gzip file does not hold an arm64 Image");
+        return Plan(inflated, initrd, commandLine, machine, crash);
     }
 
-    /// <summary>
-    /// /chosen as the new kernel should see it, as the kernel's own arm64 file loader leaves it: bootargs, the
-    /// initrd's range (or none), fresh seeds, and for a crash kernel where its core header is (linux,elfcorehdr) and
-    /// which memory it may use (linux,usable-memory-range), in the root's cell sizes; for any other kernel neither.
-    /// </summary>
-    internal static void SetChosen(DeviceTree tree, string? commandLine, (ulong Start, ulong End)? initrd, ReadOnlySpan<byte> entropy,
-        KexecSegmentSource? coreHeader = null, IReadOnlyList<MemoryRange>? usable = null)
+    /// <summary>Whether <paramref name="bytes"/> start as a gzip file does (an Image.gz, told apart once inflated).</summary>
+    public static bool IsGzip(ReadOnlySpan<byte> bytes) => bytes.Length >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b;
+
+    private static byte[] Inflate(ReadOnlyMemory<byte> compressed)
     {
-        var chosen = tree.Root.GetOrAddChild("chosen");
-        if (string.IsNullOrEmpty(commandLine)) chosen.Remove("bootargs");
-        else chosen.SetString("bootargs", commandLine);
-        if (initrd is { } range)
+        using var input = new GZipStream(new ReadOnlyMemoryStream(compressed), CompressionMode.Decompress);
+        using var output = new MemoryStream();
+        var buffer = new byte[81920];
+        try
         {
-            chosen.SetUInt64("linux,initrd-start", range.Start);
-            chosen.SetUInt64("linux,initrd-end", range.End);
+            int read;
+            while ((read = input.Read(buffer)) > 0)
+            {
+                if (output.Length + read > MaxInflatedBytes) throw new FormatException($"the gzip file inflates to more than {MaxInflatedBytes} bytes");
+                output.Write(buffer, 0, read);
+            }
         }
-        else
+        catch (InvalidDataException e)
         {
-            chosen.Remove("linux,initrd-start");
-            chosen.Remove("linux,initrd-end");
+            throw new FormatException($"the gzip file is corrupt: {e.Message}", e);
         }
-        chosen.Set("kaslr-seed", entropy[..8].ToArray());
-        chosen.Set("rng-seed", entropy.Slice(8, RngSeedBytes).ToArray());
-        if (coreHeader is { } header && usable is not null)
+        return output.ToArray();
+    }
+
+    // A read-only stream over memory (mapped files included), for GZipStream.
+    private sealed class ReadOnlyMemoryStream(ReadOnlyMemory<byte> memory) : Stream
+    {
+        private int _position;
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => memory.Length;
+        public override long Position { get => _position; set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
         {
-            int addressCells = Cells(tree.Root, "#address-cells", 2), sizeCells = Cells(tree.Root, "#size-cells", 1);
-            chosen.Set("linux,elfcorehdr", RegCells(new[] { (header.Destination, header.MemorySize) }, addressCells, sizeCells));
-            chosen.Set("linux,usable-memory-range", RegCells(usable.Select(r => (r.Start, r.Size)), addressCells, sizeCells));
+            int n = Math.Min(buffer.Length, memory.Length - _position);
+            memory.Span.Slice(_position, n).CopyTo(buffer);
+            _position += n;
+            return n;
         }
-        else
-        {
-            chosen.Remove("linux,elfcorehdr");
-            chosen.Remove("linux,usable-memory-range");
-        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

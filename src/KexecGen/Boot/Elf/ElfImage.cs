@@ -1,7 +1,10 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
+using KexecGen.Boot.Crash;
+using KexecGen.Interop;
 
-namespace KexecGen;
+namespace KexecGen.Boot.Elf;
 
 /// <summary>
 /// An ELF executable as kexec_load segments: each PT_LOAD placed at its physical address, the entry point from the
@@ -32,9 +35,9 @@ public sealed class ElfImage
         if (!IsElf(image) || image.Length < 6) return false;
         bool is64 = image[4] == 2;
         // Short files are read as headers padded with zeroes: only e_type matters here.
-        var start = new byte[Boot.ElfHeaders.FileHeaderSize(is64)];
+        var start = new byte[ElfHeaders.FileHeaderSize(is64)];
         image[..Math.Min(image.Length, start.Length)].CopyTo(start);
-        return image.Length >= 18 && Boot.ElfHeaders.ReadFileHeader(start, is64, image[5] == 2).Type == Executable;
+        return image.Length >= 18 && ElfHeaders.ReadFileHeader(start, is64, image[5] == 2).Type == Executable;
     }
 
     /// <summary>Reads an ELF executable's loadable segments, aligning each to <paramref name="pageSize"/>.</summary>
@@ -42,17 +45,17 @@ public sealed class ElfImage
     public static ElfImage Parse(byte[] image, ulong pageSize)
     {
         ArgumentNullException.ThrowIfNull(image);
-        if (!IsElf(image) || image.Length < Boot.ElfHeaders.FileHeaderSize(false)) throw new FormatException("not an ELF file");
+        if (!IsElf(image) || image.Length < ElfHeaders.FileHeaderSize(false)) throw new FormatException("not an ELF file");
         bool is64 = image[4] == 2, big = image[5] == 2;
-        if (image.Length < Boot.ElfHeaders.FileHeaderSize(is64)) throw new FormatException("the ELF header is truncated");
+        if (image.Length < ElfHeaders.FileHeaderSize(is64)) throw new FormatException("the ELF header is truncated");
 
         const uint Load = 1;
         const ulong MaxMemory = 1UL << 48; // past any physical address: a larger size is a corrupt header, not a request
         if (!IsExecutable(image)) throw new FormatException("not an ELF executable (ET_EXEC)");
-        var header = Boot.ElfHeaders.ReadFileHeader(image, is64, big);
+        var header = ElfHeaders.ReadFileHeader(image, is64, big);
         ulong phoff = header.ProgramHeaderOffset;
         int phentsize = header.ProgramHeaderSize, phnum = header.ProgramHeaderCount;
-        if (phentsize < Boot.ElfHeaders.ProgramHeaderSize(is64)) throw new FormatException($"program headers of {phentsize} bytes are too small");
+        if (phentsize < ElfHeaders.ProgramHeaderSize(is64)) throw new FormatException($"program headers of {phentsize} bytes are too small");
         if (phoff > (ulong)image.Length || (ulong)phnum * (ulong)phentsize > (ulong)image.Length - phoff)
         {
             throw new FormatException($"{phnum} program headers at offset {phoff} reach past the end of the file");
@@ -61,7 +64,7 @@ public sealed class ElfImage
         var segments = new List<KexecSegmentSource>();
         for (int i = 0; i < phnum; i++)
         {
-            var ph = Boot.ElfHeaders.ReadProgramHeader(image.AsSpan((int)(phoff + (ulong)i * (ulong)phentsize)), is64, big);
+            var ph = ElfHeaders.ReadProgramHeader(image.AsSpan((int)(phoff + (ulong)i * (ulong)phentsize)), is64, big);
             if (ph.Type != Load) continue;
             ulong offset = ph.Offset, paddr = ph.Physical, filesz = ph.FileSize, memsz = ph.MemorySize;
             if (offset > (ulong)image.Length || filesz > (ulong)image.Length - offset) throw new FormatException($"program header {i} reaches past the end of the file");
@@ -75,5 +78,17 @@ public sealed class ElfImage
         }
         if (segments.Count == 0) throw new FormatException("the ELF file has no loadable segment");
         return new ElfImage(header.Entry, segments);
+    }
+
+    /// <summary>The plan of an ELF executable: each PT_LOAD at its own physical address, entered at the header's entry point.</summary>
+    /// <exception cref="FormatException">The ELF file is malformed.</exception>
+    /// <exception cref="ArgumentException">An initrd, a command line or a crash kernel's description was given: an executable takes none.</exception>
+    public static BootPlan Plan(ReadOnlyMemory<byte> kernel, ReadOnlyMemory<byte>? initrd, string? commandLine, MachineDescription machine, CrashDescription? crash = null)
+    {
+        ArgumentNullException.ThrowIfNull(machine);
+        if (initrd is not null || commandLine is not null) throw new ArgumentException("an ELF executable is loaded as it is: --initrd and --append apply to a bzImage or arm64 Image");
+        if (crash is not null) throw new ArgumentException("an ELF executable is loaded as it is: it gets no core header; load a bzImage or arm64 Image as a crash kernel");
+        var elf = Parse(kernel.ToArray(), machine.PageSize);
+        return new BootPlan(elf.Entry, elf.Segments.Select((s, i) => new PlannedSegment(s, $"ELF program header {i} (PT_LOAD)")).ToList(), KexecArch.Default);
     }
 }

@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using KexecGen.Interop;
 
-namespace KexecGen.Boot;
+namespace KexecGen.Boot.Elf;
 
 /// <summary>
 /// ELF file and program headers read and written through the generated structs (<c>linux/elf.h</c>'s elf64_hdr,

@@ -4,8 +4,9 @@ using System.Linq;
 using System.Runtime.InteropServices;
 using System.Text;
 using KexecGen.Interop;
+using KexecGen.Boot.Crash;
 
-namespace KexecGen.Boot;
+namespace KexecGen.Boot.X86;
 
 public static partial class BzImage
 {
@@ -43,7 +44,7 @@ public static partial class BzImage
     /// The kexec_load plan for a 64-bit relocatable bzImage: a pure function of its inputs. The protected-mode kernel
     /// goes to a kernel_alignment-aligned address at or above pref_address with init_size bytes free; boot_params is the
     /// image's setup header on zeroes, with the e820 table, command line and initrd filled in and what the running
-    /// kernel's boot_params passes on (screen_info, acpi_rsdp_addr, hardware_subarch); a <see cref="Trampolines.X86_64"/>
+    /// kernel's boot_params passes on (screen_info, acpi_rsdp_addr, hardware_subarch); a <see cref="X86Trampoline.Build"/>
     /// enters the kernel's 64-bit entry.
     /// </summary>
     /// <param name="image">The bzImage.</param>
@@ -134,8 +135,8 @@ public static partial class BzImage
         }
         ulong paramsAt = placement.Place("boot_params", (ulong)BootParamsSize, machine.PageSize, LowMemoryEnd, Below4G);
         segments.Add(new(new KexecSegmentSource(parameters, paramsAt, PhysicalPlacement.AlignUp((ulong)BootParamsSize, machine.PageSize)), "boot_params (setup header, e820 table)"));
-        ulong trampolineAt = placement.Place("trampoline", Trampolines.X86_64Size, machine.PageSize, LowMemoryEnd, Below4G);
-        segments.Add(new(new KexecSegmentSource(Trampolines.X86_64(trampolineAt, paramsAt, kernel + Entry64Offset), trampolineAt, machine.PageSize),
+        ulong trampolineAt = placement.Place("trampoline", X86Trampoline.Size, machine.PageSize, LowMemoryEnd, Below4G);
+        segments.Add(new(new KexecSegmentSource(X86Trampoline.Build(trampolineAt, paramsAt, kernel + Entry64Offset), trampolineAt, machine.PageSize),
             "trampoline (GDT, segments, rsi = boot_params, jump to the 64-bit entry)"));
         return new BootPlan(trampolineAt, segments, KexecArch.X86_64);
     }

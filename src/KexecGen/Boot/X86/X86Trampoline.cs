@@ -1,57 +1,16 @@
 using System;
 using System.Buffers.Binary;
 
-namespace KexecGen.Boot;
+namespace KexecGen.Boot.X86;
 
 /// <summary>
-/// The few instructions the old kernel jumps to after kexec_load, which set up what the new kernel's boot protocol
-/// wants and enter it. Each is position-dependent: it is built for the address it is placed at.
+/// The few instructions the old kernel jumps to after kexec_load, which enter a bzImage by the 64-bit boot protocol.
+/// Position-dependent: it is built for the address it is placed at.
 /// </summary>
-public static class Trampolines
+internal static class X86Trampoline
 {
-    /// <summary>Size of <see cref="Arm64"/>'s code and literals.</summary>
-    public const int Arm64Size = 0x28;
-
-    /// <summary>
-    /// arm64 (Documentation/arch/arm64/booting.rst): the old kernel enters with the MMU off and x0..x3 = 0 for
-    /// kexec_load; the new kernel wants x0 = the DTB's physical address and x1..x3 = 0.
-    /// <code>
-    /// 0x00  580000c0  ldr  x0, 0x18     x0 = the DTB's address (literal at +0x18)
-    /// 0x04  aa1f03e1  mov  x1, xzr      x1..x3 = 0, as booting.rst reserves them
-    /// 0x08  aa1f03e2  mov  x2, xzr
-    /// 0x0c  aa1f03e3  mov  x3, xzr
-    /// 0x10  58000084  ldr  x4, 0x20     x4 = the Image's first instruction (literal at +0x20)
-    /// 0x14  d61f0080  br   x4
-    /// 0x18  .quad dtb                   little-endian, as the instructions are
-    /// 0x20  .quad kernel
-    /// </code>
-    /// Literal loads are PC-relative, so the code runs wherever it lands; the literals are absolute addresses.
-    /// </summary>
-    public static byte[] Arm64(ulong deviceTree, ulong kernel)
-    {
-        var code = new byte[Arm64Size];
-        var s = code.AsSpan();
-        uint[] words =
-        {
-            LoadLiteral(register: 0, from: 0x00, literal: 0x18),
-            MoveZero(1), MoveZero(2), MoveZero(3),
-            LoadLiteral(register: 4, from: 0x10, literal: 0x20),
-            0xd61f0000u | (4u << 5), // br x4
-        };
-        for (int i = 0; i < words.Length; i++) BinaryPrimitives.WriteUInt32LittleEndian(s[(i * 4)..], words[i]);
-        BinaryPrimitives.WriteUInt64LittleEndian(s[0x18..], deviceTree);
-        BinaryPrimitives.WriteUInt64LittleEndian(s[0x20..], kernel);
-        return code;
-    }
-
-    // LDR (literal), 64-bit: 0x58000000 | imm19 << 5 | Rt, imm19 the word offset from the instruction.
-    private static uint LoadLiteral(uint register, int from, int literal) => 0x58000000u | ((uint)((literal - from) / 4) << 5) | register;
-
-    // MOV Xd, XZR is ORR Xd, XZR, XZR: 0xaa000000 | Rm(31) << 16 | Rn(31) << 5 | Rd.
-    private static uint MoveZero(uint register) => 0xaa000000u | (31u << 16) | (31u << 5) | register;
-
-    /// <summary>Bytes of <see cref="X86_64"/>'s code, GDT and literals; its stack is the rest of its page.</summary>
-    public const int X86_64Size = 0x80;
+    /// <summary>Bytes of <see cref="Build"/>'s code, GDT and literals; its stack is the rest of its page.</summary>
+    public const int Size = 0x80;
 
     /// <summary>
     /// x86_64 (Documentation/arch/x86/boot.rst, 64-bit boot protocol): the old kernel enters in long mode on an identity
@@ -83,9 +42,9 @@ public static class Trampolines
     /// <param name="at">The physical address the trampoline is placed at; page-aligned, with its page to itself.</param>
     /// <param name="bootParams">The physical address of boot_params.</param>
     /// <param name="entry">The kernel's 64-bit entry point.</param>
-    public static byte[] X86_64(ulong at, ulong bootParams, ulong entry)
+    public static byte[] Build(ulong at, ulong bootParams, ulong entry)
     {
-        var code = new byte[X86_64Size];
+        var code = new byte[Size];
         ReadOnlySpan<byte> text =
         [
             0xfa,

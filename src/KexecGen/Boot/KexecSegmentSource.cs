@@ -1,6 +1,6 @@
 using System;
 
-namespace KexecGen;
+namespace KexecGen.Boot;
 
 /// <summary>One piece of an image for <see cref="Kexec.Load(ulong, System.Collections.Generic.IReadOnlyList{KexecSegmentSource}, KexecGen.Interop.KexecLoadFlags, KexecGen.Interop.KexecArch)"/>: bytes to copy to a physical address.</summary>
 /// <param name="Buffer">The bytes to copy.</param>
