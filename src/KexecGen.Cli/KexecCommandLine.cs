@@ -57,7 +57,7 @@ public sealed class KexecCommandLine
         Root.SetAction(result =>
         {
             var (options, problem) = Options(result);
-            return options is null ? Usage(problem!) : LoadCommand.Run(options, _output);
+            return options is null ? Usage(problem!) : LoadCommand.Run(options, _output, _error);
         });
 
         var table = new Command("table", "Each ABI's syscall numbers, kexec constants and struct kexec_segment layout, from the bindings compiled into this tool (no kernel headers, no root needed).");

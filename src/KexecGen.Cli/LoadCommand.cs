@@ -15,9 +15,12 @@ public static class LoadCommand
     private static readonly string[] FallbackErrors = { "ENOSYS", "EINVAL", "ENOEXEC", "EOPNOTSUPP" };
 
     /// <summary>Runs <paramref name="options"/>; returns the exit code (0 success, 1 failure or, for -S, nothing loaded).</summary>
-    public static int Run(LoadOptions options, TextWriter output)
+    /// <param name="options">What to do.</param>
+    /// <param name="output">Where the dry run's syscalls, notes and the JSON object go.</param>
+    /// <param name="error">Where the one-line error of a failure goes.</param>
+    public static int Run(LoadOptions options, TextWriter output, TextWriter error)
     {
-        var report = new Report(output, options.Json);
+        var report = new Report(output, error, options.Json);
         try
         {
             return options.Action switch
@@ -82,7 +85,7 @@ public static class LoadCommand
     private static int Load(LoadOptions options, Report report)
     {
         var kernel = options.Kernel!;
-        string? cmdline = CommandLine(options);
+        var cmdline = CommandLine(options);
         bool crash = options.Action == KexecAction.LoadPanic;
         KexecException? fileError = null;
         if (options.Syscall != SyscallChoice.Segments)
@@ -90,7 +93,7 @@ public static class LoadCommand
             var flags = (options.Initrd is null ? KexecFileLoadFlags.NoInitramfs : 0) | (crash ? KexecFileLoadFlags.OnCrash : 0);
             report.Call("kexec_file_load", SyscallNumbers.KexecFileLoad,
                 $"kernel_fd=open(\"{kernel}\"), initrd_fd={(options.Initrd is null ? "-1" : $"open(\"{options.Initrd}\")")}, " +
-                $"cmdline_len={(cmdline is null ? 0 : System.Text.Encoding.UTF8.GetByteCount(cmdline) + 1)}, cmdline={(cmdline is null ? "NULL" : JsonSerializer.Serialize(cmdline, CliJson.Default.String))}, flags={flags}",
+                $"cmdline_len={cmdline?.WithNul.Length ?? 0}, cmdline={(cmdline is null ? "NULL" : JsonSerializer.Serialize(cmdline.ToString(), CliJson.Default.String))}, flags={flags}",
                 options.DryRun);
             if (options.DryRun)
             {
@@ -120,18 +123,16 @@ public static class LoadCommand
     }
 
     // kexec_load through our own loaders: the files mapped, this machine described, the plan printed or loaded.
-    private static int LoadSegments(LoadOptions options, string? cmdline, bool crash, Report report)
+    private static int LoadSegments(LoadOptions options, KernelCommandLine? cmdline, bool crash, Report report)
     {
-        using var kernel = MappedFile.Open(options.Kernel!);
-        using var initrd = options.Initrd is null ? null : MappedFile.Open(options.Initrd);
-        var plan = RunningMachine.Plan(kernel.Memory, initrd?.Memory, cmdline, options.DeviceTree, crash);
-        var loadFlags = crash ? KexecLoadFlags.OnCrash : 0;
+        using var image = Kexec.PlanImage(options.Kernel!, options.Initrd, cmdline, options.DeviceTree, crash);
+        var (plan, loadFlags) = (image.Plan, image.Flags);
         report.Call("kexec_load", SyscallNumbers.KexecLoad,
             $"entry=0x{plan.Entry:x}, nr_segments={plan.Segments.Count}, segments=[" +
             string.Join(", ", plan.Segments.Select(p => p.Segment).Select(s => $"{{buf=<{s.Buffer.Length} bytes>, bufsz={s.Buffer.Length}, mem=0x{s.Destination:x}, memsz=0x{s.MemorySize:x}}}")) +
             $"], flags={loadFlags}|{ArchitectureName(plan.Architecture)}", options.DryRun);
         report.Plan(plan, options.DryRun);
-        if (!options.DryRun) Kexec.Load(plan, loadFlags);
+        if (!options.DryRun) image.Load();
         return report.Done();
     }
 
@@ -140,7 +141,7 @@ public static class LoadCommand
         AbiTable.All.FirstOrDefault(a => a.KexecArchValue == (long)architecture)?.KexecArch ?? $"0x{(uint)architecture:x}";
 
     // --reuse-cmdline starts from this kernel's command line without BOOT_IMAGE=, as kexec-tools does; --append follows.
-    private static string? CommandLine(LoadOptions options)
+    private static KernelCommandLine? CommandLine(LoadOptions options)
     {
         var parts = new List<string>();
         if (options.ReuseCommandLine)
@@ -149,11 +150,11 @@ public static class LoadCommand
             parts.AddRange(current.Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(p => !p.StartsWith("BOOT_IMAGE=", StringComparison.Ordinal)));
         }
         if (options.Append is not null) parts.Add(options.Append);
-        return parts.Count == 0 ? null : string.Join(' ', parts);
+        return parts.Count == 0 ? null : KernelCommandLine.FromString(string.Join(' ', parts));
     }
 
     /// <summary>What was done, as text lines or one JSON object.</summary>
-    private sealed class Report(TextWriter output, bool json)
+    private sealed class Report(TextWriter output, TextWriter error, bool json)
     {
         private readonly List<(string Syscall, long Number, string Args, bool DryRun)> _calls = new();
         private readonly List<string> _notes = new();
@@ -208,7 +209,7 @@ public static class LoadCommand
                     w.WriteString("error", message);
                 });
             }
-            Console.Error.WriteLine($"kexec: {message}");
+            error.WriteLine($"kexec: {message}");
             return 1;
         }
 

@@ -3,7 +3,6 @@ using System.Buffers;
 using System.Collections.Generic;
 using System.IO;
 using System.Runtime.InteropServices;
-using System.Text;
 using KexecGen.Boot;
 using KexecGen.Interop;
 using Microsoft.Win32.SafeHandles;
@@ -37,6 +36,20 @@ public static partial class Kexec
         LoadFile(kernel, initrd, commandLine, crash);
     }
 
+    /// <summary>Loads the kernel at <paramref name="kernelPath"/> by kexec_file_load, its command line given as bytes.</summary>
+    /// <param name="kernelPath">The kernel image (bzImage, Image, …).</param>
+    /// <param name="initrdPath">The initrd, or null for none (KEXEC_FILE_NO_INITRAMFS).</param>
+    /// <param name="commandLine">The new kernel's command line, or null for none.</param>
+    /// <param name="crash">Load it as the crash kernel, to run when this one panics.</param>
+    /// <exception cref="ArgumentException">The kernel refused the command line (EINVAL) as longer than the image accepts.</exception>
+    /// <exception cref="KexecException">The kernel refused; the exception says why.</exception>
+    public static void LoadFile(string kernelPath, string? initrdPath, KernelCommandLine? commandLine, bool crash = false)
+    {
+        using var kernel = File.OpenHandle(kernelPath, FileMode.Open, FileAccess.Read);
+        using var initrd = initrdPath is null ? null : File.OpenHandle(initrdPath, FileMode.Open, FileAccess.Read);
+        LoadFile(kernel, initrd, commandLine, crash);
+    }
+
     /// <summary>Loads the kernel open in <paramref name="kernel"/> by kexec_file_load. The handles stay the caller's.</summary>
     /// <param name="kernel">The kernel image, open for reading.</param>
     /// <param name="initrd">The initrd, open for reading, or null for none.</param>
@@ -50,6 +63,24 @@ public static partial class Kexec
         if (errno != 0) throw KexecException.For("kexec_file_load", errno);
     }
 
+    /// <summary>Loads the kernel open in <paramref name="kernel"/> by kexec_file_load, its command line given as bytes. The handles stay the caller's.</summary>
+    /// <param name="kernel">The kernel image, open for reading.</param>
+    /// <param name="initrd">The initrd, open for reading, or null for none.</param>
+    /// <param name="commandLine">The new kernel's command line, or null for none.</param>
+    /// <param name="crash">Load it as the crash kernel.</param>
+    /// <exception cref="ArgumentException">The kernel refused the command line (EINVAL) as longer than the image accepts (<see cref="BzImage.CommandLineLimit(SafeFileHandle)"/>).</exception>
+    /// <exception cref="KexecException">The kernel refused; the exception says why.</exception>
+    public static void LoadFile(SafeFileHandle kernel, SafeFileHandle? initrd, KernelCommandLine? commandLine, bool crash = false)
+    {
+        ArgumentNullException.ThrowIfNull(kernel);
+        int errno = FileLoadSyscall(kernel, initrd, commandLine is null ? default : commandLine.WithNul, FileLoadFlags(initrd, crash));
+        if (CommandLineRefusal(kernel, commandLine?.WithNul.Length, errno) is { } refusal) throw refusal;
+        if (errno != 0) throw KexecException.For("kexec_file_load", errno);
+    }
+
+    private static KexecFileLoadFlags FileLoadFlags(SafeFileHandle? initrd, bool crash) =>
+        (initrd is null ? KexecFileLoadFlags.NoInitramfs : 0) | (crash ? KexecFileLoadFlags.OnCrash : 0);
+
     /// <summary>kexec_file_load without the exception: 0, or the errno. Allocates nothing for command lines up to <see cref="StackCommandLineBytes"/>.</summary>
     // One pass over the command line to encode it (into the stack, not zeroed first), one over the bytes for a NUL;
     // then the syscall, and nothing else on the way to it.
@@ -57,46 +88,28 @@ public static partial class Kexec
     internal static int TryLoadFile(SafeFileHandle kernel, SafeFileHandle? initrd, string? commandLine, bool crash)
     {
         ArgumentNullException.ThrowIfNull(kernel);
-        var flags = (initrd is null ? KexecFileLoadFlags.NoInitramfs : 0) | (crash ? KexecFileLoadFlags.OnCrash : 0);
+        var flags = FileLoadFlags(initrd, crash);
         if (commandLine is null) return FileLoadSyscall(kernel, initrd, default, flags);
-        byte[]? rented = null;
         Span<byte> buffer = stackalloc byte[StackCommandLineBytes + 1];
-        try
-        {
-            if (!Encoding.UTF8.TryGetBytes(commandLine, buffer[..^1], out int written))
-            {
-                buffer = rented = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetByteCount(commandLine) + 1);
-                written = Encoding.UTF8.GetBytes(commandLine, buffer);
-            }
-            // The kernel would stop at the first NUL and boot with the rest silently dropped.
-            if (buffer[..written].Contains((byte)0))
-            {
-                throw new ArgumentException("the command line contains a NUL character; the kernel would ignore everything after it", nameof(commandLine));
-            }
-            buffer[written] = 0; // the kernel counts the NUL
-            int errno = FileLoadSyscall(kernel, initrd, buffer[..(written + 1)], flags);
-            if (CommandLineRefusal(kernel, commandLine, errno) is { } refusal) throw refusal;
-            return errno;
-        }
-        finally
-        {
-            if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
-        }
+        int length = KernelCommandLine.EncodeInto(commandLine, buffer);
+        ReadOnlySpan<byte> line = length >= 0 ? buffer[..length] : KernelCommandLine.FromString(commandLine).WithNul;
+        int errno = FileLoadSyscall(kernel, initrd, line, flags);
+        if (CommandLineRefusal(kernel, line.Length, errno) is { } refusal) throw refusal;
+        return errno;
     }
 
     /// <summary>
-    /// Where kexec_file_load answered EINVAL and the command line (in UTF-8, with its NUL) is longer than the bzImage in
-    /// <paramref name="kernel"/> takes, the clear reason; else null. The image's setup header is read only after an
-    /// EINVAL, so that the success path stays one syscall.
+    /// Where kexec_file_load answered EINVAL and the command line (<paramref name="lengthWithNul"/> bytes) is longer
+    /// than the bzImage in <paramref name="kernel"/> takes, the clear reason; else null. The image's setup header is
+    /// read only after an EINVAL, so that the success path stays one syscall.
     /// </summary>
-    internal static ArgumentException? CommandLineRefusal(SafeFileHandle kernel, string? commandLine, int errno)
+    internal static ArgumentException? CommandLineRefusal(SafeFileHandle kernel, int? lengthWithNul, int errno)
     {
-        if (errno != Errno.EINVAL || commandLine is null) return null;
-        int length = Encoding.UTF8.GetByteCount(commandLine) + 1;
+        if (errno != Errno.EINVAL || lengthWithNul is not { } length) return null;
         if (BzImage.CommandLineLimit(kernel) is not { } limit || length <= limit) return null;
         return new ArgumentException(
             $"the command line is {length} bytes with its NUL; this bzImage takes at most {limit} (its setup header's cmdline_size less the room the kernel keeps for elfcorehdr=), and the kernel refused it with EINVAL",
-            nameof(commandLine));
+            "commandLine");
     }
 
     // kexec_file_load itself, with the command line as bytes ending in its NUL (empty for none): 0 or the errno.
@@ -191,8 +204,7 @@ public static partial class Kexec
 
     /// <summary>
     /// Loads a bzImage, an arm64 Image (or Image.gz) or an ELF executable by kexec_load, through this library's own
-    /// loaders: the files are mapped, not copied, and <see cref="RunningMachine.Plan"/> places the segments for this
-    /// machine. Returns the plan loaded.
+    /// loaders: <see cref="PlanImage"/>, then <see cref="PlannedImage.Load"/>.
     /// </summary>
     /// <param name="kernelPath">The kernel image.</param>
     /// <param name="initrdPath">The initrd, or null for none.</param>
@@ -202,13 +214,41 @@ public static partial class Kexec
     /// <exception cref="FormatException">The image, device tree or memory map is malformed, or (crash) nothing is reserved for a crash kernel.</exception>
     /// <exception cref="ArgumentException">Something does not fit in RAM, or the command line is refused.</exception>
     /// <exception cref="KexecException">The kernel refused; the exception says why.</exception>
-    public static BootPlan LoadImage(string kernelPath, string? initrdPath = null, string? commandLine = null, string? deviceTreePath = null, bool crash = false)
+    public static void LoadImage(string kernelPath, string? initrdPath = null, string? commandLine = null, string? deviceTreePath = null, bool crash = false)
     {
-        using var kernel = MappedFile.Open(kernelPath);
-        using var initrd = initrdPath is null ? null : MappedFile.Open(initrdPath);
-        var plan = RunningMachine.Plan(kernel.Memory, initrd?.Memory, commandLine, deviceTreePath, crash);
-        Load(plan, crash ? KexecLoadFlags.OnCrash : 0);
-        return plan;
+        using var image = PlanImage(kernelPath, initrdPath, commandLine is null ? null : KernelCommandLine.FromString(commandLine), deviceTreePath, crash);
+        image.Load();
+    }
+
+    /// <summary>
+    /// The one way from files to a kexec_load: maps the kernel and initrd (not copied), describes this machine and
+    /// plans the segments (<see cref="RunningMachine.Plan"/>). Nothing is loaded until <see cref="PlannedImage.Load"/>;
+    /// a dry run reads <see cref="PlannedImage.Plan"/> instead. Dispose it after loading: the plan's bytes are the mapped files.
+    /// </summary>
+    /// <param name="kernelPath">The kernel image.</param>
+    /// <param name="initrdPath">The initrd, or null for none.</param>
+    /// <param name="commandLine">The new kernel's command line, or null for none.</param>
+    /// <param name="deviceTreePath">arm64: the device tree to start from instead of /sys/firmware/fdt.</param>
+    /// <param name="crash">Plan a crash kernel: into the crashkernel= reservation, with a core header of this kernel.</param>
+    /// <exception cref="FormatException">The image, device tree or memory map is malformed, or (crash) nothing is reserved for a crash kernel.</exception>
+    /// <exception cref="ArgumentException">Something does not fit in RAM, or the command line is too long for the image.</exception>
+    /// <exception cref="IOException">A file cannot be read.</exception>
+    public static PlannedImage PlanImage(string kernelPath, string? initrdPath, KernelCommandLine? commandLine, string? deviceTreePath = null, bool crash = false)
+    {
+        var kernel = MappedFile.Open(kernelPath);
+        MappedFile? initrd = null;
+        try
+        {
+            initrd = initrdPath is null ? null : MappedFile.Open(initrdPath);
+            var plan = RunningMachine.Plan(kernel.Memory, initrd?.Memory, commandLine, deviceTreePath, crash);
+            return new PlannedImage(plan, crash ? KexecLoadFlags.OnCrash : 0, kernel, initrd);
+        }
+        catch
+        {
+            ((IDisposable?)initrd)?.Dispose();
+            ((IDisposable)kernel).Dispose();
+            throw;
+        }
     }
 
     /// <summary>Loads a loader's plan by kexec_load, with the plan's architecture.</summary>

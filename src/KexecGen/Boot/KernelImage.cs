@@ -12,7 +12,7 @@ namespace KexecGen.Boot;
 internal delegate bool FormatRecogniser(ReadOnlySpan<byte> image);
 
 /// <summary>A format's loader: the plan of an image for a machine (and, for a crash kernel, the dying kernel).</summary>
-internal delegate BootPlan FormatPlanner(ReadOnlyMemory<byte> kernel, ReadOnlyMemory<byte>? initrd, string? commandLine, MachineDescription machine, CrashDescription? crash);
+internal delegate BootPlan FormatPlanner(ReadOnlyMemory<byte> kernel, ReadOnlyMemory<byte>? initrd, KernelCommandLine? commandLine, MachineDescription machine, CrashDescription? crash);
 
 /// <summary>A kernel format of the kexec_load path: how it is recognised and how it is planned.</summary>
 /// <param name="Name">Its name, with its article, for messages ("a bzImage").</param>
@@ -55,7 +55,7 @@ public static class KernelImage
     /// <param name="crash">For a crash kernel (bzImage or Image): the dying kernel's description; null for a normal load.</param>
     /// <exception cref="FormatException">Not one of those formats, or malformed.</exception>
     /// <exception cref="ArgumentException">It does not fit, or an initrd or command line was given for an ELF executable.</exception>
-    public static BootPlan Plan(ReadOnlyMemory<byte> kernel, ReadOnlyMemory<byte>? initrd, string? commandLine, MachineDescription machine, CrashDescription? crash = null)
+    public static BootPlan Plan(ReadOnlyMemory<byte> kernel, ReadOnlyMemory<byte>? initrd, KernelCommandLine? commandLine, MachineDescription machine, CrashDescription? crash = null)
     {
         ArgumentNullException.ThrowIfNull(machine);
         var format = Recognise(kernel.Span)

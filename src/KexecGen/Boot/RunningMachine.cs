@@ -33,7 +33,7 @@ public static partial class RunningMachine
     /// <exception cref="UnauthorizedAccessException">A file is root's only.</exception>
     /// <exception cref="FormatException">The image or a file of /proc or /sys is malformed, or (crash) nothing is reserved.</exception>
     /// <exception cref="ArgumentException">The plan does not fit, or the command line is refused.</exception>
-    public static BootPlan Plan(ReadOnlyMemory<byte> kernel, ReadOnlyMemory<byte>? initrd, string? commandLine, string? deviceTreePath = null, bool crash = false)
+    public static BootPlan Plan(ReadOnlyMemory<byte> kernel, ReadOnlyMemory<byte>? initrd, KernelCommandLine? commandLine, string? deviceTreePath = null, bool crash = false)
     {
         if (KernelImage.Recognise(kernel.Span) is { PlacedByItself: true })
         {

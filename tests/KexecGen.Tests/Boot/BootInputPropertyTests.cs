@@ -62,15 +62,15 @@ public class BootInputPropertyTests
     }, typeof(FormatException));
 
     [Fact]
-    public void Arm64Image_Plan() => Check(SeedArm64Image(), bytes => Arm64Image.Plan(bytes, new byte[100], "console=ttyAMA0", Machine with { DeviceTree = SeedDeviceTree() }),
+    public void Arm64Image_Plan() => Check(SeedArm64Image(), bytes => Arm64Image.Plan(bytes, new byte[100], KernelCommandLine.FromString("console=ttyAMA0"), Machine with { DeviceTree = SeedDeviceTree() }),
         typeof(FormatException), typeof(ArgumentException));
 
     [Fact]
-    public void Arm64Plan_OfAMutatedDeviceTree() => Check(SeedDeviceTree(), bytes => Arm64Image.Plan(SeedArm64Image(), null, "x", Machine with { DeviceTree = bytes }),
+    public void Arm64Plan_OfAMutatedDeviceTree() => Check(SeedDeviceTree(), bytes => Arm64Image.Plan(SeedArm64Image(), null, KernelCommandLine.FromString("x"), Machine with { DeviceTree = bytes }),
         typeof(FormatException), typeof(ArgumentException));
 
     [Fact]
-    public void BzImage_Plan() => Check(SeedBzImage(), bytes => BzImage.Plan(bytes, new byte[100], "console=ttyS0", Machine),
+    public void BzImage_Plan() => Check(SeedBzImage(), bytes => BzImage.Plan(bytes, new byte[100], KernelCommandLine.FromString("console=ttyS0"), Machine),
         typeof(FormatException), typeof(ArgumentException));
 
     [Fact]
@@ -142,8 +142,8 @@ public class BootInputPropertyTests
     {
         foreach (var plan in new Func<BootPlan>[]
         {
-            () => BzImage.Plan(SeedBzImage(), new byte[100], "console=ttyS0", Machine, crash),
-            () => Arm64Image.Plan(SeedArm64Image(), null, "console=ttyAMA0", Machine with { DeviceTree = SeedDeviceTree() }, crash),
+            () => BzImage.Plan(SeedBzImage(), new byte[100], KernelCommandLine.FromString("console=ttyS0"), Machine, crash),
+            () => Arm64Image.Plan(SeedArm64Image(), null, KernelCommandLine.FromString("console=ttyAMA0"), Machine with { DeviceTree = SeedDeviceTree() }, crash),
         })
         {
             try

@@ -124,7 +124,7 @@ public class CrashDumpTests
             }),
         };
 
-        var plan = BzImage.Plan(LoaderTests.BzImageFixture(64 * 1024), new byte[5000], "console=ttyS0", machine, crash);
+        var plan = BzImage.Plan(LoaderTests.BzImageFixture(64 * 1024), new byte[5000], KernelCommandLine.FromString("console=ttyS0"), machine, crash);
 
         foreach (var s in plan.Sources) Assert.True(s.Destination >= 0x66000000 && s.Destination + s.MemorySize <= 0x7e000000, $"segment at 0x{s.Destination:x} is outside the reservation");
         var header = Assert.Single(plan.Segments, s => s.Contents.StartsWith("ELF core header", StringComparison.Ordinal)).Segment;
@@ -155,7 +155,7 @@ public class CrashDumpTests
         BinaryPrimitives.WriteUInt64LittleEndian(image.AsSpan(16), 2 << 20);
         BinaryPrimitives.WriteUInt32LittleEndian(image.AsSpan(56), Arm64Image.Magic);
 
-        var plan = Arm64Image.Plan(image, null, "console=ttyAMA0", machine, crash);
+        var plan = Arm64Image.Plan(image, null, KernelCommandLine.FromString("console=ttyAMA0"), machine, crash);
 
         foreach (var s in plan.Sources) Assert.True(s.Destination >= 0xa1a00000 && s.Destination + s.MemorySize <= 0xb9a00000, $"segment at 0x{s.Destination:x} is outside the reservation");
         var header = Assert.Single(plan.Segments, s => s.Contents.StartsWith("ELF core header", StringComparison.Ordinal)).Segment;

@@ -64,7 +64,7 @@ public class LoaderTests
             """), ".dts"));
         var machine = new MachineDescription(MemoryMap.UsableRam(MemoryMap.ParseIomem(Arm64Iomem)), Page, Entropy) { DeviceTree = dtb };
 
-        var plan = Arm64Image.Plan(image, initrd, "console=ttyAMA0 kexecgen", machine);
+        var plan = Arm64Image.Plan(image, initrd, KernelCommandLine.FromString("console=ttyAMA0 kexecgen"), machine);
 
         Assert.Equal(KexecArch.Aarch64, plan.Architecture);
         var kernel = Segment(plan, "kernel Image");
@@ -206,7 +206,7 @@ public class LoaderTests
         };
         var initrd = new byte[12345];
 
-        var plan = BzImage.Plan(image, initrd, "console=ttyS0 kexecgen", machine);
+        var plan = BzImage.Plan(image, initrd, KernelCommandLine.FromString("console=ttyS0 kexecgen"), machine);
 
         Assert.Equal(KexecArch.X86_64, plan.Architecture);
         var kernel = Segment(plan, "kernel");
@@ -253,7 +253,7 @@ public class LoaderTests
     {
         var machine = new MachineDescription(new[] { new MemoryRange(0x100000, 0x40000000, "System RAM") }, Page, Entropy);
 
-        var e = Assert.Throws<ArgumentException>(() => BzImage.Plan(BzImageFixture(4096), null, new string('x', 2048), machine));
+        var e = Assert.Throws<ArgumentException>(() => BzImage.Plan(BzImageFixture(4096), null, KernelCommandLine.FromString(new string('x', 2048)), machine));
         Assert.Contains("at most 2047", e.Message, StringComparison.Ordinal);
     }
 
@@ -276,7 +276,7 @@ public class LoaderTests
     }
 
     // An Image header (booting.rst) on zeroes: magic, text_offset, image_size, flags 0xa (4K pages, anywhere).
-    private static byte[] FakeImage(ulong textOffset, ulong imageSize, int fileBytes)
+    internal static byte[] FakeImage(ulong textOffset, ulong imageSize, int fileBytes)
     {
         var image = new byte[fileBytes];
         BinaryPrimitives.WriteUInt64LittleEndian(image.AsSpan(8), textOffset);

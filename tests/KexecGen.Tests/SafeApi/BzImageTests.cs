@@ -62,7 +62,7 @@ public class BzImageTests
         for (int i = 0; i < 20; i++) Assert.Throws<KexecNotSupportedException>(() => Kexec.LoadFile(image, null, new string('x', 200)));
         using (var handle = File.OpenHandle(image))
         {
-            for (int i = 0; i < 20; i++) Assert.NotNull(Kexec.CommandLineRefusal(handle, new string('x', 200), KexecGen.Interop.Errno.EINVAL));
+            for (int i = 0; i < 20; i++) Assert.NotNull(Kexec.CommandLineRefusal(handle, KexecGen.Boot.KernelCommandLine.FromString(new string('x', 200)).WithNul.Length, KexecGen.Interop.Errno.EINVAL));
         }
 
         Assert.True(Directory.GetFiles("/proc/self/fd").Length <= before, "descriptors leaked on the failure path");
@@ -75,7 +75,7 @@ public class BzImageTests
         using var handle = File.OpenHandle(image);
 
         // 50 characters, 100 bytes, 101 with the NUL.
-        var refused = Kexec.CommandLineRefusal(handle, new string('é', 50), KexecGen.Interop.Errno.EINVAL);
+        var refused = Kexec.CommandLineRefusal(handle, KexecGen.Boot.KernelCommandLine.FromString(new string('é', 50)).WithNul.Length, KexecGen.Interop.Errno.EINVAL);
         Assert.NotNull(refused);
         Assert.Contains("101 bytes", refused.Message, StringComparison.Ordinal);
     }
@@ -87,7 +87,7 @@ public class BzImageTests
         var protocol205 = WriteBzImage(version: 0x0205, commandLineSize: 100);
         Assert.Null(BzImage.CommandLineLimit(File.ReadAllBytes(protocol205)));
         Assert.Throws<KexecNotSupportedException>(() => Kexec.LoadFile(protocol205, null, new string('x', 300)));
-        using (var handle = File.OpenHandle(protocol205)) Assert.Null(Kexec.CommandLineRefusal(handle, new string('x', 300), KexecGen.Interop.Errno.EINVAL));
+        using (var handle = File.OpenHandle(protocol205)) Assert.Null(Kexec.CommandLineRefusal(handle, KexecGen.Boot.KernelCommandLine.FromString(new string('x', 300)).WithNul.Length, KexecGen.Interop.Errno.EINVAL));
         Assert.Throws<KexecNotSupportedException>(() => Kexec.LoadFile("/bin/true", null, new string('x', 8192)));
     }
 
@@ -114,7 +114,7 @@ public class BzImageTests
         using var handle = File.OpenHandle(image);
         int number = errno == "EINVAL" ? KexecGen.Interop.Errno.EINVAL : KexecGen.Interop.Errno.ENOSYS;
 
-        var refusal = Kexec.CommandLineRefusal(handle, new string('x', characters), number);
+        var refusal = Kexec.CommandLineRefusal(handle, KexecGen.Boot.KernelCommandLine.FromString(new string('x', characters)).WithNul.Length, number);
 
         if (!named)
         {

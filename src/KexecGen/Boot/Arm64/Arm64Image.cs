@@ -78,7 +78,7 @@ public static class Arm64Image
     /// </param>
     /// <exception cref="FormatException">The Image or the device tree is malformed.</exception>
     /// <exception cref="ArgumentException">Something does not fit in RAM (or the crash kernel's reservation), or the device tree is missing or too big.</exception>
-    public static BootPlan Plan(ReadOnlyMemory<byte> image, ReadOnlyMemory<byte>? initrd, string? commandLine, MachineDescription machine, CrashDescription? crash = null)
+    public static BootPlan Plan(ReadOnlyMemory<byte> image, ReadOnlyMemory<byte>? initrd, KernelCommandLine? commandLine, MachineDescription machine, CrashDescription? crash = null)
     {
         ArgumentNullException.ThrowIfNull(machine);
         var header = ReadHeader(image.Span);
@@ -123,7 +123,7 @@ public static class Arm64Image
     /// <summary><see cref="Plan"/> of an Image.gz: inflated (at most <see cref="MaxInflatedBytes"/>), then planned as the Image it holds.</summary>
     /// <exception cref="FormatException">The gzip file is corrupt, too big, or holds no arm64 Image.</exception>
     /// <exception cref="ArgumentException">As <see cref="Plan"/>.</exception>
-    public static BootPlan PlanCompressed(ReadOnlyMemory<byte> image, ReadOnlyMemory<byte>? initrd, string? commandLine, MachineDescription machine, CrashDescription? crash = null)
+    public static BootPlan PlanCompressed(ReadOnlyMemory<byte> image, ReadOnlyMemory<byte>? initrd, KernelCommandLine? commandLine, MachineDescription machine, CrashDescription? crash = null)
     {
         var inflated = Inflate(image);
         if (!IsImage(inflated)) throw new FormatException("the gzip file does not hold an arm64 Image");

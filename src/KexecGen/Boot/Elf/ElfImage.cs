@@ -83,7 +83,7 @@ public sealed class ElfImage
     /// <summary>The plan of an ELF executable: each PT_LOAD at its own physical address, entered at the header's entry point.</summary>
     /// <exception cref="FormatException">The ELF file is malformed.</exception>
     /// <exception cref="ArgumentException">An initrd, a command line or a crash kernel's description was given: an executable takes none.</exception>
-    public static BootPlan Plan(ReadOnlyMemory<byte> kernel, ReadOnlyMemory<byte>? initrd, string? commandLine, MachineDescription machine, CrashDescription? crash = null)
+    public static BootPlan Plan(ReadOnlyMemory<byte> kernel, ReadOnlyMemory<byte>? initrd, KernelCommandLine? commandLine, MachineDescription machine, CrashDescription? crash = null)
     {
         ArgumentNullException.ThrowIfNull(machine);
         if (initrd is not null || commandLine is not null) throw new ArgumentException("an ELF executable is loaded as it is: --initrd and --append apply to a bzImage or arm64 Image");

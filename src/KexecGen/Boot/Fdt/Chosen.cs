@@ -44,12 +44,12 @@ internal static class Chosen
     /// initrd's range (or none), fresh seeds, and for a crash kernel where its core header is (linux,elfcorehdr) and
     /// which memory it may use (linux,usable-memory-range), in the root's cell sizes; for any other kernel neither.
     /// </summary>
-    public static void Set(DeviceTree tree, string? commandLine, (ulong Start, ulong End)? initrd, ReadOnlySpan<byte> entropy,
+    public static void Set(DeviceTree tree, KernelCommandLine? commandLine, (ulong Start, ulong End)? initrd, ReadOnlySpan<byte> entropy,
         KexecSegmentSource? coreHeader = null, IReadOnlyList<MemoryRange>? usable = null)
     {
         var chosen = tree.Root.GetOrAddChild("chosen");
-        if (string.IsNullOrEmpty(commandLine)) chosen.Remove("bootargs");
-        else chosen.SetString("bootargs", commandLine);
+        if (commandLine is not { IsEmpty: false }) chosen.Remove("bootargs");
+        else chosen.Set("bootargs", commandLine.WithNul.ToArray());
         if (initrd is { } range)
         {
             chosen.SetUInt64("linux,initrd-start", range.Start);

@@ -59,7 +59,7 @@ public static partial class BzImage
     /// </param>
     /// <exception cref="FormatException">The image is not a 64-bit relocatable bzImage of protocol 2.12 or later, or is truncated.</exception>
     /// <exception cref="ArgumentException">The command line is too long, or something does not fit in RAM (or the crash kernel's reservation).</exception>
-    public static BootPlan Plan(ReadOnlyMemory<byte> image, ReadOnlyMemory<byte>? initrd, string? commandLine, MachineDescription machine, CrashDescription? crash = null)
+    public static BootPlan Plan(ReadOnlyMemory<byte> image, ReadOnlyMemory<byte>? initrd, KernelCommandLine? commandLine, MachineDescription machine, CrashDescription? crash = null)
     {
         ArgumentNullException.ThrowIfNull(machine);
         var bytes = image.Span;
@@ -99,7 +99,7 @@ public static partial class BzImage
         var coreHeader = crash is null ? null : placement.PlaceCoreHeader(ElfCoreHeader.Build(crash, new[] { new MemoryRange(0, LowMemoryEnd, "low memory") }));
         if (coreHeader is { Segment: var header })
         {
-            commandLine = $"{commandLine} elfcorehdr=0x{header.Destination:x}".TrimStart();
+            commandLine = (commandLine ?? KernelCommandLine.FromString("")).Append($"elfcorehdr=0x{header.Destination:x}");
             e820 = CrashE820(crash!, new MemoryRange(header.Destination, header.Destination + header.MemorySize, "ELF core header"));
         }
         ulong kernel = placement.Place("kernel", initSize, alignment, Math.Max(preferred, LowMemoryEnd), above4G ? ulong.MaxValue : Below4G);
@@ -109,13 +109,11 @@ public static partial class BzImage
         };
         if (coreHeader is not null) segments.Add(coreHeader);
         byte[]? line = null;
-        if (!string.IsNullOrEmpty(commandLine))
+        if (commandLine is { IsEmpty: false })
         {
-            if (commandLine.Contains('\0', StringComparison.Ordinal)) throw new ArgumentException("the command line contains a NUL character; the kernel would ignore everything after it");
-            line = new byte[Encoding.UTF8.GetByteCount(commandLine) + 1];
-            Encoding.UTF8.GetBytes(commandLine, line);
             uint most = hdr.CmdlineSize;
-            if ((ulong)line.Length - 1 > most) throw new ArgumentException($"the command line is {line.Length - 1} bytes{(crash is null ? "" : " with elfcorehdr=")}; this bzImage takes at most {most} (its setup header's cmdline_size)");
+            if ((ulong)commandLine.Length > most) throw new ArgumentException($"the command line is {commandLine.Length} bytes{(crash is null ? "" : " with elfcorehdr=")}; this bzImage takes at most {most} (its setup header's cmdline_size)");
+            line = commandLine.WithNul.ToArray();
         }
         var parameters = BootParameters(bytes[..headerEnd], machine, e820);
         ref var zeroPage = ref MemoryMarshal.AsRef<BootParams>(parameters.AsSpan());
