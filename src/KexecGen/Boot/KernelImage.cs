@@ -1,5 +1,7 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
+using KexecGen.Boot.Fdt;
 using KexecGen.Boot.Arm64;
 using KexecGen.Boot.Crash;
 using KexecGen.Boot.Elf;
@@ -14,12 +16,21 @@ internal delegate bool FormatRecogniser(ReadOnlySpan<byte> image);
 /// <summary>A format's loader: the plan of an image for a machine (and, for a crash kernel, the dying kernel).</summary>
 internal delegate BootPlan FormatPlanner(ReadOnlyMemory<byte> kernel, ReadOnlyMemory<byte>? initrd, KernelCommandLine? commandLine, MachineDescription machine, CrashDescription? crash);
 
-/// <summary>A kernel format of the kexec_load path: how it is recognised and how it is planned.</summary>
+/// <summary>Reads the firmware facts a protocol hands on from the running machine, or null where it has none.</summary>
+/// <param name="iomem">/proc/iomem, read once for every reader.</param>
+/// <param name="deviceTreePath">The device tree to start from instead of the running kernel's (--dtb), or null.</param>
+internal delegate FirmwareFacts? FirmwareReader(IReadOnlyList<IomemEntry> iomem, string? deviceTreePath);
+
+/// <summary>A kernel format of the kexec_load path: how it is recognised, what it reads of the machine, how it is planned.</summary>
 /// <param name="Name">Its name, with its article, for messages ("a bzImage").</param>
 /// <param name="Recognises">Whether an image is in this format.</param>
 /// <param name="Plan">Its loader.</param>
-/// <param name="PlacedByItself">Whether the image names its own addresses (an ELF executable), so that planning it needs the page size only, not the machine's memory map.</param>
-internal sealed record KernelFormat(string Name, FormatRecogniser Recognises, FormatPlanner Plan, bool PlacedByItself = false);
+/// <param name="ReadFirmware">The firmware facts its protocol reads (null: none, the image names its own addresses).</param>
+internal sealed record KernelFormat(string Name, FormatRecogniser Recognises, FormatPlanner Plan, FirmwareReader? ReadFirmware)
+{
+    /// <summary>Whether the image names its own addresses (an ELF executable), so that planning it needs the page size only, not the machine's memory map.</summary>
+    public bool PlacedByItself => ReadFirmware is null;
+}
 
 /// <summary>The kernel formats the kexec_load path loads, told apart by their headers, each planned by the loader of its room.</summary>
 public static class KernelImage
@@ -27,14 +38,17 @@ public static class KernelImage
     /// <summary>The most bytes an Image.gz may inflate to: more is refused rather than filling memory.</summary>
     public const int MaxInflatedBytes = Arm64Image.MaxInflatedBytes;
 
+    private static readonly FirmwareReader X86Reader = (iomem, _) => X86Firmware.ReadRunning(iomem);
+    private static readonly FirmwareReader DeviceTreeReader = (_, dtb) => DeviceTreeFirmware.ReadRunning(dtb);
+
     // Every format, in the order they are tried. A new boot protocol is a room of its own (a folder under Boot/) and
     // one entry here.
     internal static readonly KernelFormat[] Formats =
     {
-        new("a bzImage", BzImage.IsBzImage, BzImage.Plan),
-        new("an arm64 Image", Arm64Image.IsImage, Arm64Image.Plan),
-        new("an arm64 Image.gz", Arm64Image.IsGzip, Arm64Image.PlanCompressed),
-        new("an ELF executable", ElfImage.IsExecutable, ElfImage.Plan, PlacedByItself: true),
+        new("a bzImage", BzImage.IsBzImage, BzImage.Plan, X86Reader),
+        new("an arm64 Image", Arm64Image.IsImage, Arm64Image.Plan, DeviceTreeReader),
+        new("an arm64 Image.gz", Arm64Image.IsGzip, Arm64Image.PlanCompressed, DeviceTreeReader),
+        new("an ELF executable", ElfImage.IsExecutable, ElfImage.Plan, ReadFirmware: null),
     };
 
     /// <summary>The format of <paramref name="kernel"/>, or null where it is none the kexec_load path knows.</summary>

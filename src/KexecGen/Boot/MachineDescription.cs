@@ -1,10 +1,12 @@
 using System;
 using System.Collections.Generic;
+using System.Collections.Immutable;
 
 namespace KexecGen.Boot;
 
 /// <summary>
-/// The running machine as a loader needs it: where RAM is, and what the firmware or the running kernel hands on.
+/// The running machine as a loader needs it: where RAM is, its page size, fresh entropy, and what each boot protocol
+/// read from the firmware or the running kernel to hand on.
 /// <see cref="RunningMachine.Describe"/> reads it from /proc and /sys; tests build it by hand.
 /// </summary>
 /// <param name="Ram">Usable RAM: System RAM less reserved ranges (<see cref="MemoryMap.UsableRam"/>).</param>
@@ -12,12 +14,16 @@ namespace KexecGen.Boot;
 /// <param name="Entropy">Random bytes for the seeds a device tree passes on (kaslr-seed, rng-seed): at least <see cref="Arm64.Arm64Image.EntropyBytes"/>.</param>
 public sealed record MachineDescription(IReadOnlyList<MemoryRange> Ram, ulong PageSize, ReadOnlyMemory<byte> Entropy)
 {
-    /// <summary>The device tree to start from (arm64: /sys/firmware/fdt or --dtb); null where there is none.</summary>
-    public ReadOnlyMemory<byte>? DeviceTree { get; init; }
+    /// <summary>What each boot protocol read from the firmware (<see cref="X86.X86Firmware"/>, <see cref="Fdt.DeviceTreeFirmware"/>…).</summary>
+    public ImmutableArray<FirmwareFacts> Firmware { get; init; } = ImmutableArray<FirmwareFacts>.Empty;
 
-    /// <summary>The running kernel's boot_params (x86: /sys/kernel/boot_params/data); null where there is none.</summary>
-    public ReadOnlyMemory<byte>? BootParams { get; init; }
-
-    /// <summary>The firmware's memory map for the new kernel's e820 table (x86: /sys/firmware/memmap, else /proc/iomem).</summary>
-    public IReadOnlyList<MemoryRange> FirmwareMap { get; init; } = Array.Empty<MemoryRange>();
+    /// <summary>The facts of type <typeparamref name="T"/>, or null where no protocol read them.</summary>
+    public T? FirmwareOf<T>() where T : FirmwareFacts
+    {
+        foreach (var facts in Firmware)
+        {
+            if (facts is T found) return found;
+        }
+        return null;
+    }
 }

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.IO;
 using System.Linq;
 using System.Runtime.InteropServices;
@@ -9,15 +10,12 @@ using KexecGen.Boot.Arm64;
 namespace KexecGen.Boot;
 
 /// <summary>
-/// Describes the machine this process runs on, for the loaders: /proc/iomem, /sys/firmware/memmap, /sys/firmware/fdt and
-/// /sys/kernel/boot_params/data, read as they are and handed to the pure parsers. Nothing else in the loaders reads a file.
+/// Describes the machine this process runs on, for the loaders: /proc/iomem, the crash files of /sys, and, through each
+/// format's reader in its protocol's room, the firmware facts that protocol hands on. The planners read no file.
 /// </summary>
 public static partial class RunningMachine
 {
     private const string Iomem = "/proc/iomem";
-    private const string FirmwareMemmap = "/sys/firmware/memmap";
-    private const string FirmwareDeviceTree = "/sys/firmware/fdt";
-    private const string BootParams = "/sys/kernel/boot_params/data";
 
     /// <summary>
     /// <see cref="KernelImage.Plan"/> of <paramref name="kernel"/> for this machine. An ELF executable is placed at its
@@ -35,35 +33,31 @@ public static partial class RunningMachine
     /// <exception cref="ArgumentException">The plan does not fit, or the command line is refused.</exception>
     public static BootPlan Plan(ReadOnlyMemory<byte> kernel, ReadOnlyMemory<byte>? initrd, KernelCommandLine? commandLine, string? deviceTreePath = null, bool crash = false)
     {
-        if (KernelImage.Recognise(kernel.Span) is { PlacedByItself: true })
+        if (KernelImage.Recognise(kernel.Span) is not { ReadFirmware: { } readFirmware })
         {
+            // An ELF executable, or no format at all (KernelImage.Plan says which formats it knows): no file is read.
             return KernelImage.Plan(kernel, initrd, commandLine, new MachineDescription(Array.Empty<MemoryRange>(), (ulong)Environment.SystemPageSize, ReadOnlyMemory<byte>.Empty));
         }
         var iomem = ReadIomem();
-        return KernelImage.Plan(kernel, initrd, commandLine, DescribeFrom(iomem, deviceTreePath), crash ? DescribeCrashFrom(iomem) : null);
+        return KernelImage.Plan(kernel, initrd, commandLine, DescribeFrom(iomem, new[] { readFirmware }, deviceTreePath), crash ? DescribeCrashFrom(iomem) : null);
     }
 
-    /// <summary>The running machine's description; <paramref name="deviceTreePath"/> replaces /sys/firmware/fdt when given.</summary>
+    /// <summary>
+    /// The running machine's description, with the firmware facts of every protocol whose files it has;
+    /// <paramref name="deviceTreePath"/> replaces /sys/firmware/fdt when given.
+    /// </summary>
     /// <exception cref="IOException">A file cannot be read.</exception>
     /// <exception cref="UnauthorizedAccessException">A file is root's only.</exception>
     /// <exception cref="FormatException">/proc/iomem or /sys/firmware/memmap is malformed, or shows no RAM.</exception>
-    public static MachineDescription Describe(string? deviceTreePath = null) => DescribeFrom(ReadIomem(), deviceTreePath);
+    public static MachineDescription Describe(string? deviceTreePath = null) =>
+        DescribeFrom(ReadIomem(), KernelImage.Formats.Select(f => f.ReadFirmware).OfType<FirmwareReader>().Distinct(), deviceTreePath);
 
-    private static MachineDescription DescribeFrom(IReadOnlyList<IomemEntry> iomem, string? deviceTreePath)
-    {
-        var firmware = Directory.Exists(FirmwareMemmap)
-            ? MemoryMap.ParseFirmwareMemmap(Directory.GetDirectories(FirmwareMemmap)
-                .OrderBy(d => int.TryParse(Path.GetFileName(d), out int n) ? n : int.MaxValue)
-                .Select(d => (File.ReadAllText(Path.Combine(d, "start")), File.ReadAllText(Path.Combine(d, "end")), File.ReadAllText(Path.Combine(d, "type")))))
-            : iomem.Where(e => e.Depth == 0).Select(e => e.Range).ToList();
-        string? dtb = deviceTreePath ?? (File.Exists(FirmwareDeviceTree) ? FirmwareDeviceTree : null);
-        return new MachineDescription(MemoryMap.UsableRam(iomem), (ulong)Environment.SystemPageSize, Entropy(Arm64Image.EntropyBytes))
+    private static MachineDescription DescribeFrom(IReadOnlyList<IomemEntry> iomem, IEnumerable<FirmwareReader> readers, string? deviceTreePath) =>
+        new(MemoryMap.UsableRam(iomem), (ulong)Environment.SystemPageSize, Entropy(Arm64Image.EntropyBytes))
         {
-            DeviceTree = dtb is null ? null : File.ReadAllBytes(dtb),
-            BootParams = File.Exists(BootParams) ? File.ReadAllBytes(BootParams) : null,
-            FirmwareMap = firmware,
+            // Two formats of one protocol share its facts: each kind is read once.
+            Firmware = readers.Select(read => read(iomem, deviceTreePath)).OfType<FirmwareFacts>().DistinctBy(f => f.GetType()).ToImmutableArray(),
         };
-    }
 
     /// <summary>
     /// What a crash kernel must be told about this one: /proc/iomem's System RAM and "Crash kernel" ranges, each

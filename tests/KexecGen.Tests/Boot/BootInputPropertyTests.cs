@@ -30,9 +30,7 @@ public class BootInputPropertyTests
         new[] { new MemoryRange(0x100000, 0x3ffe0000, MemoryMap.SystemRam), new MemoryRange(0x40000000, 0x80000000, MemoryMap.SystemRam) },
         4096, new byte[Arm64Image.EntropyBytes])
     {
-        DeviceTree = new DeviceTree().ToArray(),
-        BootParams = new byte[4096],
-        FirmwareMap = new[] { new MemoryRange(0, 0x80000000, MemoryMap.SystemRam) },
+        Firmware = [new DeviceTreeFirmware(new DeviceTree().ToArray()), new X86Firmware(new byte[4096], new[] { new MemoryRange(0, 0x80000000, MemoryMap.SystemRam) })],
     };
 
     // A valid input with some bytes overwritten, some cut off, or some inserted.
@@ -62,11 +60,11 @@ public class BootInputPropertyTests
     }, typeof(FormatException));
 
     [Fact]
-    public void Arm64Image_Plan() => Check(SeedArm64Image(), bytes => Arm64Image.Plan(bytes, new byte[100], KernelCommandLine.FromString("console=ttyAMA0"), Machine with { DeviceTree = SeedDeviceTree() }),
+    public void Arm64Image_Plan() => Check(SeedArm64Image(), bytes => Arm64Image.Plan(bytes, new byte[100], KernelCommandLine.FromString("console=ttyAMA0"), Machine with { Firmware = [new DeviceTreeFirmware(SeedDeviceTree())] }),
         typeof(FormatException), typeof(ArgumentException));
 
     [Fact]
-    public void Arm64Plan_OfAMutatedDeviceTree() => Check(SeedDeviceTree(), bytes => Arm64Image.Plan(SeedArm64Image(), null, KernelCommandLine.FromString("x"), Machine with { DeviceTree = bytes }),
+    public void Arm64Plan_OfAMutatedDeviceTree() => Check(SeedDeviceTree(), bytes => Arm64Image.Plan(SeedArm64Image(), null, KernelCommandLine.FromString("x"), Machine with { Firmware = [new DeviceTreeFirmware(bytes)] }),
         typeof(FormatException), typeof(ArgumentException));
 
     [Fact]
@@ -77,7 +75,7 @@ public class BootInputPropertyTests
     public void KernelImage_Plan_OfElfAndGzip()
     {
         Check(Qemu.SerialPayload.Elf("x", 1), bytes => KernelImage.Plan(bytes, null, null, Machine), typeof(FormatException), typeof(ArgumentException));
-        Check(Gzip(SeedArm64Image()), bytes => KernelImage.Plan(bytes, null, null, Machine with { DeviceTree = SeedDeviceTree() }), typeof(FormatException), typeof(ArgumentException));
+        Check(Gzip(SeedArm64Image()), bytes => KernelImage.Plan(bytes, null, null, Machine with { Firmware = [new DeviceTreeFirmware(SeedDeviceTree())] }), typeof(FormatException), typeof(ArgumentException));
     }
 
     [Fact]
@@ -143,7 +141,7 @@ public class BootInputPropertyTests
         foreach (var plan in new Func<BootPlan>[]
         {
             () => BzImage.Plan(SeedBzImage(), new byte[100], KernelCommandLine.FromString("console=ttyS0"), Machine, crash),
-            () => Arm64Image.Plan(SeedArm64Image(), null, KernelCommandLine.FromString("console=ttyAMA0"), Machine with { DeviceTree = SeedDeviceTree() }, crash),
+            () => Arm64Image.Plan(SeedArm64Image(), null, KernelCommandLine.FromString("console=ttyAMA0"), Machine with { Firmware = [new DeviceTreeFirmware(SeedDeviceTree())] }, crash),
         })
         {
             try

@@ -117,11 +117,11 @@ public class CrashDumpTests
         var crash = X86Crash();
         var machine = new MachineDescription(new[] { new MemoryRange(0x100000, 0x7ffe0000, "System RAM") }, 4096, new byte[Arm64Image.EntropyBytes])
         {
-            FirmwareMap = MemoryMap.ParseFirmwareMemmap(new[]
+            Firmware = [new X86Firmware(null, MemoryMap.ParseFirmwareMemmap(new[]
             {
                 ("0x0", "0x9fbff", "System RAM"), ("0x9fc00", "0x9ffff", "Reserved"), ("0xf0000", "0xfffff", "Reserved"),
                 ("0x100000", "0x7ffdffff", "System RAM"), ("0x7ffe0000", "0x7fffffff", "ACPI Tables"), ("0xfffc0000", "0xffffffff", "Reserved"),
-            }),
+            }))],
         };
 
         var plan = BzImage.Plan(LoaderTests.BzImageFixture(64 * 1024), new byte[5000], KernelCommandLine.FromString("console=ttyS0"), machine, crash);
@@ -150,7 +150,7 @@ public class CrashDumpTests
             CrashKernel = new[] { new MemoryRange(0xa1a00000, 0xb9a00000, "Crash kernel") },
         };
         var dtb = DeviceTreeTests.Dtc("-I", "dts", "-O", "dtb", DeviceTreeTests.Write(Encoding.UTF8.GetBytes("/dts-v1/;\n/ { #address-cells = <2>; #size-cells = <2>; chosen { }; };"), ".dts"));
-        var machine = new MachineDescription(new[] { new MemoryRange(0x40000000, 0xc0000000, "System RAM") }, 4096, new byte[Arm64Image.EntropyBytes]) { DeviceTree = dtb };
+        var machine = new MachineDescription(new[] { new MemoryRange(0x40000000, 0xc0000000, "System RAM") }, 4096, new byte[Arm64Image.EntropyBytes]) { Firmware = [new DeviceTreeFirmware(dtb)] };
         var image = new byte[4096];
         BinaryPrimitives.WriteUInt64LittleEndian(image.AsSpan(16), 2 << 20);
         BinaryPrimitives.WriteUInt32LittleEndian(image.AsSpan(56), Arm64Image.Magic);

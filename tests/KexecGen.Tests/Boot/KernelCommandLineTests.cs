@@ -62,7 +62,7 @@ public class KernelCommandLineTests
         var bzLine = Assert.Single(bz.Segments, s => s.Contents == "command line").Segment.Buffer.ToArray();
         Assert.Equal(line.WithNul.ToArray(), bzLine);
 
-        var arm = Arm64Image.Plan(LoaderTests.FakeImage(0, 2 << 20, 4096), null, line, machine with { DeviceTree = DeviceTreeTests.Dtc("-I", "dts", "-O", "dtb", DeviceTreeTests.Write("/dts-v1/; / { };"u8.ToArray(), ".dts")) });
+        var arm = Arm64Image.Plan(LoaderTests.FakeImage(0, 2 << 20, 4096), null, line, machine with { Firmware = [new DeviceTreeFirmware(DeviceTreeTests.Dtc("-I", "dts", "-O", "dtb", DeviceTreeTests.Write("/dts-v1/; / { };"u8.ToArray(), ".dts")))] });
         var tree = DeviceTree.Parse(Assert.Single(arm.Segments, s => s.Contents == "device tree").Segment.Buffer.Span);
         Assert.Equal(line.WithNul.ToArray(), tree.Root.Child("chosen")!.Property("bootargs")!.Value);
     }

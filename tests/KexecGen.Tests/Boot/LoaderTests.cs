@@ -62,7 +62,7 @@ public class LoaderTests
             /dts-v1/;
             / { chosen { bootargs = "old"; linux,elfcorehdr = <0 1>; linux,usable-memory-range = <0 1 0 2>; }; };
             """), ".dts"));
-        var machine = new MachineDescription(MemoryMap.UsableRam(MemoryMap.ParseIomem(Arm64Iomem)), Page, Entropy) { DeviceTree = dtb };
+        var machine = new MachineDescription(MemoryMap.UsableRam(MemoryMap.ParseIomem(Arm64Iomem)), Page, Entropy) { Firmware = [new DeviceTreeFirmware(dtb)] };
 
         var plan = Arm64Image.Plan(image, initrd, KernelCommandLine.FromString("console=ttyAMA0 kexecgen"), machine);
 
@@ -96,7 +96,7 @@ public class LoaderTests
             /dts-v1/;
             / { chosen { bootargs = "old"; linux,initrd-start = <0x48000000>; linux,initrd-end = <0x48100000>; }; };
             """), ".dts"));
-        var machine = new MachineDescription(new[] { new MemoryRange(0x40000000, 0x80000000, MemoryMap.SystemRam) }, Page, Entropy) { DeviceTree = dtb };
+        var machine = new MachineDescription(new[] { new MemoryRange(0x40000000, 0x80000000, MemoryMap.SystemRam) }, Page, Entropy) { Firmware = [new DeviceTreeFirmware(dtb)] };
 
         var plan = Arm64Image.Plan(FakeImage(0, 2 << 20, 4096), null, null, machine);
 
@@ -112,7 +112,7 @@ public class LoaderTests
     {
         var image = FakeImage(0, 2 << 20, 4096);
         BinaryPrimitives.WriteUInt64LittleEndian(image.AsSpan(24), flags);
-        var machine = new MachineDescription(new[] { new MemoryRange(0x40000000, 0x80000000, MemoryMap.SystemRam) }, Page, Entropy) { DeviceTree = new DeviceTree().ToArray() };
+        var machine = new MachineDescription(new[] { new MemoryRange(0x40000000, 0x80000000, MemoryMap.SystemRam) }, Page, Entropy) { Firmware = [new DeviceTreeFirmware(new DeviceTree().ToArray())] };
 
         var e = Assert.Throws<FormatException>(() => Arm64Image.Plan(image, null, null, machine));
         Assert.Contains(reason, e.Message, StringComparison.Ordinal);
@@ -121,7 +121,7 @@ public class LoaderTests
     [Fact]
     public void Arm64Plan_ThatDoesNotFit_NamesWhatAndHowBig()
     {
-        var machine = new MachineDescription(new[] { new MemoryRange(0x40000000, 0x40800000, MemoryMap.SystemRam) }, Page, Entropy) { DeviceTree = new DeviceTree().ToArray() };
+        var machine = new MachineDescription(new[] { new MemoryRange(0x40000000, 0x40800000, MemoryMap.SystemRam) }, Page, Entropy) { Firmware = [new DeviceTreeFirmware(new DeviceTree().ToArray())] };
 
         var e = Assert.Throws<ArgumentException>(() => Arm64Image.Plan(FakeImage(0, 2 << 20, 4096), new byte[16 << 20], null, machine));
         Assert.StartsWith("the initrd (16 MiB) does not fit in free RAM", e.Message, StringComparison.Ordinal);
@@ -201,8 +201,7 @@ public class LoaderTests
         });
         var machine = new MachineDescription(new[] { new MemoryRange(0x1000, 0x9fc00, "System RAM"), new MemoryRange(0x100000, 0x3ffe0000, "System RAM") }, Page, Entropy)
         {
-            BootParams = running,
-            FirmwareMap = firmware,
+            Firmware = [new X86Firmware(running, firmware)],
         };
         var initrd = new byte[12345];
 

@@ -82,7 +82,7 @@ public static class Arm64Image
     {
         ArgumentNullException.ThrowIfNull(machine);
         var header = ReadHeader(image.Span);
-        if (machine.DeviceTree is not { } dtbBytes) throw new ArgumentException("an arm64 Image needs a device tree: none was found (/sys/firmware/fdt) or given (--dtb)");
+        if (machine.FirmwareOf<DeviceTreeFirmware>()?.Blob is not { } dtbBytes) throw new ArgumentException("an arm64 Image needs a device tree: none was found (/sys/firmware/fdt) or given (--dtb)");
         if (machine.Entropy.Length < EntropyBytes) throw new ArgumentException($"the plan needs {EntropyBytes} random bytes, got {machine.Entropy.Length}");
         var tree = DeviceTree.Parse(dtbBytes.Span);
 

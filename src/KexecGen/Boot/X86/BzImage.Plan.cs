@@ -95,7 +95,8 @@ public static partial class BzImage
 
         var placement = PhysicalPlacement.For(machine, crash);
         // A crash kernel's core header goes first, at the reservation's start, where the kernel's own loader puts it.
-        IReadOnlyList<MemoryRange> e820 = machine.FirmwareMap;
+        var firmware = machine.FirmwareOf<X86Firmware>() ?? X86Firmware.None;
+        IReadOnlyList<MemoryRange> e820 = firmware.MemoryMap;
         var coreHeader = crash is null ? null : placement.PlaceCoreHeader(ElfCoreHeader.Build(crash, new[] { new MemoryRange(0, LowMemoryEnd, "low memory") }));
         if (coreHeader is { Segment: var header })
         {
@@ -115,7 +116,7 @@ public static partial class BzImage
             if ((ulong)commandLine.Length > most) throw new ArgumentException($"the command line is {commandLine.Length} bytes{(crash is null ? "" : " with elfcorehdr=")}; this bzImage takes at most {most} (its setup header's cmdline_size)");
             line = commandLine.WithNul.ToArray();
         }
-        var parameters = BootParameters(bytes[..headerEnd], machine, e820);
+        var parameters = BootParameters(bytes[..headerEnd], firmware, e820);
         ref var zeroPage = ref MemoryMarshal.AsRef<BootParams>(parameters.AsSpan());
         if (initrd is { } rd)
         {
@@ -150,14 +151,14 @@ public static partial class BzImage
     }
 
     // boot_params from zero plus the image's setup header, and what the running kernel passes on.
-    private static byte[] BootParameters(ReadOnlySpan<byte> setupHeader, MachineDescription machine, IReadOnlyList<MemoryRange> memoryMap)
+    private static byte[] BootParameters(ReadOnlySpan<byte> setupHeader, X86Firmware firmware, IReadOnlyList<MemoryRange> memoryMap)
     {
         var parameters = new byte[BootParamsSize];
         // The setup header is copied to its own place in boot_params.
         setupHeader[At.Header..].CopyTo(parameters.AsSpan(At.Header));
         ref var zeroPage = ref MemoryMarshal.AsRef<BootParams>(parameters.AsSpan());
         zeroPage.Hdr.TypeOfLoader = UndefinedLoader;
-        if (machine.BootParams is { } running && running.Length >= BootParamsSize)
+        if (firmware.BootParams is { } running && running.Length >= BootParamsSize)
         {
             var current = MemoryMarshal.Read<BootParams>(running.Span);
             zeroPage.ScreenInfo = current.ScreenInfo;
