@@ -10,12 +10,12 @@ namespace KexecGen.Boot;
 /// <param name="Contents">What the segment holds, for people: the dry run prints it.</param>
 public sealed record PlannedSegment(KexecSegmentSource Segment, string Contents);
 
-/// <summary>What a loader decided: the entry point, the segments and the architecture, ready for <see cref="Kexec.Load(ulong, System.Collections.Generic.IReadOnlyList{KexecSegmentSource}, KexecGen.Interop.KexecLoadFlags, KexecGen.Interop.KexecArch)"/>.</summary>
+/// <summary>What a loader decided: the entry point, the segments and the architecture, ready for kexec_load(2).</summary>
 /// <param name="Entry">The physical address the old kernel jumps to.</param>
 /// <param name="Segments">The segments, in the order they were placed.</param>
 /// <param name="Architecture">The image's architecture: the kernel refuses an image for another one.</param>
 public sealed record BootPlan(ulong Entry, IReadOnlyList<PlannedSegment> Segments, KexecArch Architecture)
 {
-    /// <summary>The segments as <see cref="Kexec.Load(ulong, System.Collections.Generic.IReadOnlyList{KexecSegmentSource}, KexecGen.Interop.KexecLoadFlags, KexecGen.Interop.KexecArch)"/> takes them.</summary>
+    /// <summary>The segments as kexec_load(2) takes them.</summary>
     public IReadOnlyList<KexecSegmentSource> Sources => Segments.Select(s => s.Segment).ToArray();
 }
