@@ -102,7 +102,9 @@ public static class LoadCommand
             }
             try
             {
-                Kexec.LoadFile(kernel, options.Initrd, cmdline, crash);
+                using var kernelFile = File.OpenHandle(kernel);
+                using var initrdFile = options.Initrd is null ? null : File.OpenHandle(options.Initrd);
+                Kexec.LoadFile(kernelFile, initrdFile, cmdline, crash);
                 return report.Done();
             }
             catch (KexecException e) when (options.Syscall == SyscallChoice.Auto && FallbackErrors.Contains(e.ErrnoName))

@@ -17,7 +17,7 @@ namespace KexecGen;
 public static partial class Kexec
 {
     /// <summary>Command lines up to this many UTF-8 bytes are converted on the stack: no allocation per call.</summary>
-    public const int StackCommandLineBytes = 4096;
+    internal const int StackCommandLineBytes = 4096;
 
     private const string KexecLoadedPath = "/sys/kernel/kexec_loaded";
     private const string CrashLoadedPath = "/sys/kernel/kexec_crash_loaded";
@@ -29,21 +29,9 @@ public static partial class Kexec
     /// <param name="crash">Load it as the crash kernel, to run when this one panics.</param>
     /// <exception cref="ArgumentException">The command line contains a NUL character, or the kernel refused it (EINVAL) as longer than the image accepts.</exception>
     /// <exception cref="KexecException">The kernel refused; the exception says why.</exception>
+    // The handle overloads take as many parameters, of other types: no call binds differently if one gains an optional one.
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("ApiDesign", "RS0027", Justification = "Overloads of equal length, told apart by type")]
     public static void LoadFile(string kernelPath, string? initrdPath = null, string? commandLine = null, bool crash = false)
-    {
-        using var kernel = File.OpenHandle(kernelPath, FileMode.Open, FileAccess.Read);
-        using var initrd = initrdPath is null ? null : File.OpenHandle(initrdPath, FileMode.Open, FileAccess.Read);
-        LoadFile(kernel, initrd, commandLine, crash);
-    }
-
-    /// <summary>Loads the kernel at <paramref name="kernelPath"/> by kexec_file_load, its command line given as bytes.</summary>
-    /// <param name="kernelPath">The kernel image (bzImage, Image, …).</param>
-    /// <param name="initrdPath">The initrd, or null for none (KEXEC_FILE_NO_INITRAMFS).</param>
-    /// <param name="commandLine">The new kernel's command line, or null for none.</param>
-    /// <param name="crash">Load it as the crash kernel, to run when this one panics.</param>
-    /// <exception cref="ArgumentException">The kernel refused the command line (EINVAL) as longer than the image accepts.</exception>
-    /// <exception cref="KexecException">The kernel refused; the exception says why.</exception>
-    public static void LoadFile(string kernelPath, string? initrdPath, KernelCommandLine? commandLine, bool crash = false)
     {
         using var kernel = File.OpenHandle(kernelPath, FileMode.Open, FileAccess.Read);
         using var initrd = initrdPath is null ? null : File.OpenHandle(initrdPath, FileMode.Open, FileAccess.Read);
@@ -57,7 +45,7 @@ public static partial class Kexec
     /// <param name="crash">Load it as the crash kernel.</param>
     /// <exception cref="ArgumentException">The command line contains a NUL character, or the kernel refused it (EINVAL) as longer than the image accepts (<see cref="BzImage.CommandLineLimit(SafeFileHandle)"/>).</exception>
     /// <exception cref="KexecException">The kernel refused; the exception says why.</exception>
-    public static void LoadFile(SafeFileHandle kernel, SafeFileHandle? initrd, string? commandLine = null, bool crash = false)
+    public static void LoadFile(SafeFileHandle kernel, SafeFileHandle? initrd, string? commandLine, bool crash)
     {
         int errno = TryLoadFile(kernel, initrd, commandLine, crash);
         if (errno != 0) throw KexecException.For("kexec_file_load", errno);
@@ -70,7 +58,7 @@ public static partial class Kexec
     /// <param name="crash">Load it as the crash kernel.</param>
     /// <exception cref="ArgumentException">The kernel refused the command line (EINVAL) as longer than the image accepts (<see cref="BzImage.CommandLineLimit(SafeFileHandle)"/>).</exception>
     /// <exception cref="KexecException">The kernel refused; the exception says why.</exception>
-    public static void LoadFile(SafeFileHandle kernel, SafeFileHandle? initrd, KernelCommandLine? commandLine, bool crash = false)
+    public static void LoadFile(SafeFileHandle kernel, SafeFileHandle? initrd, KernelCommandLine? commandLine, bool crash)
     {
         ArgumentNullException.ThrowIfNull(kernel);
         int errno = FileLoadSyscall(kernel, initrd, commandLine is null ? default : commandLine.WithNul, FileLoadFlags(initrd, crash));
@@ -256,7 +244,7 @@ public static partial class Kexec
     /// <param name="flags">Load flags (<see cref="KexecLoadFlags.OnCrash"/> for a crash kernel).</param>
     /// <exception cref="ArgumentException">A segment breaks the rules kexec_load(2) sets.</exception>
     /// <exception cref="KexecException">The kernel refused; the exception says why.</exception>
-    public static void Load(BootPlan plan, KexecLoadFlags flags = 0)
+    public static void Load(BootPlan plan, KexecLoadFlags flags)
     {
         ArgumentNullException.ThrowIfNull(plan);
         Load(plan.Entry, plan.Sources, flags, plan.Architecture);

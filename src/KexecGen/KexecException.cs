@@ -32,7 +32,7 @@ public class KexecException : IOException
     public string Explanation { get; }
 
     /// <summary>The exception type that fits <paramref name="errno"/>.</summary>
-    public static KexecException For(string syscall, int errno)
+    internal static KexecException For(string syscall, int errno)
     {
         var name = Name(errno);
         return name switch

@@ -35,9 +35,6 @@ internal sealed record KernelFormat(string Name, FormatRecogniser Recognises, Fo
 /// <summary>The kernel formats the kexec_load path loads, told apart by their headers, each planned by the loader of its room.</summary>
 public static class KernelImage
 {
-    /// <summary>The most bytes an Image.gz may inflate to: more is refused rather than filling memory.</summary>
-    public const int MaxInflatedBytes = Arm64Image.MaxInflatedBytes;
-
     private static readonly FirmwareReader X86Reader = (iomem, _) => X86Firmware.ReadRunning(iomem);
     private static readonly FirmwareReader DeviceTreeReader = (_, dtb) => DeviceTreeFirmware.ReadRunning(dtb);
 

@@ -10,7 +10,7 @@ namespace KexecGen.Boot;
 /// large initrd costs page cache, not anonymous memory. Its <see cref="MemoryManager{T}.Memory"/> is valid until the
 /// mapping is disposed: load before disposing it.
 /// </summary>
-public sealed unsafe class MappedFile : MemoryManager<byte>
+internal sealed unsafe class MappedFile : MemoryManager<byte>
 {
     private readonly MemoryMappedFile? _file;
     private readonly MemoryMappedViewAccessor? _view;

@@ -21,7 +21,7 @@ public readonly record struct MemoryRange(ulong Start, ulong End, string Kind)
 /// <summary>One line of /proc/iomem: a range, its name and how deep it is nested (0 at the top).</summary>
 /// <param name="Range">The range, end exclusive.</param>
 /// <param name="Depth">The nesting level: two spaces of indent a level.</param>
-public readonly record struct IomemEntry(MemoryRange Range, int Depth);
+internal readonly record struct IomemEntry(MemoryRange Range, int Depth);
 
 /// <summary>
 /// The running machine's memory, as the kernel reports it in /proc/iomem and /sys/firmware/memmap: parsed from their
@@ -34,7 +34,7 @@ public static class MemoryMap
 
     /// <summary>Parses /proc/iomem ("start-end : name" lines, inclusive hexadecimal ends, two spaces of indent a level).</summary>
     /// <exception cref="FormatException">A line is not of that form; the message gives the line number.</exception>
-    public static IReadOnlyList<IomemEntry> ParseIomem(string text)
+    internal static IReadOnlyList<IomemEntry> ParseIomem(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
         var entries = new List<IomemEntry>();
@@ -61,7 +61,7 @@ public static class MemoryMap
     /// without CAP_SYS_ADMIN sees) give an error rather than an empty map.
     /// </summary>
     /// <exception cref="FormatException">No usable RAM, or only zero addresses.</exception>
-    public static IReadOnlyList<MemoryRange> UsableRam(IReadOnlyList<IomemEntry> iomem)
+    internal static IReadOnlyList<MemoryRange> UsableRam(IReadOnlyList<IomemEntry> iomem)
     {
         ArgumentNullException.ThrowIfNull(iomem);
         if (iomem.Count > 0 && iomem.All(e => e.Range.Start == 0 && e.Range.End == 1))
@@ -76,7 +76,7 @@ public static class MemoryMap
     }
 
     /// <summary>The ranges of the crash kernel's reservation ("Crash kernel" in /proc/iomem), sorted.</summary>
-    public static IReadOnlyList<MemoryRange> CrashKernel(IReadOnlyList<IomemEntry> iomem) =>
+    internal static IReadOnlyList<MemoryRange> CrashKernel(IReadOnlyList<IomemEntry> iomem) =>
         iomem.Where(e => e.Range.Kind == "Crash kernel").Select(e => e.Range).OrderBy(r => r.Start).ToList();
 
     /// <summary>
@@ -84,7 +84,7 @@ public static class MemoryMap
     /// own map, before the kernel changed it, which is what a new kernel's e820 table should be.
     /// </summary>
     /// <exception cref="FormatException">A number is not hexadecimal, or a range ends before it starts.</exception>
-    public static IReadOnlyList<MemoryRange> ParseFirmwareMemmap(IEnumerable<(string Start, string End, string Type)> entries)
+    internal static IReadOnlyList<MemoryRange> ParseFirmwareMemmap(IEnumerable<(string Start, string End, string Type)> entries)
     {
         ArgumentNullException.ThrowIfNull(entries);
         var list = new List<MemoryRange>();
@@ -101,7 +101,7 @@ public static class MemoryMap
     }
 
     /// <summary><paramref name="from"/> less every range of <paramref name="remove"/>, merged and sorted.</summary>
-    public static IReadOnlyList<MemoryRange> Subtract(IEnumerable<MemoryRange> from, IEnumerable<MemoryRange> remove)
+    internal static IReadOnlyList<MemoryRange> Subtract(IEnumerable<MemoryRange> from, IEnumerable<MemoryRange> remove)
     {
         var result = new List<MemoryRange>();
         var holes = remove.OrderBy(r => r.Start).ToList();

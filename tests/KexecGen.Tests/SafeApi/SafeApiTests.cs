@@ -62,7 +62,7 @@ public class SafeApiTests
     public void LoadFile_LeavesTheCallersHandlesOpen_AndClosesItsOwn()
     {
         using var kernel = File.OpenHandle("/bin/true");
-        Assert.Throws<KexecNotSupportedException>(() => Kexec.LoadFile(kernel, null, "x"));
+        Assert.Throws<KexecNotSupportedException>(() => Kexec.LoadFile(kernel, null, "x", crash: false));
         Assert.False(kernel.IsClosed);
 
         var before = Directory.GetFiles("/proc/self/fd").Length;
@@ -155,7 +155,7 @@ public class SafeApiTests
         Assert.Throws<FileNotFoundException>(() => Kexec.LoadFile("/bin/true", "/bin/no-such-initrd"));
         var closed = File.OpenHandle("/bin/true");
         closed.Dispose();
-        Assert.Throws<ObjectDisposedException>(() => Kexec.LoadFile(closed, null));
+        Assert.Throws<ObjectDisposedException>(() => Kexec.LoadFile(closed, null, (string?)null, crash: false));
 
         Assert.True(Directory.GetFiles("/proc/self/fd").Length <= before + 2, "descriptors leaked on the error paths");
     }

@@ -19,16 +19,16 @@ namespace KexecGen.Boot.Arm64;
 public static class Arm64Image
 {
     /// <summary>The header's magic at offset 56: "ARM\x64", little-endian.</summary>
-    public const uint Magic = 0x644d5241;
+    internal const uint Magic = 0x644d5241;
 
     /// <summary>Bytes of header the loader reads.</summary>
-    public const int HeaderSize = 64;
+    internal const int HeaderSize = 64;
 
     /// <summary>Random bytes a plan consumes: 8 for kaslr-seed, then <see cref="RngSeedBytes"/> for rng-seed.</summary>
     public const int EntropyBytes = Chosen.EntropyBytes;
 
     /// <summary>Size of /chosen/rng-seed, as the kernel's own file loader writes it (RNG_SEED_SIZE).</summary>
-    public const int RngSeedBytes = Chosen.RngSeedBytes;
+    internal const int RngSeedBytes = Chosen.RngSeedBytes;
 
     private const ulong KernelAlignment = 2 << 20;        // the base the Image's text_offset counts from
     private const ulong InitrdWindowAlignment = 1UL << 30; // the kernel and initrd share one 1 GiB-aligned…
@@ -45,11 +45,11 @@ public static class Arm64Image
     /// <param name="TextOffset">Where in its 2 MiB-aligned base the Image starts.</param>
     /// <param name="ImageSize">Bytes the Image occupies, bss included.</param>
     /// <param name="Flags">Endianness, page size and placement flags.</param>
-    public readonly record struct Header(ulong TextOffset, ulong ImageSize, ulong Flags);
+    internal readonly record struct Header(ulong TextOffset, ulong ImageSize, ulong Flags);
 
     /// <summary>Reads the 64-byte header.</summary>
     /// <exception cref="FormatException">Not an arm64 Image, truncated, or big-endian.</exception>
-    public static Header ReadHeader(ReadOnlySpan<byte> image)
+    internal static Header ReadHeader(ReadOnlySpan<byte> image)
     {
         if (image.Length < HeaderSize) throw new FormatException($"an arm64 Image is at least {HeaderSize} bytes; this file has {image.Length}");
         if (!IsImage(image)) throw new FormatException($"no arm64 Image magic (0x{Magic:x8}) at offset 56");

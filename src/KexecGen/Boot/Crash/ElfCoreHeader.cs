@@ -13,7 +13,7 @@ namespace KexecGen.Boot.Crash;
 /// vmcoreinfo, a PT_LOAD for the kernel image's mapping, and a PT_LOAD for each range of RAM outside the crash
 /// kernel's reservation. p_offset is the physical address; the crash kernel turns it into a file offset.
 /// </summary>
-public static class ElfCoreHeader
+internal static class ElfCoreHeader
 {
     private const uint Load = 1, Note = 4;
     private const ushort Core = 4;                      // ET_CORE

@@ -29,7 +29,7 @@ public sealed record KernelCore(ushort Machine, bool BigEndian, IReadOnlyList<Ke
 
     /// <summary>How many bytes of /proc/kcore <see cref="Parse"/> needs, given its first 64.</summary>
     /// <exception cref="FormatException">Not an ELF64 header.</exception>
-    public static long HeaderBytes(ReadOnlySpan<byte> start)
+    internal static long HeaderBytes(ReadOnlySpan<byte> start)
     {
         var header = Ident(start);
         if (header.ProgramHeaderOffset > 1 << 20) throw new FormatException($"/proc/kcore: program headers at offset {header.ProgramHeaderOffset}, past any header");
@@ -38,7 +38,7 @@ public sealed record KernelCore(ushort Machine, bool BigEndian, IReadOnlyList<Ke
 
     /// <summary>Parses /proc/kcore's ELF header and program headers.</summary>
     /// <exception cref="FormatException">Not an ELF64 core header, or truncated; the message says what.</exception>
-    public static KernelCore Parse(ReadOnlySpan<byte> header)
+    internal static KernelCore Parse(ReadOnlySpan<byte> header)
     {
         var file = Ident(header);
         bool big = header[5] == 2;

@@ -25,7 +25,7 @@ public sealed class ElfImage
     public IReadOnlyList<KexecSegmentSource> Segments { get; }
 
     /// <summary>Whether <paramref name="image"/> starts like an ELF file.</summary>
-    public static bool IsElf(ReadOnlySpan<byte> image) =>
+    internal static bool IsElf(ReadOnlySpan<byte> image) =>
         image.Length >= 4 && image[0] == 0x7f && image[1] == (byte)'E' && image[2] == (byte)'L' && image[3] == (byte)'F';
 
     /// <summary>Whether <paramref name="image"/> starts like an ELF executable (e_type ET_EXEC, in the file's byte order).</summary>
@@ -42,7 +42,7 @@ public sealed class ElfImage
 
     /// <summary>Reads an ELF executable's loadable segments, aligning each to <paramref name="pageSize"/>.</summary>
     /// <exception cref="FormatException">Not an ELF executable with loadable segments.</exception>
-    public static ElfImage Parse(byte[] image, ulong pageSize)
+    internal static ElfImage Parse(byte[] image, ulong pageSize)
     {
         ArgumentNullException.ThrowIfNull(image);
         if (!IsElf(image) || image.Length < ElfHeaders.FileHeaderSize(false)) throw new FormatException("not an ELF file");

@@ -8,10 +8,10 @@ namespace KexecGen.Boot.Fdt;
 /// <summary>One property of a device-tree node: a name and its raw bytes (cells are big-endian).</summary>
 /// <param name="Name">The property's name.</param>
 /// <param name="Value">Its bytes.</param>
-public sealed record DeviceTreeProperty(string Name, byte[] Value);
+internal sealed record DeviceTreeProperty(string Name, byte[] Value);
 
 /// <summary>A node of a flattened device tree: its name (with unit address), properties in order, and children.</summary>
-public sealed class DeviceTreeNode
+internal sealed class DeviceTreeNode
 {
     /// <summary>Creates an empty node named <paramref name="name"/> ("" for the root).</summary>
     public DeviceTreeNode(string name) => Name = name;
@@ -82,14 +82,14 @@ public sealed class DeviceTreeNode
 /// <summary>A memory reservation entry of a flattened device tree (/memreserve/).</summary>
 /// <param name="Address">The reserved range's start.</param>
 /// <param name="Size">Its size in bytes.</param>
-public readonly record struct MemoryReservation(ulong Address, ulong Size);
+internal readonly record struct MemoryReservation(ulong Address, ulong Size);
 
 /// <summary>
 /// A flattened device tree (the Devicetree Specification's DTB: header, memory reservation block, structure block,
 /// strings block), read from and written to bytes. Reading treats the bytes as untrusted: every offset and size is
 /// checked against the blob before use, so nothing allocated exceeds the input's size.
 /// </summary>
-public sealed class DeviceTree
+internal sealed class DeviceTree
 {
     private const uint Magic = 0xd00dfeed;
     private const uint BeginNode = 1, EndNode = 2, Prop = 3, Nop = 4, End = 9;

@@ -14,7 +14,7 @@ public static partial class BzImage
     public const ushort MinimumLoaderVersion = 0x020c;
 
     /// <summary>Where in the protected-mode kernel its 64-bit entry is (boot.rst: "the 64-bit entry point is 0x200").</summary>
-    public const ulong Entry64Offset = 0x200;
+    internal const ulong Entry64Offset = 0x200;
 
     private const ushort Kernel64 = 1 << 0;          // XLF_KERNEL_64
     private const ushort CanBeLoadedAbove4G = 1 << 1; // XLF_CAN_BE_LOADED_ABOVE_4G

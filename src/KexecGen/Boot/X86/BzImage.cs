@@ -42,7 +42,7 @@ public static partial class BzImage
     internal static readonly int ElfCoreHeaderRoom = " elfcorehdr=0x".Length + 2 * sizeof(ulong); // two hex digits a byte
 
     /// <summary>How many leading bytes of an image <see cref="CommandLineLimit(ReadOnlySpan{byte})"/> reads.</summary>
-    public static int HeaderBytes => CommandLineSizeOffset + sizeof(uint);
+    internal static int HeaderBytes => CommandLineSizeOffset + sizeof(uint);
 
     /// <summary>
     /// The most command-line bytes, counting the terminating NUL (kexec_file_load's cmdline_len), that the kernel's
