@@ -94,12 +94,16 @@ internal sealed unsafe class TranslationUnit : IDisposable
 
     /// <summary>The direct children of <paramref name="parent"/>.</summary>
     public static List<CXCursor> Children(CXCursor parent)
+        => Collect<CXCursor>(data => LibClang.clang_visitChildren(parent, &CollectChild, data));
+
+    // A list libclang's callback adds to: the callback finds it through the GCHandle passed as its client data.
+    private static List<T> Collect<T>(Action<nint> visit)
     {
-        var list = new List<CXCursor>();
+        var list = new List<T>();
         var handle = GCHandle.Alloc(list);
         try
         {
-            LibClang.clang_visitChildren(parent, &CollectChild, GCHandle.ToIntPtr(handle));
+            visit(GCHandle.ToIntPtr(handle));
         }
         finally
         {
@@ -118,16 +122,8 @@ internal sealed unsafe class TranslationUnit : IDisposable
     /// <summary>Every file the parse read, the in-memory source excluded.</summary>
     public List<string> IncludedFiles()
     {
-        var list = new List<string>();
-        var handle = GCHandle.Alloc(list);
-        try
-        {
-            LibClang.clang_getInclusions(_tu, &CollectInclusion, GCHandle.ToIntPtr(handle));
-        }
-        finally
-        {
-            handle.Free();
-        }
+        var tu = _tu;
+        var list = Collect<string>(data => LibClang.clang_getInclusions(tu, &CollectInclusion, data));
         list.Remove(SourceName);
         return list;
     }

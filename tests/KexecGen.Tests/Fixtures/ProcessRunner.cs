@@ -10,22 +10,26 @@ internal static class ProcessRunner
     public static (int Code, string Out, string Err) Run(string file, TimeSpan timeout, params string[] args) =>
         RunIn(null, file, timeout, args);
 
+    /// <summary>Starts <paramref name="info"/>; where the program is missing, says so and what installs it (<paramref name="install"/>).</summary>
+    public static Process Start(ProcessStartInfo info, string install)
+    {
+        try
+        {
+            return Process.Start(info)!;
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new InvalidOperationException($"{info.FileName} is not installed ({e.Message}); {install}", e);
+        }
+    }
+
     /// <summary>Runs a program in <paramref name="directory"/> (or the current one) to completion within <paramref name="timeout"/>.</summary>
     public static (int Code, string Out, string Err) RunIn(string? directory, string file, TimeSpan timeout, params string[] args)
     {
         var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
         if (directory is not null) info.WorkingDirectory = directory;
         foreach (var a in args) info.ArgumentList.Add(a);
-        Process process;
-        try
-        {
-            process = Process.Start(info)!;
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            throw new InvalidOperationException($"{file} is not installed ({e.Message}); .ci/run installs it", e);
-        }
-        using (process)
+        using (var process = Start(info, ".ci/run installs it"))
         {
             var stdout = process.StandardOutput.ReadToEndAsync();
             var stderr = process.StandardError.ReadToEndAsync();

@@ -36,16 +36,7 @@ internal static class QemuMachine
         }
         var console = new StringBuilder();
         var watch = Stopwatch.StartNew();
-        Process qemu;
-        try
-        {
-            qemu = Process.Start(info)!;
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            throw new InvalidOperationException($"{target.Emulator} is not installed (apt-get install {target.Package}; .ci/run does)", e);
-        }
-        using (qemu)
+        using (var qemu = ProcessRunner.Start(info, $"apt-get install {target.Package}; .ci/run does"))
         {
             qemu.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (console) console.AppendLine(e.Data); };
             qemu.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (console) console.AppendLine("[qemu] " + e.Data); };
