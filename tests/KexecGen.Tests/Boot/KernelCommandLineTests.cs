@@ -58,11 +58,11 @@ public class KernelCommandLineTests
         var line = KernelCommandLine.FromBytes(new byte[] { (byte)'x', 0xfe, (byte)'=', (byte)'1' });
         var machine = new MachineDescription(new[] { new MemoryRange(0x100000, 0x80000000, MemoryMap.SystemRam) }, 4096, new byte[Chosen.EntropyBytes]);
 
-        var bz = BzImage.Plan(LoaderTests.BzImageFixture(4096), null, line, machine);
+        var bz = BzImage.Plan(BzImagePlanTests.BzImageFixture(4096), null, line, machine);
         var bzLine = Assert.Single(bz.Segments, s => s.Contents == "command line").Segment.Buffer.ToArray();
         Assert.Equal(line.WithNul.ToArray(), bzLine);
 
-        var arm = Arm64Image.Plan(LoaderTests.FakeImage(0, 2 << 20, 4096), null, line, machine with { Firmware = [new DeviceTreeFirmware(DeviceTreeTests.Dtc("-I", "dts", "-O", "dtb", DeviceTreeTests.Write("/dts-v1/; / { };"u8.ToArray(), ".dts")))] });
+        var arm = Arm64Image.Plan(Arm64ImageTests.FakeImage(0, 2 << 20, 4096), null, line, machine with { Firmware = [new DeviceTreeFirmware(DeviceTreeTests.Dtc("-I", "dts", "-O", "dtb", DeviceTreeTests.Write("/dts-v1/; / { };"u8.ToArray(), ".dts")))] });
         var tree = DeviceTree.Parse(Assert.Single(arm.Segments, s => s.Contents == "device tree").Segment.Buffer.Span);
         Assert.Equal(line.WithNul.ToArray(), tree.Root.Child("chosen")!.Property("bootargs")!.Value);
     }

@@ -47,7 +47,7 @@ public class CliLoadTests
     {
         // A bzImage through kexec_load is planned from this machine's /proc/iomem and firmware map: root only.
         var kernel = Path.Combine(Path.GetTempPath(), $"kexecgen-bz-{Guid.NewGuid():N}");
-        File.WriteAllBytes(kernel, Boot.LoaderTests.BzImageFixture(64 * 1024));
+        File.WriteAllBytes(kernel, Boot.BzImagePlanTests.BzImageFixture(64 * 1024));
         var (code, stdout, stderr) = Kexec("-c", "-l", kernel, "--initrd", "/bin/sh", "--append", "console=ttyS0", "--dry-run");
 
         Assert.True(code == 0, stderr);
@@ -65,7 +65,7 @@ public class CliLoadTests
     {
         // This machine was booted without crashkernel=: nothing to place a crash kernel in.
         var kernel = Path.Combine(Path.GetTempPath(), $"kexecgen-bz-{Guid.NewGuid():N}");
-        File.WriteAllBytes(kernel, Boot.LoaderTests.BzImageFixture(64 * 1024));
+        File.WriteAllBytes(kernel, Boot.BzImagePlanTests.BzImageFixture(64 * 1024));
         var (code, stdout, stderr) = Kexec("-c", "-p", kernel, "--append", "console=ttyS0", "--dry-run");
 
         Assert.Equal(1, code);

@@ -34,7 +34,7 @@ public class SafeApiTests
     {
         // As root, /proc/iomem has real addresses and the bzImage is planned; this kernel then answers ENOSYS.
         var kernel = Path.Combine(Path.GetTempPath(), $"kexecgen-bz-{Guid.NewGuid():N}");
-        File.WriteAllBytes(kernel, Boot.LoaderTests.BzImageFixture(64 * 1024));
+        File.WriteAllBytes(kernel, Boot.BzImagePlanTests.BzImageFixture(64 * 1024));
 
         var e = Assert.Throws<KexecNotSupportedException>(() => Kexec.LoadImage(kernel, "/bin/sh", "console=ttyS0"));
         Assert.Equal("kexec_load", e.Syscall);

@@ -124,14 +124,14 @@ public class CrashDumpTests
             }))],
         };
 
-        var plan = BzImage.Plan(LoaderTests.BzImageFixture(64 * 1024), new byte[5000], KernelCommandLine.FromString("console=ttyS0"), machine, crash);
+        var plan = BzImage.Plan(BzImagePlanTests.BzImageFixture(64 * 1024), new byte[5000], KernelCommandLine.FromString("console=ttyS0"), machine, crash);
 
         foreach (var s in plan.Sources) Assert.True(s.Destination >= 0x66000000 && s.Destination + s.MemorySize <= 0x7e000000, $"segment at 0x{s.Destination:x} is outside the reservation");
         var header = Assert.Single(plan.Segments, s => s.Contents.StartsWith("ELF core header", StringComparison.Ordinal)).Segment;
         var line = Assert.Single(plan.Segments, s => s.Contents == "command line").Segment;
         Assert.Equal($"console=ttyS0 elfcorehdr=0x{header.Destination:x}\0", Encoding.ASCII.GetString(line.Buffer.Span));
         Assert.Equal(0x66000000UL, header.Destination); // first in the reservation, where the kernel's own loader puts it
-        var fields = LoaderTests.ReadBootParams(Assert.Single(plan.Segments, s => s.Contents.StartsWith("boot_params", StringComparison.Ordinal)).Segment.Buffer.ToArray());
+        var fields = BzImagePlanTests.ReadBootParams(Assert.Single(plan.Segments, s => s.Contents.StartsWith("boot_params", StringComparison.Ordinal)).Segment.Buffer.ToArray());
         ulong headerEnd = header.Destination + header.MemorySize;
         Assert.Equal(new[]
         {
@@ -170,7 +170,7 @@ public class CrashDumpTests
         var crash = X86Crash() with { CrashKernel = new[] { new MemoryRange(0x66000000, 0x66400000, "Crash kernel") } };
         var machine = new MachineDescription(new[] { new MemoryRange(0x100000, 0x7ffe0000, "System RAM") }, 4096, new byte[Arm64Image.EntropyBytes]);
 
-        var e = Assert.Throws<ArgumentException>(() => BzImage.Plan(LoaderTests.BzImageFixture(64 * 1024), null, null, machine, crash));
+        var e = Assert.Throws<ArgumentException>(() => BzImage.Plan(BzImagePlanTests.BzImageFixture(64 * 1024), null, null, machine, crash));
         Assert.StartsWith("the kernel (8 MiB) does not fit in the crash kernel's free reservation (crashkernel=)", e.Message, StringComparison.Ordinal);
     }
 

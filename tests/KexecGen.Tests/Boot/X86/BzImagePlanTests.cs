@@ -5,128 +5,21 @@ using System.IO;
 using System.Linq;
 using System.Text;
 using KexecGen.Boot;
-using KexecGen.Interop;
-using Xunit;
-using KexecGen.Boot.X86;
 using KexecGen.Boot.Arm64;
 using KexecGen.Boot.Fdt;
+using KexecGen.Boot.X86;
+using KexecGen.Interop;
+using Xunit;
+using static KexecGen.Tests.Boot.PlanChecks;
 
 namespace KexecGen.Tests.Boot;
 
 /// <summary>
-/// The loaders as pure functions: a machine described by hand, an image built by the test, and the plan checked by
-/// readers that are not the code under test (fdtget for the device tree, a C program over asm/bootparam.h for boot_params).
+/// The bzImage loader as a pure function: a machine described by hand, an image written by a C program through
+/// asm/bootparam.h, and boot_params read back by another C program over the same uapi struct.
 /// </summary>
-public class LoaderTests
+public class BzImagePlanTests
 {
-    private const ulong Page = 4096;
-    private static readonly byte[] Entropy = Enumerable.Range(0, Arm64Image.EntropyBytes).Select(i => (byte)(i * 7 + 1)).ToArray();
-
-    // /proc/iomem of an arm64 virt machine with 1 GiB, its first 2 MiB and a middle range reserved.
-    private const string Arm64Iomem = """
-        09000000-09000fff : pl011@9000000
-          09000000-09000fff : 9000000.pl011 pl011@9000000
-        40000000-7fffffff : System RAM
-          40000000-401fffff : reserved
-          40210000-41b7ffff : Kernel code
-          41b80000-4234ffff : reserved
-          42350000-4297ffff : Kernel data
-          48000000-480fffff : reserved
-        """;
-
-    [Fact]
-    public void Iomem_UsableRam_IsSystemRamLessReserved()
-    {
-        var ram = MemoryMap.UsableRam(MemoryMap.ParseIomem(Arm64Iomem));
-
-        Assert.Equal(new[] { (0x40200000UL, 0x41b80000UL), (0x42350000UL, 0x48000000UL), (0x48100000UL, 0x80000000UL) }, ram.Select(r => (r.Start, r.End)));
-    }
-
-    [Theory]
-    [InlineData("40000000-7fffffff System RAM", "line 1: expected 'start-end : name'")]
-    [InlineData("40000000-3fffffff : System RAM", "ends (0x3fffffff) before it starts")]
-    [InlineData("4000000g-7fffffff : System RAM", "'4000000g' is not a hexadecimal address")]
-    [InlineData("00000000-00000000 : System RAM\n00000000-00000000 : reserved", "only root sees the real ones")]
-    public void Iomem_Malformed_SaysWhere(string text, string reason)
-    {
-        var e = Assert.Throws<FormatException>(() => MemoryMap.UsableRam(MemoryMap.ParseIomem(text)));
-        Assert.Contains(reason, e.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void Arm64Plan_PlacesTheImage_TheInitrd_TheTree_AndATrampolineThatEntersIt()
-    {
-        var image = FakeImage(textOffset: 0x10000, imageSize: 3 << 20, fileBytes: 1 << 20);
-        var initrd = new byte[5000];
-        var dtb = DeviceTreeTests.Dtc("-I", "dts", "-O", "dtb", DeviceTreeTests.Write(Encoding.UTF8.GetBytes("""
-            /dts-v1/;
-            / { chosen { bootargs = "old"; linux,elfcorehdr = <0 1>; linux,usable-memory-range = <0 1 0 2>; }; };
-            """), ".dts"));
-        var machine = new MachineDescription(MemoryMap.UsableRam(MemoryMap.ParseIomem(Arm64Iomem)), Page, Entropy) { Firmware = [new DeviceTreeFirmware(dtb)] };
-
-        var plan = Arm64Image.Plan(image, initrd, KernelCommandLine.FromString("console=ttyAMA0 kexecgen"), machine);
-
-        Assert.Equal(KexecArch.Aarch64, plan.Architecture);
-        var kernel = Segment(plan, "kernel Image");
-        Assert.Equal(0x40200000UL + 0x10000, kernel.Destination); // the first 2 MiB-aligned base with room: 0x40000000 is reserved
-        Assert.Equal(3UL << 20, kernel.MemorySize);
-        var rd = Segment(plan, "initrd");
-        var tree = Segment(plan, "device tree");
-        Assert.Equal(0UL, tree.Destination % (2 << 20));
-        var path = DeviceTreeTests.Write(tree.Buffer.ToArray(), ".dtb");
-        Assert.Equal("console=ttyAMA0 kexecgen", DeviceTreeTests.Fdtget("-t", "s", path, "/chosen", "bootargs"));
-        Assert.Equal($"{rd.Destination >> 32:x} {rd.Destination & 0xffffffff:x}", DeviceTreeTests.Fdtget("-t", "x", path, "/chosen", "linux,initrd-start"));
-        Assert.Equal($"{(rd.Destination + 5000) >> 32:x} {(rd.Destination + 5000) & 0xffffffff:x}", DeviceTreeTests.Fdtget("-t", "x", path, "/chosen", "linux,initrd-end"));
-        Assert.Equal(Entropy[..8], DeviceTreeTests.Fdtget("-t", "bx", path, "/chosen", "kaslr-seed").Split(' ').Select(b => byte.Parse(b, NumberStyles.HexNumber, CultureInfo.InvariantCulture)));
-        Assert.Equal(Arm64Image.RngSeedBytes, DeviceTreeTests.Fdtget("-t", "bx", path, "/chosen", "rng-seed").Split(' ').Length);
-        foreach (var gone in new[] { "linux,elfcorehdr", "linux,usable-memory-range" })
-        {
-            Assert.NotEqual(0, ProcessRunner.Run("fdtget", TimeSpan.FromMinutes(1), path, "/chosen", gone).Code);
-        }
-        var trampoline = Segment(plan, "trampoline");
-        Assert.Equal(plan.Entry, trampoline.Destination);
-        Assert.Equal(Arm64Trampoline.Build(tree.Destination, kernel.Destination), trampoline.Buffer.ToArray());
-        SegmentsAreInRamAndApart(plan, machine);
-    }
-
-    [Fact]
-    public void Arm64Plan_WithoutInitrdOrCommandLine_RemovesThemFromChosen()
-    {
-        var dtb = DeviceTreeTests.Dtc("-I", "dts", "-O", "dtb", DeviceTreeTests.Write(Encoding.UTF8.GetBytes("""
-            /dts-v1/;
-            / { chosen { bootargs = "old"; linux,initrd-start = <0x48000000>; linux,initrd-end = <0x48100000>; }; };
-            """), ".dts"));
-        var machine = new MachineDescription(new[] { new MemoryRange(0x40000000, 0x80000000, MemoryMap.SystemRam) }, Page, Entropy) { Firmware = [new DeviceTreeFirmware(dtb)] };
-
-        var plan = Arm64Image.Plan(FakeImage(0, 2 << 20, 4096), null, null, machine);
-
-        var path = DeviceTreeTests.Write(Segment(plan, "device tree").Buffer.ToArray(), ".dtb");
-        var (code, stdout, _) = ProcessRunner.Run("fdtget", TimeSpan.FromMinutes(1), "-p", path, "/chosen");
-        Assert.Equal(0, code);
-        Assert.Equal(new[] { "kaslr-seed", "rng-seed" }, stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal));
-    }
-
-    [Theory]
-    [InlineData(1UL, "big-endian")]
-    public void Arm64Plan_RefusesWhatItCannotBoot(ulong flags, string reason)
-    {
-        var image = FakeImage(0, 2 << 20, 4096);
-        BinaryPrimitives.WriteUInt64LittleEndian(image.AsSpan(24), flags);
-        var machine = new MachineDescription(new[] { new MemoryRange(0x40000000, 0x80000000, MemoryMap.SystemRam) }, Page, Entropy) { Firmware = [new DeviceTreeFirmware(new DeviceTree().ToArray())] };
-
-        var e = Assert.Throws<FormatException>(() => Arm64Image.Plan(image, null, null, machine));
-        Assert.Contains(reason, e.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void Arm64Plan_ThatDoesNotFit_NamesWhatAndHowBig()
-    {
-        var machine = new MachineDescription(new[] { new MemoryRange(0x40000000, 0x40800000, MemoryMap.SystemRam) }, Page, Entropy) { Firmware = [new DeviceTreeFirmware(new DeviceTree().ToArray())] };
-
-        var e = Assert.Throws<ArgumentException>(() => Arm64Image.Plan(FakeImage(0, 2 << 20, 4096), new byte[16 << 20], null, machine));
-        Assert.StartsWith("the initrd (16 MiB) does not fit in free RAM", e.Message, StringComparison.Ordinal);
-    }
-
     private const string BzImageWriter = """
         #include <stdio.h>
         #include <stdlib.h>
@@ -274,31 +167,4 @@ public class LoaderTests
             .ToDictionary(g => g.Key, g => g.Select(f => f.Value).ToArray(), StringComparer.Ordinal);
     }
 
-    // An Image header (booting.rst) on zeroes: magic, text_offset, image_size, flags 0xa (4K pages, anywhere).
-    internal static byte[] FakeImage(ulong textOffset, ulong imageSize, int fileBytes)
-    {
-        var image = new byte[fileBytes];
-        BinaryPrimitives.WriteUInt64LittleEndian(image.AsSpan(8), textOffset);
-        BinaryPrimitives.WriteUInt64LittleEndian(image.AsSpan(16), imageSize);
-        BinaryPrimitives.WriteUInt64LittleEndian(image.AsSpan(24), 0xa);
-        BinaryPrimitives.WriteUInt32LittleEndian(image.AsSpan(56), 0x644d5241);
-        return image;
-    }
-
-    private static KexecSegmentSource Segment(BootPlan plan, string contents) =>
-        Assert.Single(plan.Segments, s => s.Contents.StartsWith(contents, StringComparison.Ordinal)).Segment;
-
-    // Every segment page-aligned, inside usable RAM, and apart from the others: what kexec_load and the machine need.
-    private static void SegmentsAreInRamAndApart(BootPlan plan, MachineDescription machine)
-    {
-        var segments = plan.Sources.OrderBy(s => s.Destination).ToList();
-        foreach (var s in segments)
-        {
-            Assert.Equal(0UL, s.Destination % Page);
-            Assert.Equal(0UL, s.MemorySize % Page);
-            Assert.True((ulong)s.Buffer.Length <= s.MemorySize);
-            Assert.Contains(machine.Ram, r => r.Start <= s.Destination && s.Destination + s.MemorySize <= r.End);
-        }
-        for (int i = 1; i < segments.Count; i++) Assert.True(segments[i - 1].Destination + segments[i - 1].MemorySize <= segments[i].Destination);
-    }
 }
