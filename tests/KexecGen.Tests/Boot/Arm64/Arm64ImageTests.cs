@@ -1,13 +1,11 @@
 using System;
 using System.Buffers.Binary;
 using System.Globalization;
-using System.IO;
 using System.Linq;
 using System.Text;
 using KexecGen.Boot;
 using KexecGen.Boot.Arm64;
 using KexecGen.Boot.Fdt;
-using KexecGen.Boot.X86;
 using KexecGen.Interop;
 using Xunit;
 using static KexecGen.Tests.Boot.PlanChecks;

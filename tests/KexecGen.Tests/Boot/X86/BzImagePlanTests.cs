@@ -5,7 +5,6 @@ using System.IO;
 using System.Linq;
 using System.Text;
 using KexecGen.Boot;
-using KexecGen.Boot.Arm64;
 using KexecGen.Boot.Fdt;
 using KexecGen.Boot.X86;
 using KexecGen.Interop;
