@@ -26,7 +26,8 @@ internal delegate FirmwareFacts? FirmwareReader(IReadOnlyList<IomemEntry> iomem,
 /// <param name="Recognises">Whether an image is in this format.</param>
 /// <param name="Plan">Its loader.</param>
 /// <param name="ReadFirmware">The firmware facts its protocol reads (null: none, the image names its own addresses).</param>
-internal sealed record KernelFormat(string Name, FormatRecogniser Recognises, FormatPlanner Plan, FirmwareReader? ReadFirmware)
+/// <param name="EntropyBytes">How many of <see cref="MachineDescription.Entropy"/>'s random bytes its plan consumes (seeds for the new kernel).</param>
+internal sealed record KernelFormat(string Name, FormatRecogniser Recognises, FormatPlanner Plan, FirmwareReader? ReadFirmware, int EntropyBytes = 0)
 {
     /// <summary>Whether the image names its own addresses (an ELF executable), so that planning it needs the page size only, not the machine's memory map.</summary>
     public bool PlacedByItself => ReadFirmware is null;
@@ -43,10 +44,13 @@ public static class KernelImage
     internal static readonly KernelFormat[] Formats =
     {
         new("a bzImage", BzImage.IsBzImage, BzImage.Plan, X86Reader),
-        new("an arm64 Image", Arm64Image.IsImage, Arm64Image.Plan, DeviceTreeReader),
-        new("an arm64 Image.gz", Arm64Image.IsGzip, Arm64Image.PlanCompressed, DeviceTreeReader),
+        new("an arm64 Image", Arm64Image.IsImage, Arm64Image.Plan, DeviceTreeReader, Arm64Image.EntropyBytes),
+        new("an arm64 Image.gz", Arm64Image.IsGzip, Arm64Image.PlanCompressed, DeviceTreeReader, Arm64Image.EntropyBytes),
         new("an ELF executable", ElfImage.IsExecutable, ElfImage.Plan, ReadFirmware: null),
     };
+
+    /// <summary>The most random bytes any format's plan consumes: what <see cref="MachineDescription.Entropy"/> must hold.</summary>
+    public static int EntropyBytes { get; } = Formats.Max(f => f.EntropyBytes);
 
     /// <summary>The format of <paramref name="kernel"/>, or null where it is none the kexec_load path knows.</summary>
     internal static KernelFormat? Recognise(ReadOnlySpan<byte> kernel)

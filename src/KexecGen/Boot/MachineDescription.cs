@@ -11,7 +11,7 @@ namespace KexecGen.Boot;
 /// </summary>
 /// <param name="Ram">Usable RAM: System RAM less reserved ranges (<see cref="MemoryMap.UsableRam"/>).</param>
 /// <param name="PageSize">The kernel's page size: segments are placed on page boundaries.</param>
-/// <param name="Entropy">Random bytes for the seeds a device tree passes on (kaslr-seed, rng-seed): at least <see cref="Arm64.Arm64Image.EntropyBytes"/>.</param>
+/// <param name="Entropy">Random bytes for the seeds a plan passes on (a device tree's kaslr-seed and rng-seed): at least <see cref="KernelImage.EntropyBytes"/>.</param>
 public sealed record MachineDescription(IReadOnlyList<MemoryRange> Ram, ulong PageSize, ReadOnlyMemory<byte> Entropy)
 {
     /// <summary>What each boot protocol read from the firmware (<see cref="X86.X86Firmware"/>, <see cref="Fdt.DeviceTreeFirmware"/>…).</summary>

@@ -5,7 +5,6 @@ using System.IO;
 using System.Linq;
 using System.Runtime.InteropServices;
 using KexecGen.Boot.Crash;
-using KexecGen.Boot.Arm64;
 
 namespace KexecGen.Boot;
 
@@ -53,7 +52,7 @@ public static partial class RunningMachine
         DescribeFrom(ReadIomem(), KernelImage.Formats.Select(f => f.ReadFirmware).OfType<FirmwareReader>().Distinct(), deviceTreePath);
 
     private static MachineDescription DescribeFrom(IReadOnlyList<IomemEntry> iomem, IEnumerable<FirmwareReader> readers, string? deviceTreePath) =>
-        new(MemoryMap.UsableRam(iomem), (ulong)Environment.SystemPageSize, Entropy(Arm64Image.EntropyBytes))
+        new(MemoryMap.UsableRam(iomem), (ulong)Environment.SystemPageSize, Entropy(KernelImage.EntropyBytes))
         {
             // Two formats of one protocol share its facts: each kind is read once.
             Firmware = readers.Select(read => read(iomem, deviceTreePath)).OfType<FirmwareFacts>().DistinctBy(f => f.GetType()).ToImmutableArray(),

@@ -37,6 +37,10 @@ public class MachineDescriptionTests
         Assert.Equal(File.Exists("/sys/kernel/boot_params/data"), x86.BootParams is not null);
         Assert.Equal(dtb, machine.FirmwareOf<DeviceTreeFirmware>()!.Blob.ToArray());
         Assert.Equal(machine.Firmware.Length, machine.Firmware.Select(f => f.GetType()).Distinct().Count());
+        // Fresh entropy for the format that needs the most (an arm64 Image's kaslr-seed and rng-seed).
+        Assert.Equal(KernelImage.EntropyBytes, machine.Entropy.Length);
+        Assert.True(KernelImage.EntropyBytes >= KexecGen.Boot.Arm64.Arm64Image.EntropyBytes);
+        Assert.NotEqual(machine.Entropy.ToArray(), RunningMachine.Describe(path).Entropy.ToArray());
         if (!File.Exists("/sys/firmware/fdt")) Assert.Null(RunningMachine.Describe().FirmwareOf<DeviceTreeFirmware>());
     }
 }
