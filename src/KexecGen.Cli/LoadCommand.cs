@@ -134,6 +134,7 @@ public static class LoadCommand
             string.Join(", ", plan.Segments.Select(p => p.Segment).Select(s => $"{{buf=<{s.Buffer.Length} bytes>, bufsz={s.Buffer.Length}, mem=0x{s.Destination:x}, memsz=0x{s.MemorySize:x}}}")) +
             $"], flags={loadFlags}|{ArchitectureName(plan.Architecture)}", options.DryRun);
         report.Plan(plan, options.DryRun);
+        foreach (var note in plan.Notes) report.Note(note);
         if (!options.DryRun) image.Load();
         return report.Done();
     }

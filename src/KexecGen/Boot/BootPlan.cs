@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.Linq;
 using KexecGen.Interop;
 
@@ -16,6 +17,9 @@ public sealed record PlannedSegment(KexecSegmentSource Segment, string Contents)
 /// <param name="Architecture">The image's architecture: the kernel refuses an image for another one.</param>
 public sealed record BootPlan(ulong Entry, IReadOnlyList<PlannedSegment> Segments, KexecArch Architecture)
 {
+    /// <summary>What the user should know before booting it: what the new kernel will lack, in one line each.</summary>
+    public ImmutableArray<string> Notes { get; init; } = ImmutableArray<string>.Empty;
+
     /// <summary>The segments as kexec_load(2) takes them.</summary>
     public IReadOnlyList<KexecSegmentSource> Sources => Segments.Select(s => s.Segment).ToArray();
 }

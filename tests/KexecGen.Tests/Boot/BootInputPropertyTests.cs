@@ -103,6 +103,19 @@ public class BootInputPropertyTests
         Check(Encoding.ASCII.GetBytes("344\n"), bytes => CrashSysfs.ParseDecimal(Encoding.Latin1.GetString(bytes), "crash_notes_size"), typeof(FormatException));
     }
 
+    [Fact]
+    public void EfiSysfsFiles_Parse()
+    {
+        Check(Encoding.ASCII.GetBytes("ACPI20=0x7f77e014\nACPI=0x7f77e000\nSMBIOS=0x7f58d000\nSMBIOS3=0x7f58b000\n"),
+            bytes => EfiSysfs.ParseSystemTable(Encoding.Latin1.GetString(bytes), "systab"), typeof(FormatException));
+        // One runtime-map entry's five files, mutated together: a NUL byte separates them.
+        Check(Encoding.ASCII.GetBytes("0x5\n\0" + "0x7e8f0000\n\0" + "0xfffffffeee8f0000\n\0" + "0x20\n\0" + "0x800000000000000f\n"), bytes =>
+        {
+            var files = Encoding.Latin1.GetString(bytes).Split('\0');
+            EfiSysfs.ParseRegion(name => files[Math.Min(Array.IndexOf(EfiSysfs.RegionFiles, name), files.Length - 1)], "runtime-map/0");
+        }, typeof(FormatException));
+    }
+
     // Random machines: RAM, reservations, notes and mappings anywhere in the address space, in any number up to 64.
     private static readonly Gen<CrashDescription> Crashes =
         Gen.Select(

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.Linq;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -137,7 +138,7 @@ public static partial class BzImage
         ulong trampolineAt = placement.Place("trampoline", X86Trampoline.Size, machine.PageSize, LowMemoryEnd, Below4G);
         segments.Add(new(new KexecSegmentSource(X86Trampoline.Build(trampolineAt, paramsAt, kernel + Entry64Offset), trampolineAt, machine.PageSize),
             "trampoline (GDT, segments, rsi = boot_params, jump to the 64-bit entry)"));
-        return new BootPlan(trampolineAt, segments, KexecArch.X86_64);
+        return new BootPlan(trampolineAt, segments, KexecArch.X86_64) { Notes = WhatTheKernelLacks(firmware) };
     }
 
     private static unsafe int BootParamsSize => sizeof(BootParams);
@@ -166,6 +167,12 @@ public static partial class BzImage
             zeroPage.Hdr.HardwareSubarch = current.Hdr.HardwareSubarch;
             zeroPage.Hdr.HardwareSubarchData = current.Hdr.HardwareSubarchData;
         }
+        // A kernel the EFI stub booted finds ACPI through the EFI configuration table and leaves acpi_rsdp_addr 0; a
+        // kernel given no EFI must be told where the RSDP is, or it boots without ACPI (and with one CPU).
+        if (zeroPage.AcpiRsdpAddr == 0 && firmware.Efi?.AcpiRsdp is { } rsdp)
+        {
+            zeroPage.AcpiRsdpAddr = rsdp;
+        }
         var e820 = memoryMap.Where(r => E820Types.ContainsKey(r.Kind)).OrderBy(r => r.Start).ToList();
         Span<BootE820Entry> table = zeroPage.E820Table;
         int max = Math.Min(table.Length, byte.MaxValue);
@@ -174,6 +181,11 @@ public static partial class BzImage
         for (int i = 0; i < e820.Count; i++) table[i] = new BootE820Entry { Addr = e820[i].Start, Size = e820[i].Size, Type = E820Types[e820[i].Kind] };
         return parameters;
     }
+
+    // What the new kernel will not get from this machine's firmware, for the user to read before executing it.
+    private static ImmutableArray<string> WhatTheKernelLacks(X86Firmware firmware) => firmware.Efi is null
+        ? ImmutableArray<string>.Empty
+        : ImmutableArray.Create("this machine booted by UEFI: the new kernel gets ACPI (acpi_rsdp_addr) but no EFI — no runtime services, no EFI variables, no EFI memory map — as this loader does not hand EFI over yet (kexec_file_load, -s, does)");
 
     // What the crash kernel keeps of the running kernel's /proc/iomem besides RAM (arch/x86/kernel/crash.c:
     // IORES_DESC_ACPI_TABLES, IORES_DESC_ACPI_NV_STORAGE and IORES_DESC_RESERVED), by their names there.

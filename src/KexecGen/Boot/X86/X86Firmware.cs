@@ -10,6 +10,9 @@ namespace KexecGen.Boot.X86;
 /// <param name="MemoryMap">The firmware's memory map for the new kernel's e820 table (/sys/firmware/memmap, else /proc/iomem).</param>
 public sealed record X86Firmware(ReadOnlyMemory<byte>? BootParams, IReadOnlyList<MemoryRange> MemoryMap) : FirmwareFacts
 {
+    /// <summary>What UEFI gave the running kernel (/sys/firmware/efi); null where the machine booted by BIOS.</summary>
+    public EfiFirmware? Efi { get; init; }
+
     private const string FirmwareMemmap = "/sys/firmware/memmap";
     private const string BootParamsPath = "/sys/kernel/boot_params/data";
 
@@ -24,6 +27,6 @@ public sealed record X86Firmware(ReadOnlyMemory<byte>? BootParams, IReadOnlyList
                 .OrderBy(d => int.TryParse(Path.GetFileName(d), out int n) ? n : int.MaxValue)
                 .Select(d => (File.ReadAllText(Path.Combine(d, "start")), File.ReadAllText(Path.Combine(d, "end")), File.ReadAllText(Path.Combine(d, "type")))))
             : iomem.Where(e => e.Depth == 0).Select(e => e.Range).ToList();
-        return new X86Firmware(File.Exists(BootParamsPath) ? File.ReadAllBytes(BootParamsPath) : null, map);
+        return new X86Firmware(File.Exists(BootParamsPath) ? File.ReadAllBytes(BootParamsPath) : null, map) { Efi = EfiFirmware.ReadRunning() };
     }
 }
