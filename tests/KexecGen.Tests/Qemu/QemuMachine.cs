@@ -29,7 +29,7 @@ internal static class QemuMachine
         };
         foreach (var arg in new[]
         {
-            "-accel", "tcg", "-m", memoryMiB.ToString(System.Globalization.CultureInfo.InvariantCulture), "-smp", "1", "-nographic", "-no-reboot", "-nodefaults", "-serial", "stdio",
+            "-accel", "tcg", "-m", memoryMiB.ToString(System.Globalization.CultureInfo.InvariantCulture), "-nographic", "-no-reboot", "-nodefaults", "-serial", "stdio",
         }.Concat(target.Board).Concat(new[] { "-kernel", kernel, "-initrd", initrd, "-append", commandLine }))
         {
             info.ArgumentList.Add(arg);

@@ -12,10 +12,24 @@ namespace KexecGen.Tests.Qemu;
 /// <param name="Board">Machine, CPU and device arguments.</param>
 internal sealed record QemuTarget(string Emulator, string Package, string[] Board)
 {
-    /// <summary>A PC with the isa-debug-exit device, so that a payload can end QEMU with a code.</summary>
+    /// <summary>A PC with one CPU and the isa-debug-exit device, so that a payload can end QEMU with a code.</summary>
     public static readonly QemuTarget X86_64 = new("qemu-system-x86_64", "qemu-system-x86",
-        new[] { "-device", $"isa-debug-exit,iobase=0x{QemuMachine.DebugExitPort:x},iosize=0x04" });
+        new[] { "-smp", "1", "-device", $"isa-debug-exit,iobase=0x{QemuMachine.DebugExitPort:x},iosize=0x04" });
 
     /// <summary>The virt board with a Cortex-A57, as Debian's arm64 kernel boots on it (console ttyAMA0).</summary>
-    public static readonly QemuTarget Arm64 = new("qemu-system-aarch64", "qemu-system-arm", new[] { "-M", "virt", "-cpu", "cortex-a57" });
+    public static readonly QemuTarget Arm64 = new("qemu-system-aarch64", "qemu-system-arm", new[] { "-smp", "1", "-M", "virt", "-cpu", "cortex-a57" });
+
+    /// <summary>The OVMF firmware's code, read-only, from Debian's package ovmf.</summary>
+    public const string OvmfCode = "/usr/share/OVMF/OVMF_CODE_4M.fd";
+
+    /// <summary>
+    /// A q35 PC with two CPUs booted by UEFI (OVMF): QEMU's -kernel reaches the kernel's EFI stub through fw_cfg.
+    /// <paramref name="variables"/> is this run's own copy of OVMF_VARS_4M.fd, which the firmware writes.
+    /// </summary>
+    public static QemuTarget X86_64Uefi(string variables) => new("qemu-system-x86_64", "qemu-system-x86 ovmf", new[]
+    {
+        "-M", "q35", "-smp", "2",
+        "-drive", $"if=pflash,format=raw,unit=0,readonly=on,file={OvmfCode}",
+        "-drive", $"if=pflash,format=raw,unit=1,file={variables}",
+    });
 }

@@ -1,0 +1,75 @@
+using System;
+using System.IO;
+using System.Text.RegularExpressions;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace KexecGen.Tests.Qemu;
+
+/// <summary>
+/// Real kexec on an x86_64 machine booted by UEFI (QEMU q35, OVMF, 2 CPUs, TCG) with Debian's kernel entered through
+/// its EFI stub: the bzImage loader (kexec -c) boots a second kernel that finds ACPI (the RSDP the EFI stub left out
+/// of boot_params comes from /sys/firmware/efi/systab) and through its MADT both CPUs.
+/// </summary>
+[Collection(PublishedTools.Name)]
+public class UefiKexecQemuTests(GuestKit kit, ITestOutputHelper log) : IClassFixture<GuestKit>
+{
+    private static readonly TimeSpan Limit = TimeSpan.FromMinutes(6);
+    private const string Console = "console=ttyS0 panic=-1 loglevel=4";
+
+    // What the second kernel found: EFI, the ACPI tables, the CPUs online.
+    private const string SecondInit = """
+        #!/bin/busybox sh
+        /bin/busybox mkdir -p /proc /sys
+        /bin/busybox mount -t proc proc /proc
+        /bin/busybox mount -t sysfs sys /sys
+        for word in $(/bin/busybox cat /proc/cmdline); do
+          case "$word" in kexecgen_marker=*) echo "KEXECGEN-SECOND-KERNEL ${word#kexecgen_marker=}" ;; esac
+        done
+        if [ -d /sys/firmware/efi ]; then echo "KEXECGEN-SECOND-EFI present"; else echo "KEXECGEN-SECOND-EFI absent"; fi
+        echo "KEXECGEN-SECOND-ACPI [$(/bin/busybox ls /sys/firmware/acpi/tables 2>/dev/null)]" | /bin/busybox tr '\n' ' '
+        echo
+        echo "KEXECGEN-SECOND-CPUS $(/bin/busybox cat /sys/devices/system/cpu/online)"
+        /bin/busybox poweroff -f
+        """;
+
+    [Fact]
+    public void KexecLoad_OnAUefiMachine_BootsAKernelWithAcpiAndBothCpus()
+    {
+        Assert.True(File.Exists(QemuTarget.OvmfCode), $"{QemuTarget.OvmfCode} is missing (apt-get install ovmf; .ci/run does)");
+        var variables = Path.Combine(Path.GetTempPath(), $"kexecgen-ovmf-vars-{Guid.NewGuid():N}.fd");
+        File.Copy("/usr/share/OVMF/OVMF_VARS_4M.fd", variables);
+        var marker = Guid.NewGuid().ToString("N");
+        var load = $"/bin/kexec -c -l /vmlinuz --initrd /second.cpio --append \"{Console} kexecgen_marker={marker}\"";
+        var first = kit.Base(GuestScripts.FirstInit($"""
+            if [ -d /sys/firmware/efi ]; then echo "KEXECGEN-FIRST-EFI present"; fi
+            echo "KEXECGEN-FIRST-CPUS $(/bin/busybox cat /sys/devices/system/cpu/online)"
+            {load} --dry-run
+            {GuestScripts.LoadAndExecute(load)}
+            """))
+            .File("vmlinuz", File.ReadAllBytes(kit.Kernel))
+            .File("second.cpio", kit.Base(SecondInit, withKexec: false).ToArray())
+            .ToArray();
+
+        try
+        {
+            var (_, console, elapsed) = QemuMachine.Boot(kit.Kernel, first, Console, Limit, QemuTarget.X86_64Uefi(variables));
+            GuestScripts.Log(log, console, elapsed);
+
+            // The first kernel is the machine the issue describes: booted by UEFI, both CPUs up.
+            Assert.True(console.Contains("KEXECGEN-FIRST-EFI present", StringComparison.Ordinal), "the first kernel did not boot by UEFI; console:\n" + console);
+            Assert.True(console.Contains("KEXECGEN-FIRST-CPUS 0-1", StringComparison.Ordinal), "the first kernel does not have both CPUs; console:\n" + console);
+            // The dry run says, in one line, what the new kernel will lack.
+            Assert.True(console.Contains("# this machine booted by UEFI", StringComparison.Ordinal), "the dry run did not say what the new kernel lacks; console:\n" + console);
+            GuestScripts.AssertSecondKernelBooted(console, marker, "kexec -c -l on a UEFI machine");
+            var acpi = Regex.Match(console, @"KEXECGEN-SECOND-ACPI \[([^\]]*)\]").Groups[1].Value;
+            Assert.True(Regex.IsMatch(acpi, @"\bAPIC\b"), $"the second kernel has no MADT (APIC) among its ACPI tables [{acpi}]; console:\n" + console);
+            Assert.True(console.Contains("KEXECGEN-SECOND-CPUS 0-1", StringComparison.Ordinal), "the second kernel does not have both CPUs; console:\n" + console);
+            log.WriteLine(Regex.Match(console, "KEXECGEN-SECOND-EFI [a-z]+").Value + " (EFI is not handed over by kexec_load yet)");
+        }
+        finally
+        {
+            File.Delete(variables);
+        }
+    }
+}
