@@ -43,7 +43,7 @@ public static class KernelImage
     // one entry here.
     internal static readonly KernelFormat[] Formats =
     {
-        new("a bzImage", BzImage.IsBzImage, BzImage.Plan, X86Reader),
+        new("a bzImage", BzImage.IsBzImage, BzImage.Plan, X86Reader, SetupDataChain.RngSeedBytes),
         new("an arm64 Image", Arm64Image.IsImage, Arm64Image.Plan, DeviceTreeReader, Arm64Image.EntropyBytes),
         new("an arm64 Image.gz", Arm64Image.IsGzip, Arm64Image.PlanCompressed, DeviceTreeReader, Arm64Image.EntropyBytes),
         new("an ELF executable", ElfImage.IsExecutable, ElfImage.Plan, ReadFirmware: null),

@@ -8,8 +8,9 @@ namespace KexecGen.Tests.Qemu;
 
 /// <summary>
 /// Real kexec on an x86_64 machine booted by UEFI (QEMU q35, OVMF, 2 CPUs, TCG) with Debian's kernel entered through
-/// its EFI stub: the bzImage loader (kexec -c) boots a second kernel that finds ACPI (the RSDP the EFI stub left out
-/// of boot_params comes from /sys/firmware/efi/systab) and through its MADT both CPUs.
+/// its EFI stub: the bzImage loader (kexec -c) hands EFI over (efi_info, the runtime map, SETUP_EFI) and boots a second
+/// kernel whose runtime services work (efivarfs lists and reads the firmware's variables), that finds ACPI (the RSDP
+/// the EFI stub left out of boot_params comes from /sys/firmware/efi/systab) and through its MADT both CPUs.
 /// </summary>
 [Collection(PublishedTools.Name)]
 public class UefiKexecQemuTests(GuestKit kit, ITestOutputHelper log) : IClassFixture<GuestKit>
@@ -27,14 +28,29 @@ public class UefiKexecQemuTests(GuestKit kit, ITestOutputHelper log) : IClassFix
           case "$word" in kexecgen_marker=*) echo "KEXECGEN-SECOND-KERNEL ${word#kexecgen_marker=}" ;; esac
         done
         if [ -d /sys/firmware/efi ]; then echo "KEXECGEN-SECOND-EFI present"; else echo "KEXECGEN-SECOND-EFI absent"; fi
+        # Runtime services that work: efivarfs lists the firmware's variables, and reading one calls GetVariable.
+        /bin/busybox insmod /efivarfs.ko
+        if /bin/busybox mount -t efivarfs efivarfs /sys/firmware/efi/efivars; then
+          first=$(/bin/busybox ls /sys/firmware/efi/efivars | /bin/busybox head -n 1)
+          echo "KEXECGEN-SECOND-EFIVARS $(/bin/busybox ls /sys/firmware/efi/efivars | /bin/busybox wc -l) $(/bin/busybox cat "/sys/firmware/efi/efivars/$first" | /bin/busybox wc -c) $first"
+        fi
         echo "KEXECGEN-SECOND-ACPI [$(/bin/busybox ls /sys/firmware/acpi/tables 2>/dev/null)]" | /bin/busybox tr '\n' ' '
         echo
         echo "KEXECGEN-SECOND-CPUS $(/bin/busybox cat /sys/devices/system/cpu/online)"
         /bin/busybox poweroff -f
         """;
 
+    // efivarfs.ko from the same kernel package as the kernel (Debian builds it as a module).
+    private static string EfivarfsModule(string kernel)
+    {
+        var root = Path.GetDirectoryName(Path.GetDirectoryName(kernel))!;
+        var modules = Directory.GetFiles(Path.Combine(root, "lib", "modules"), "efivarfs.ko", SearchOption.AllDirectories);
+        Assert.True(modules.Length == 1, $"efivarfs.ko not found once under {root}/lib/modules ({modules.Length})");
+        return modules[0];
+    }
+
     [Fact]
-    public void KexecLoad_OnAUefiMachine_BootsAKernelWithAcpiAndBothCpus()
+    public void KexecLoad_OnAUefiMachine_BootsAKernelWithEfiAcpiAndBothCpus()
     {
         Assert.True(File.Exists(QemuTarget.OvmfCode), $"{QemuTarget.OvmfCode} is missing (apt-get install ovmf; .ci/run does)");
         var variables = Path.Combine(Path.GetTempPath(), $"kexecgen-ovmf-vars-{Guid.NewGuid():N}.fd");
@@ -48,7 +64,7 @@ public class UefiKexecQemuTests(GuestKit kit, ITestOutputHelper log) : IClassFix
             {GuestScripts.LoadAndExecute(load)}
             """))
             .File("vmlinuz", File.ReadAllBytes(kit.Kernel))
-            .File("second.cpio", kit.Base(SecondInit, withKexec: false).ToArray())
+            .File("second.cpio", kit.Base(SecondInit, withKexec: false).File("efivarfs.ko", File.ReadAllBytes(EfivarfsModule(kit.Kernel))).ToArray())
             .ToArray();
 
         try
@@ -59,13 +75,17 @@ public class UefiKexecQemuTests(GuestKit kit, ITestOutputHelper log) : IClassFix
             // The first kernel is the machine the issue describes: booted by UEFI, both CPUs up.
             Assert.True(console.Contains("KEXECGEN-FIRST-EFI present", StringComparison.Ordinal), "the first kernel did not boot by UEFI; console:\n" + console);
             Assert.True(console.Contains("KEXECGEN-FIRST-CPUS 0-1", StringComparison.Ordinal), "the first kernel does not have both CPUs; console:\n" + console);
-            // The dry run says, in one line, what the new kernel will lack.
-            Assert.True(console.Contains("# this machine booted by UEFI", StringComparison.Ordinal), "the dry run did not say what the new kernel lacks; console:\n" + console);
+            // The dry run lists the setup_data segment and its entries.
+            Assert.True(console.Contains("setup_data (SETUP_RNG_SEED, SETUP_EFI; the EFI runtime map: ", StringComparison.Ordinal), "the dry run lists no setup_data with SETUP_EFI; console:\n" + console);
             GuestScripts.AssertSecondKernelBooted(console, marker, "kexec -c -l on a UEFI machine");
             var acpi = Regex.Match(console, @"KEXECGEN-SECOND-ACPI \[([^\]]*)\]").Groups[1].Value;
             Assert.True(Regex.IsMatch(acpi, @"\bAPIC\b"), $"the second kernel has no MADT (APIC) among its ACPI tables [{acpi}]; console:\n" + console);
             Assert.True(console.Contains("KEXECGEN-SECOND-CPUS 0-1", StringComparison.Ordinal), "the second kernel does not have both CPUs; console:\n" + console);
-            log.WriteLine(Regex.Match(console, "KEXECGEN-SECOND-EFI [a-z]+").Value + " (EFI is not handed over by kexec_load yet)");
+            Assert.True(console.Contains("KEXECGEN-SECOND-EFI present", StringComparison.Ordinal), "the second kernel has no EFI; console:\n" + console);
+            var efivars = Regex.Match(console, @"KEXECGEN-SECOND-EFIVARS (\d+) (\d+) (\S+)");
+            Assert.True(efivars.Success && int.Parse(efivars.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) > 0 && int.Parse(efivars.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture) > 4,
+                "the second kernel's EFI runtime services did not list and read a variable; console:\n" + console);
+            log.WriteLine($"second kernel: {efivars.Groups[1].Value} EFI variables, {efivars.Groups[3].Value} read ({efivars.Groups[2].Value} bytes)");
         }
         finally
         {

@@ -133,6 +133,7 @@ public static partial class BzImage
             (zeroPage.Hdr.CmdLinePtr, zeroPage.ExtCmdLinePtr) = ((uint)at, (uint)(at >> 32));
             segments.Add(new(new KexecSegmentSource(line, at, PhysicalPlacement.AlignUp((ulong)line.Length, machine.PageSize)), "command line"));
         }
+        HandOverSetupData(ref zeroPage, firmware, machine, placement, segments);
         ulong paramsAt = placement.Place("boot_params", (ulong)BootParamsSize, machine.PageSize, LowMemoryEnd, Below4G);
         segments.Add(new(new KexecSegmentSource(parameters, paramsAt, PhysicalPlacement.AlignUp((ulong)BootParamsSize, machine.PageSize)), "boot_params (setup header, e820 table)"));
         ulong trampolineAt = placement.Place("trampoline", X86Trampoline.Size, machine.PageSize, LowMemoryEnd, Below4G);
@@ -182,10 +183,45 @@ public static partial class BzImage
         return parameters;
     }
 
+    // The setup_data chain in a segment of its own, below 4 GiB as boot_params is, linked from hdr.setup_data; and, where
+    // EFI is handed over, efi_info as the kernel's own file loader fills it: the running kernel's signature, system
+    // table and descriptor version, the runtime map (in the chain's segment) as the memory map.
+    private static void HandOverSetupData(ref BootParams zeroPage, X86Firmware firmware, MachineDescription machine, PhysicalPlacement placement, List<PlannedSegment> segments)
+    {
+        if (machine.Entropy.Length < SetupDataChain.RngSeedBytes) throw new ArgumentException($"the plan needs {SetupDataChain.RngSeedBytes} random bytes, got {machine.Entropy.Length}");
+        var running = RunningEfiInfo(firmware);
+        var efi = running is null ? null : firmware.Efi;
+        var size = SetupDataChain.Build(0, machine.Entropy.Span[..SetupDataChain.RngSeedBytes], efi).Bytes.Length;
+        ulong at = placement.Place("setup_data", (ulong)size, machine.PageSize, LowMemoryEnd, Below4G);
+        var chain = SetupDataChain.Build(at, machine.Entropy.Span[..SetupDataChain.RngSeedBytes], efi);
+        zeroPage.Hdr.SetupData = at;
+        if (running is { } current && efi is not null)
+        {
+            zeroPage.EfiInfo = current with
+            {
+                EfiMemdescSize = SetupDataChain.MemoryDescriptorBytes,
+                EfiMemmap = (uint)chain.MemoryMapAddress,
+                EfiMemmapHi = (uint)(chain.MemoryMapAddress >> 32),
+                EfiMemmapSize = (uint)chain.MemoryMapBytes,
+            };
+            zeroPage.SecureBoot = MemoryMarshal.Read<BootParams>(firmware.BootParams!.Value.Span).SecureBoot;
+        }
+        segments.Add(new(new KexecSegmentSource(chain.Bytes, at, PhysicalPlacement.AlignUp((ulong)chain.Bytes.Length, machine.PageSize)), chain.Contents));
+    }
+
+    // The running kernel's efi_info where EFI can be handed over: it booted by UEFI with runtime services (a memory map
+    // in efi_info) and the kernel exposes their map (/sys/firmware/efi/runtime-map); else null.
+    private static EfiInfo? RunningEfiInfo(X86Firmware firmware)
+    {
+        if (firmware.Efi is not { RuntimeMap.IsEmpty: false } || firmware.BootParams is not { } running || running.Length < BootParamsSize) return null;
+        var current = MemoryMarshal.Read<BootParams>(running.Span).EfiInfo;
+        return current.EfiMemmapSize == 0 || current.EfiLoaderSignature == 0 ? null : current;
+    }
+
     // What the new kernel will not get from this machine's firmware, for the user to read before executing it.
-    private static ImmutableArray<string> WhatTheKernelLacks(X86Firmware firmware) => firmware.Efi is null
+    private static ImmutableArray<string> WhatTheKernelLacks(X86Firmware firmware) => firmware.Efi is null || RunningEfiInfo(firmware) is not null
         ? ImmutableArray<string>.Empty
-        : ImmutableArray.Create("this machine booted by UEFI: the new kernel gets ACPI (acpi_rsdp_addr) but no EFI — no runtime services, no EFI variables, no EFI memory map — as this loader does not hand EFI over yet (kexec_file_load, -s, does)");
+        : ImmutableArray.Create("this machine booted by UEFI, but the running kernel exposes no EFI runtime map (/sys/firmware/efi/runtime-map: booted with noefi or efi=noruntime, or built without CONFIG_EFI_RUNTIME_MAP): the new kernel gets ACPI but no EFI runtime services");
 
     // What the crash kernel keeps of the running kernel's /proc/iomem besides RAM (arch/x86/kernel/crash.c:
     // IORES_DESC_ACPI_TABLES, IORES_DESC_ACPI_NV_STORAGE and IORES_DESC_RESERVED), by their names there.

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Immutable;
+using System.IO;
 using KexecGen.Boot;
 using KexecGen.Boot.X86;
 using Xunit;
@@ -53,10 +54,106 @@ public class EfiFirmwareTests
         Assert.Contains("runtime-map/0/type", Assert.Throws<FormatException>(() => EfiSysfs.ParseRegion(name => files[name], "runtime-map/0")).Message, StringComparison.Ordinal);
     }
 
+    // Reads a plan's boot_params and setup_data segment through the uapi structs (asm/bootparam.h, asm/setup_data.h)
+    // and the kernel's own description of struct efi_setup_data and efi_memory_desc_t (not uapi: written out here).
+    private const string SetupDataReader = """
+        #include <stdio.h>
+        #include <stdlib.h>
+        #include <string.h>
+        #include <asm/bootparam.h>
+
+        struct efi_setup_data { __u64 fw_vendor, runtime, tables, smbios, reserved[8]; };
+        typedef struct { __u32 type, pad; __u64 phys_addr, virt_addr, num_pages, attribute; } efi_memory_desc_t;
+
+        /* reader BOOT_PARAMS SEGMENT BASE: efi_info, secure_boot and the setup_data chain, one "name value" a line. */
+        int main(int argc, char **argv)
+        {
+            static struct boot_params p;
+            static unsigned char seg[1 << 20];
+            FILE *f = fopen(argv[1], "rb");
+            if (!f || fread(&p, sizeof p, 1, f) != 1) return 1;
+            FILE *g = fopen(argv[2], "rb");
+            size_t n = g ? fread(seg, 1, sizeof seg, g) : 0;
+            unsigned long long base = strtoull(argv[3], NULL, 16);
+            struct efi_info *ei = &p.efi_info;
+            printf("efi_loader_signature %.4s\n", (char *)&ei->efi_loader_signature);
+            printf("efi_systab %llx\n", (unsigned long long)ei->efi_systab | (unsigned long long)ei->efi_systab_hi << 32);
+            printf("efi_memdesc_size %u\nefi_memdesc_version %u\n", ei->efi_memdesc_size, ei->efi_memdesc_version);
+            printf("efi_memmap_size %u\nsecure_boot %u\n", ei->efi_memmap_size, p.secure_boot);
+            unsigned long long memmap = (unsigned long long)ei->efi_memmap | (unsigned long long)ei->efi_memmap_hi << 32;
+            for (unsigned long long at = p.hdr.setup_data; at; ) {
+                if (at < base || at - base + sizeof(struct setup_data) > n) { printf("outside %llx\n", at); return 2; }
+                struct setup_data *sd = (struct setup_data *)(seg + (at - base));
+                printf("entry %s %u\n", sd->type == SETUP_RNG_SEED ? "SETUP_RNG_SEED" : sd->type == SETUP_EFI ? "SETUP_EFI" : "other", sd->len);
+                if (sd->type == SETUP_EFI) {
+                    struct efi_setup_data *e = (struct efi_setup_data *)sd->data;
+                    printf("fw_vendor %llx\nruntime %llx\ntables %llx\nsmbios %llx\n", (unsigned long long)e->fw_vendor,
+                        (unsigned long long)e->runtime, (unsigned long long)e->tables, (unsigned long long)e->smbios);
+                }
+                at = sd->next;
+            }
+            for (unsigned i = 0; ei->efi_memmap_size && i < ei->efi_memmap_size / ei->efi_memdesc_size; i++) {
+                efi_memory_desc_t *d = (efi_memory_desc_t *)(seg + (memmap - base) + i * ei->efi_memdesc_size);
+                printf("region %u %llx %llx %llx %llx\n", d->type, (unsigned long long)d->phys_addr, (unsigned long long)d->virt_addr,
+                    (unsigned long long)d->num_pages, (unsigned long long)d->attribute);
+            }
+            return 0;
+        }
+        """;
+
+    private static readonly Lazy<string> Reader = new(() => HostC.Compile("setup-data-reader", SetupDataReader));
+
+    [Fact]
+    public void BzImagePlan_OnAUefiMachine_HandsEfiOver_AsTheUapiStructsReadIt()
+    {
+        var running = new byte[4096];
+        var span = running.AsSpan();
+        "EL64"u8.CopyTo(span[0x1c0..]);                                                                        // efi_info.efi_loader_signature
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(span[0x1c4..], 0x7f9ee018);              // efi_systab
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(span[0x1c8..], 48);                      // efi_memdesc_size
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(span[0x1cc..], 1);                       // efi_memdesc_version
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(span[0x1d4..], 48 * 90);                 // efi_memmap_size
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(span[0x1d8..], 0x1);                     // efi_systab_hi
+        running[0x1ec] = 3;                                                                                     // secure_boot
+        var map = ImmutableArray.Create(new EfiRuntimeRegion(5, 0x7e8f0000, 0xfffffffeee8f0000, 0x20, 0x800000000000000f),
+                                        new EfiRuntimeRegion(6, 0x7f000000, 0xfffffffeef000000, 0x100, 0x8000000000000001));
+        var efi = new EfiFirmware(0x7f9ee3d8, 0x7f9eeb98, 0x7f9ee098, EfiSysfs.ParseSystemTable(Systab, "systab"), map);
+        var machine = new MachineDescription(new[] { new MemoryRange(0x100000, 0x80000000, MemoryMap.SystemRam) }, Page, Entropy)
+        {
+            Firmware = [new X86Firmware(running, new[] { new MemoryRange(0, 0x80000000, MemoryMap.SystemRam) }) { Efi = efi }],
+        };
+
+        var plan = BzImage.Plan(BzImagePlanTests.BzImageFixture(4096), null, null, machine);
+
+        var chain = Segment(plan, "setup_data");
+        Assert.Contains("SETUP_EFI; the EFI runtime map: 2 regions", Assert.Single(plan.Segments, s => s.Contents.StartsWith("setup_data", StringComparison.Ordinal)).Contents, StringComparison.Ordinal);
+        Assert.True(chain.Destination + chain.MemorySize <= 0x100000000UL, "setup_data lies above 4 GiB");
+        var paramsPath = Path.Combine(Path.GetTempPath(), $"kexecgen-bp-{Guid.NewGuid():N}");
+        var chainPath = Path.Combine(Path.GetTempPath(), $"kexecgen-sd-{Guid.NewGuid():N}");
+        File.WriteAllBytes(paramsPath, Segment(plan, "boot_params").Buffer.ToArray());
+        File.WriteAllBytes(chainPath, chain.Buffer.ToArray());
+        var (code, stdout, err) = ProcessRunner.Run(Reader.Value, TimeSpan.FromSeconds(30), paramsPath, chainPath, chain.Destination.ToString("x", System.Globalization.CultureInfo.InvariantCulture));
+        Assert.True(code == 0, $"{err}\n{stdout}");
+        var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+        Assert.Equal(new[]
+        {
+            "efi_loader_signature EL64", "efi_systab 17f9ee018", "efi_memdesc_size 40", "efi_memdesc_version 1", "efi_memmap_size 80", "secure_boot 3",
+            "entry SETUP_RNG_SEED 32", "entry SETUP_EFI 96", "fw_vendor 7f9ee3d8", "runtime 7f9eeb98", "tables 7f9ee098", "smbios 7f58d000",
+            "region 5 7e8f0000 fffffffeee8f0000 20 800000000000000f", "region 6 7f000000 fffffffeef000000 100 8000000000000001",
+        }, lines);
+        Assert.Empty(plan.Notes);
+        // Without a runtime map the chain holds the seed alone, efi_info stays empty, and the plan says what is lost.
+        var noMap = BzImage.Plan(BzImagePlanTests.BzImageFixture(4096), null, null,
+            machine with { Firmware = [new X86Firmware(running, new[] { new MemoryRange(0, 0x80000000, MemoryMap.SystemRam) }) { Efi = efi with { RuntimeMap = ImmutableArray<EfiRuntimeRegion>.Empty } }] });
+        Assert.Equal("setup_data (SETUP_RNG_SEED)", Assert.Single(noMap.Segments, s => s.Contents.StartsWith("setup_data", StringComparison.Ordinal)).Contents);
+        Assert.Contains("no EFI runtime map", Assert.Single(noMap.Notes), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(0UL, 0x7f77e014UL)]          // the EFI stub left it 0: the ACPI 2.0 RSDP from the configuration table
     [InlineData(0xf5a40UL, 0xf5a40UL)]       // the running kernel knows it: passed on as it is
-    public void BzImagePlan_OnAUefiMachine_PassesTheRsdp_AndSaysWhatTheKernelLacks(ulong runningRsdp, ulong expected)
+    public void BzImagePlan_OnAUefiMachine_PassesTheRsdp(ulong runningRsdp, ulong expected)
     {
         var running = new byte[4096];
         System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(running.AsSpan(0x070), runningRsdp); // acpi_rsdp_addr
@@ -70,7 +167,7 @@ public class EfiFirmwareTests
 
         var read = BzImagePlanTests.ReadBootParams(Segment(plan, "boot_params").Buffer.ToArray());
         Assert.Equal(expected.ToString(System.Globalization.CultureInfo.InvariantCulture), Assert.Single(read["acpi_rsdp_addr"]));
-        Assert.Contains("booted by UEFI", Assert.Single(plan.Notes), StringComparison.Ordinal);
+        Assert.Contains("no EFI runtime map", Assert.Single(plan.Notes), StringComparison.Ordinal); // this machine's runtime map is empty
         Assert.Empty(BzImage.Plan(BzImagePlanTests.BzImageFixture(4096), null, null, machine with { Firmware = [new X86Firmware(running, X86Firmware.None.MemoryMap)] }).Notes);
     }
 }
