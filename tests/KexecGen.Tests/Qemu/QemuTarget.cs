@@ -24,12 +24,31 @@ internal sealed record QemuTarget(string Emulator, string Package, string[] Boar
 
     /// <summary>
     /// A q35 PC with two CPUs booted by UEFI (OVMF): QEMU's -kernel reaches the kernel's EFI stub through fw_cfg.
-    /// <paramref name="variables"/> is this run's own copy of OVMF_VARS_4M.fd, which the firmware writes.
+    /// <paramref name="variables"/> is this run's own copy of the firmware's variable store, which it writes.
     /// </summary>
-    public static QemuTarget X86_64Uefi(string variables) => new("qemu-system-x86_64", "qemu-system-x86 ovmf", new[]
+    public static QemuTarget X86_64Uefi(OvmfVariables variables) => new("qemu-system-x86_64", "qemu-system-x86 ovmf", new[]
     {
         "-M", "q35", "-smp", "2",
         "-drive", $"if=pflash,format=raw,unit=0,readonly=on,file={OvmfCode}",
-        "-drive", $"if=pflash,format=raw,unit=1,file={variables}",
+        "-drive", $"if=pflash,format=raw,unit=1,file={variables.Path}",
     });
+}
+
+/// <summary>A fresh copy of OVMF's variable store (OVMF_VARS_4M.fd) for one run, deleted when disposed.</summary>
+internal sealed class OvmfVariables : IDisposable
+{
+    private const string Template = "/usr/share/OVMF/OVMF_VARS_4M.fd";
+
+    /// <summary>Copies the template; says what installs it where it is missing.</summary>
+    public OvmfVariables()
+    {
+        if (!File.Exists(Template) || !File.Exists(QemuTarget.OvmfCode)) throw new InvalidOperationException($"{Template} or {QemuTarget.OvmfCode} is missing (apt-get install ovmf; .ci/run does)");
+        File.Copy(Template, Path);
+    }
+
+    /// <summary>The copy's path.</summary>
+    public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"kexecgen-ovmf-vars-{Guid.NewGuid():N}.fd");
+
+    /// <inheritdoc/>
+    public void Dispose() => File.Delete(Path);
 }

@@ -19,6 +19,18 @@ public class KdumpQemuTests(GuestKit kit, X86_64KdumpPrograms built, ITestOutput
     public void CrashKernelLoadedByOurLoader_ReadsTheDeadKernelsPagesBack() => Run("-c -p");
 
     [Fact]
+    public void CrashKernelLoadedByOurLoader_OnAUefiMachine_HasEfiAndAcpi_AndReadsTheDeadKernelsPagesBack()
+    {
+        // q35 under OVMF with 2 CPUs: the crash kernel (nr_cpus=1) is handed EFI and finds ACPI's tables, the MADT among them.
+        using var variables = new OvmfVariables();
+        var console = KdumpScenario.Run(kit, built.Programs, QemuTarget.X86_64Uefi(variables), "ttyS0", "-c -p", log);
+
+        Assert.True(console.Contains("KEXECGEN-CRASH-EFI present", StringComparison.Ordinal), "the crash kernel has no EFI; console:\n" + console);
+        var acpi = System.Text.RegularExpressions.Regex.Match(console, @"KEXECGEN-CRASH-ACPI \[([^\]]*)\]").Groups[1].Value;
+        Assert.True(System.Text.RegularExpressions.Regex.IsMatch(acpi, @"\bAPIC\b"), $"the crash kernel has no MADT (APIC) among its ACPI tables [{acpi}]; console:\n" + console);
+    }
+
+    [Fact]
     public void OurCoreHeader_GivesTheCrashKernelTheSameLoadsAsTheKernelsOwnLoader()
     {
         // The kernel's own file loader (kexec_file_load) builds its header itself: ours must describe the same memory,

@@ -26,6 +26,9 @@ internal static class KdumpScenario
             /bin/busybox mount -t proc proc /proc
             /bin/busybox mount -t sysfs sys /sys
             echo "KEXECGEN-CRASH-KERNEL up"
+            if [ -d /sys/firmware/efi ]; then echo "KEXECGEN-CRASH-EFI present"; else echo "KEXECGEN-CRASH-EFI absent"; fi
+            echo "KEXECGEN-CRASH-ACPI [$(/bin/busybox ls /sys/firmware/acpi/tables 2>/dev/null)]" | /bin/busybox tr '\n' ' '
+            echo
             for entry in /sys/firmware/memmap/*; do
               [ -d "$entry" ] && echo "KEXECGEN-CRASH-MEMMAP $(/bin/busybox cat $entry/start)-$(/bin/busybox cat $entry/end) $(/bin/busybox cat $entry/type)"
             done
