@@ -11,7 +11,14 @@ internal static class GuestScripts
     /// The second kernel's /init: prints the marker its command line carries and, where its device tree has one in
     /// /chosen, that marker too; then powers off.
     /// </summary>
-    public const string SecondInit = """
+    public static readonly string SecondInit = SecondInitThen("""
+        if [ -f /sys/firmware/devicetree/base/chosen/kexecgen,marker ]; then
+          echo "KEXECGEN-DEVICE-TREE $(/bin/busybox cat /sys/firmware/devicetree/base/chosen/kexecgen,marker)"
+        fi
+        """);
+
+    /// <summary>A second kernel's /init that prints the marker its command line carries, runs <paramref name="commands"/> (which print what it found), then powers off.</summary>
+    public static string SecondInitThen(string commands) => $$"""
         #!/bin/busybox sh
         /bin/busybox mkdir -p /proc /sys
         /bin/busybox mount -t proc proc /proc
@@ -19,9 +26,7 @@ internal static class GuestScripts
         for word in $(/bin/busybox cat /proc/cmdline); do
           case "$word" in kexecgen_marker=*) echo "KEXECGEN-SECOND-KERNEL ${word#kexecgen_marker=}" ;; esac
         done
-        if [ -f /sys/firmware/devicetree/base/chosen/kexecgen,marker ]; then
-          echo "KEXECGEN-DEVICE-TREE $(/bin/busybox cat /sys/firmware/devicetree/base/chosen/kexecgen,marker)"
-        fi
+        {{commands}}
         /bin/busybox poweroff -f
         """;
 

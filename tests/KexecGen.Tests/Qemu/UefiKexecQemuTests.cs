@@ -19,14 +19,7 @@ public class UefiKexecQemuTests(GuestKit kit, ITestOutputHelper log) : IClassFix
     private const string Console = "console=ttyS0 panic=-1 loglevel=4";
 
     // What the second kernel found: EFI, the ACPI tables, the CPUs online.
-    private const string SecondInit = """
-        #!/bin/busybox sh
-        /bin/busybox mkdir -p /proc /sys
-        /bin/busybox mount -t proc proc /proc
-        /bin/busybox mount -t sysfs sys /sys
-        for word in $(/bin/busybox cat /proc/cmdline); do
-          case "$word" in kexecgen_marker=*) echo "KEXECGEN-SECOND-KERNEL ${word#kexecgen_marker=}" ;; esac
-        done
+    private static readonly string SecondInit = GuestScripts.SecondInitThen("""
         if [ -d /sys/firmware/efi ]; then echo "KEXECGEN-SECOND-EFI present"; else echo "KEXECGEN-SECOND-EFI absent"; fi
         # Runtime services that work: efivarfs lists the firmware's variables, and reading one calls GetVariable.
         /bin/busybox insmod /efivarfs.ko
@@ -37,8 +30,7 @@ public class UefiKexecQemuTests(GuestKit kit, ITestOutputHelper log) : IClassFix
         echo "KEXECGEN-SECOND-ACPI [$(/bin/busybox ls /sys/firmware/acpi/tables 2>/dev/null)]" | /bin/busybox tr '\n' ' '
         echo
         echo "KEXECGEN-SECOND-CPUS $(/bin/busybox cat /sys/devices/system/cpu/online)"
-        /bin/busybox poweroff -f
-        """;
+        """);
 
     // efivarfs.ko from the same kernel package as the kernel (Debian builds it as a module).
     private static string EfivarfsModule(string kernel)
