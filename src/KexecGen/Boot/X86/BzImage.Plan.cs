@@ -117,7 +117,7 @@ public static partial class BzImage
             if ((ulong)commandLine.Length > most) throw new ArgumentException($"the command line is {commandLine.Length} bytes{(crash is null ? "" : " with elfcorehdr=")}; this bzImage takes at most {most} (its setup header's cmdline_size)");
             line = commandLine.WithNul.ToArray();
         }
-        var parameters = BootParameters(bytes[..headerEnd], firmware, e820);
+        var (parameters, e820Extended) = BootParameters(bytes[..headerEnd], firmware, e820);
         ref var zeroPage = ref MemoryMarshal.AsRef<BootParams>(parameters.AsSpan());
         if (initrd is { } rd)
         {
@@ -133,7 +133,7 @@ public static partial class BzImage
             (zeroPage.Hdr.CmdLinePtr, zeroPage.ExtCmdLinePtr) = ((uint)at, (uint)(at >> 32));
             segments.Add(new(new KexecSegmentSource(line, at, PhysicalPlacement.AlignUp((ulong)line.Length, machine.PageSize)), "command line"));
         }
-        HandOverSetupData(ref zeroPage, firmware, machine, placement, segments);
+        HandOverSetupData(ref zeroPage, firmware, e820Extended, machine, placement, segments);
         ulong paramsAt = placement.Place("boot_params", (ulong)BootParamsSize, machine.PageSize, LowMemoryEnd, Below4G);
         segments.Add(new(new KexecSegmentSource(parameters, paramsAt, PhysicalPlacement.AlignUp((ulong)BootParamsSize, machine.PageSize)), "boot_params (setup header, e820 table)"));
         ulong trampolineAt = placement.Place("trampoline", X86Trampoline.Size, machine.PageSize, LowMemoryEnd, Below4G);
@@ -153,7 +153,7 @@ public static partial class BzImage
     }
 
     // boot_params from zero plus the image's setup header, and what the running kernel passes on.
-    private static byte[] BootParameters(ReadOnlySpan<byte> setupHeader, X86Firmware firmware, IReadOnlyList<MemoryRange> memoryMap)
+    private static (byte[] Parameters, BootE820Entry[] Extended) BootParameters(ReadOnlySpan<byte> setupHeader, X86Firmware firmware, IReadOnlyList<MemoryRange> memoryMap)
     {
         var parameters = new byte[BootParamsSize];
         // The setup header is copied to its own place in boot_params.
@@ -174,26 +174,28 @@ public static partial class BzImage
         {
             zeroPage.AcpiRsdpAddr = rsdp;
         }
-        var e820 = memoryMap.Where(r => E820Types.ContainsKey(r.Kind)).OrderBy(r => r.Start).ToList();
+        var e820 = memoryMap.Where(r => E820Types.ContainsKey(r.Kind)).OrderBy(r => r.Start)
+            .Select(r => new BootE820Entry { Addr = r.Start, Size = r.Size, Type = E820Types[r.Kind] }).ToArray();
+        // boot_params holds the first entries; the rest go to a SETUP_E820_EXT entry of the setup_data chain.
         Span<BootE820Entry> table = zeroPage.E820Table;
-        int max = Math.Min(table.Length, byte.MaxValue);
-        if (e820.Count > max) throw new ArgumentException($"the memory map has {e820.Count} entries; boot_params holds at most {max}");
-        zeroPage.E820Entries = (byte)e820.Count;
-        for (int i = 0; i < e820.Count; i++) table[i] = new BootE820Entry { Addr = e820[i].Start, Size = e820[i].Size, Type = E820Types[e820[i].Kind] };
-        return parameters;
+        int inTable = Math.Min(e820.Length, Math.Min(table.Length, byte.MaxValue));
+        zeroPage.E820Entries = (byte)inTable;
+        e820.AsSpan(0, inTable).CopyTo(table);
+        return (parameters, e820[inTable..]);
     }
 
     // The setup_data chain in a segment of its own, below 4 GiB as boot_params is, linked from hdr.setup_data; and, where
     // EFI is handed over, efi_info as the kernel's own file loader fills it: the running kernel's signature, system
     // table and descriptor version, the runtime map (in the chain's segment) as the memory map.
-    private static void HandOverSetupData(ref BootParams zeroPage, X86Firmware firmware, MachineDescription machine, PhysicalPlacement placement, List<PlannedSegment> segments)
+    private static void HandOverSetupData(ref BootParams zeroPage, X86Firmware firmware, BootE820Entry[] e820Extended, MachineDescription machine, PhysicalPlacement placement, List<PlannedSegment> segments)
     {
         if (machine.Entropy.Length < SetupDataChain.RngSeedBytes) throw new ArgumentException($"the plan needs {SetupDataChain.RngSeedBytes} random bytes, got {machine.Entropy.Length}");
         var running = RunningEfiInfo(firmware);
         var efi = running is null ? null : firmware.Efi;
-        var size = SetupDataChain.Build(0, machine.Entropy.Span[..SetupDataChain.RngSeedBytes], efi).Bytes.Length;
+        // Built once at 0 for its size, then at its place: the links are physical addresses.
+        var size = SetupDataChain.Build(0, machine.Entropy.Span[..SetupDataChain.RngSeedBytes], efi, e820Extended).Bytes.Length;
         ulong at = placement.Place("setup_data", (ulong)size, machine.PageSize, LowMemoryEnd, Below4G);
-        var chain = SetupDataChain.Build(at, machine.Entropy.Span[..SetupDataChain.RngSeedBytes], efi);
+        var chain = SetupDataChain.Build(at, machine.Entropy.Span[..SetupDataChain.RngSeedBytes], efi, e820Extended);
         zeroPage.Hdr.SetupData = at;
         if (running is { } current && efi is not null)
         {

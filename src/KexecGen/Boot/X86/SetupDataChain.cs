@@ -8,14 +8,15 @@ namespace KexecGen.Boot.X86;
 
 /// <summary>
 /// The setup_data chain a bzImage plan hands the new kernel, built once into a segment of its own and linked from
-/// hdr.setup_data: a fresh SETUP_RNG_SEED, and on a machine booted by UEFI a SETUP_EFI entry (struct efi_setup_data)
+/// hdr.setup_data: a fresh SETUP_RNG_SEED, the memory map's entries beyond the 128 boot_params holds
+/// (SETUP_E820_EXT), and on a machine booted by UEFI a SETUP_EFI entry (struct efi_setup_data)
 /// with the EFI runtime map after it, which boot_params' efi_info points at — as the kernel's own file loader does
 /// (arch/x86/kernel/kexec-bzimage64.c), so that the new kernel maps the runtime services at the same virtual addresses.
 /// </summary>
 internal static class SetupDataChain
 {
     // asm/setup_data.h (uapi); the C reader of the tests names each type by these macros.
-    internal const uint SetupEfi = 4, SetupRngSeed = 9;
+    internal const uint SetupE820Ext = 1, SetupEfi = 4, SetupRngSeed = 9;
 
     /// <summary>Bytes of the new kernel's RNG seed, as the kernel's own file loader gives (RNG_SEED_LENGTH).</summary>
     internal const int RngSeedBytes = 32;
@@ -33,14 +34,20 @@ internal static class SetupDataChain
     private static unsafe int HeaderBytes => sizeof(SetupData);
 
     /// <summary>
-    /// The chain for a segment at <paramref name="at"/>: the seed, and where <paramref name="efi"/> is given, its
-    /// SETUP_EFI entry and runtime map. The entries are linked in that order; the last one's next is 0.
+    /// The chain for a segment at <paramref name="at"/>: the seed, the e820 entries beyond boot_params' table where
+    /// there are any, and where <paramref name="efi"/> is given, its SETUP_EFI entry and runtime map. The entries are
+    /// linked in that order; the last one's next is 0.
     /// </summary>
-    public static Chain Build(ulong at, ReadOnlySpan<byte> seed, EfiFirmware? efi)
+    public static Chain Build(ulong at, ReadOnlySpan<byte> seed, EfiFirmware? efi, ReadOnlySpan<BootE820Entry> e820Extended = default)
     {
         if (seed.Length != RngSeedBytes) throw new ArgumentException($"the RNG seed is {RngSeedBytes} bytes, got {seed.Length}");
         var entries = new List<(uint Type, byte[] Payload)> { (SetupRngSeed, seed.ToArray()) };
         var contents = "setup_data (SETUP_RNG_SEED";
+        if (!e820Extended.IsEmpty)
+        {
+            entries.Add((SetupE820Ext, MemoryMarshal.AsBytes(e820Extended).ToArray()));
+            contents += $", SETUP_E820_EXT: {e820Extended.Length} more memory map entries";
+        }
         if (efi is not null)
         {
             var payload = new byte[EfiSetupDataBytes];

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Immutable;
 using System.IO;
+using System.Linq;
 using KexecGen.Boot;
 using KexecGen.Boot.X86;
 using Xunit;
@@ -79,12 +80,17 @@ public class EfiFirmwareTests
             printf("efi_loader_signature %.4s\n", (char *)&ei->efi_loader_signature);
             printf("efi_systab %llx\n", (unsigned long long)ei->efi_systab | (unsigned long long)ei->efi_systab_hi << 32);
             printf("efi_memdesc_size %u\nefi_memdesc_version %u\n", ei->efi_memdesc_size, ei->efi_memdesc_version);
-            printf("efi_memmap_size %u\nsecure_boot %u\n", ei->efi_memmap_size, p.secure_boot);
+            printf("efi_memmap_size %u\nsecure_boot %u\ne820_entries %u\n", ei->efi_memmap_size, p.secure_boot, p.e820_entries);
             unsigned long long memmap = (unsigned long long)ei->efi_memmap | (unsigned long long)ei->efi_memmap_hi << 32;
             for (unsigned long long at = p.hdr.setup_data; at; ) {
                 if (at < base || at - base + sizeof(struct setup_data) > n) { printf("outside %llx\n", at); return 2; }
                 struct setup_data *sd = (struct setup_data *)(seg + (at - base));
-                printf("entry %s %u\n", sd->type == SETUP_RNG_SEED ? "SETUP_RNG_SEED" : sd->type == SETUP_EFI ? "SETUP_EFI" : "other", sd->len);
+                printf("entry %s %u\n", sd->type == SETUP_RNG_SEED ? "SETUP_RNG_SEED" : sd->type == SETUP_EFI ? "SETUP_EFI" : sd->type == SETUP_E820_EXT ? "SETUP_E820_EXT" : "other", sd->len);
+                if (sd->type == SETUP_E820_EXT)
+                    for (unsigned i = 0; i < sd->len / sizeof(struct boot_e820_entry); i++) {
+                        struct boot_e820_entry *e = (struct boot_e820_entry *)sd->data + i;
+                        printf("e820_ext %llx %llx %u\n", (unsigned long long)e->addr, (unsigned long long)e->size, e->type);
+                    }
                 if (sd->type == SETUP_EFI) {
                     struct efi_setup_data *e = (struct efi_setup_data *)sd->data;
                     printf("fw_vendor %llx\nruntime %llx\ntables %llx\nsmbios %llx\n", (unsigned long long)e->fw_vendor,
@@ -128,17 +134,11 @@ public class EfiFirmwareTests
         var chain = Segment(plan, "setup_data");
         Assert.Contains("SETUP_EFI; the EFI runtime map: 2 regions", Assert.Single(plan.Segments, s => s.Contents.StartsWith("setup_data", StringComparison.Ordinal)).Contents, StringComparison.Ordinal);
         Assert.True(chain.Destination + chain.MemorySize <= 0x100000000UL, "setup_data lies above 4 GiB");
-        var paramsPath = Path.Combine(Path.GetTempPath(), $"kexecgen-bp-{Guid.NewGuid():N}");
-        var chainPath = Path.Combine(Path.GetTempPath(), $"kexecgen-sd-{Guid.NewGuid():N}");
-        File.WriteAllBytes(paramsPath, Segment(plan, "boot_params").Buffer.ToArray());
-        File.WriteAllBytes(chainPath, chain.Buffer.ToArray());
-        var (code, stdout, err) = ProcessRunner.Run(Reader.Value, TimeSpan.FromSeconds(30), paramsPath, chainPath, chain.Destination.ToString("x", System.Globalization.CultureInfo.InvariantCulture));
-        Assert.True(code == 0, $"{err}\n{stdout}");
-        var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var lines = ReadSetupData(plan);
 
         Assert.Equal(new[]
         {
-            "efi_loader_signature EL64", "efi_systab 17f9ee018", "efi_memdesc_size 40", "efi_memdesc_version 1", "efi_memmap_size 80", "secure_boot 3",
+            "efi_loader_signature EL64", "efi_systab 17f9ee018", "efi_memdesc_size 40", "efi_memdesc_version 1", "efi_memmap_size 80", "secure_boot 3", "e820_entries 1",
             "entry SETUP_RNG_SEED 32", "entry SETUP_EFI 96", "fw_vendor 7f9ee3d8", "runtime 7f9eeb98", "tables 7f9ee098", "smbios 7f58d000",
             "region 5 7e8f0000 fffffffeee8f0000 20 800000000000000f", "region 6 7f000000 fffffffeef000000 100 8000000000000001",
         }, lines);
@@ -148,6 +148,41 @@ public class EfiFirmwareTests
             machine with { Firmware = [new X86Firmware(running, new[] { new MemoryRange(0, 0x80000000, MemoryMap.SystemRam) }) { Efi = efi with { RuntimeMap = ImmutableArray<EfiRuntimeRegion>.Empty } }] });
         Assert.Equal("setup_data (SETUP_RNG_SEED)", Assert.Single(noMap.Segments, s => s.Contents.StartsWith("setup_data", StringComparison.Ordinal)).Contents);
         Assert.Contains("no EFI runtime map", Assert.Single(noMap.Notes), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void BzImagePlan_OfAMemoryMapLongerThanBootParamsHolds_PutsTheRestInSetupE820Ext()
+    {
+        // 130 ranges of RAM, 1 MiB each 2 MiB apart: 128 in boot_params, 2 in the chain.
+        var map = new MemoryRange[130];
+        for (int i = 0; i < map.Length; i++) map[i] = new MemoryRange(0x100000UL + (ulong)i * 0x200000, 0x200000UL + (ulong)i * 0x200000, MemoryMap.SystemRam);
+        var machine = new MachineDescription(new[] { new MemoryRange(0x100000, 0x8000000, MemoryMap.SystemRam) }, Page, Entropy)
+        {
+            Firmware = [new X86Firmware(null, map)],
+        };
+
+        var plan = BzImage.Plan(BzImagePlanTests.BzImageFixture(4096), null, null, machine);
+
+        var lines = ReadSetupData(plan);
+        Assert.Equal(new[]
+        {
+            "e820_entries 128", "entry SETUP_RNG_SEED 32", "entry SETUP_E820_EXT 40",
+            $"e820_ext {map[128].Start:x} 100000 1", $"e820_ext {map[129].Start:x} 100000 1",
+        }, lines.Where(l => l.StartsWith("e820", StringComparison.Ordinal) || l.StartsWith("entry", StringComparison.Ordinal)));
+        Assert.Contains("SETUP_E820_EXT: 2 more memory map entries", Assert.Single(plan.Segments, s => s.Contents.StartsWith("setup_data", StringComparison.Ordinal)).Contents, StringComparison.Ordinal);
+    }
+
+    // The reader's lines for a plan's boot_params and setup_data segment.
+    private static string[] ReadSetupData(BootPlan plan)
+    {
+        var chain = Segment(plan, "setup_data");
+        var paramsPath = Path.Combine(Path.GetTempPath(), $"kexecgen-bp-{Guid.NewGuid():N}");
+        var chainPath = Path.Combine(Path.GetTempPath(), $"kexecgen-sd-{Guid.NewGuid():N}");
+        File.WriteAllBytes(paramsPath, Segment(plan, "boot_params").Buffer.ToArray());
+        File.WriteAllBytes(chainPath, chain.Buffer.ToArray());
+        var (code, stdout, err) = ProcessRunner.Run(Reader.Value, TimeSpan.FromSeconds(30), paramsPath, chainPath, chain.Destination.ToString("x", System.Globalization.CultureInfo.InvariantCulture));
+        Assert.True(code == 0, $"{err}\n{stdout}");
+        return stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
     }
 
     [Theory]
