@@ -133,13 +133,14 @@ public static partial class BzImage
             (zeroPage.Hdr.CmdLinePtr, zeroPage.ExtCmdLinePtr) = ((uint)at, (uint)(at >> 32));
             segments.Add(new(new KexecSegmentSource(line, at, PhysicalPlacement.AlignUp((ulong)line.Length, machine.PageSize)), "command line"));
         }
-        HandOverSetupData(ref zeroPage, firmware, e820Extended, machine, placement, segments);
+        var running = RunningEfi(firmware);
+        HandOverSetupData(ref zeroPage, firmware.Efi, running, e820Extended, machine, placement, segments);
         ulong paramsAt = placement.Place("boot_params", (ulong)BootParamsSize, machine.PageSize, LowMemoryEnd, Below4G);
         segments.Add(new(new KexecSegmentSource(parameters, paramsAt, PhysicalPlacement.AlignUp((ulong)BootParamsSize, machine.PageSize)), "boot_params (setup header, e820 table)"));
         ulong trampolineAt = placement.Place("trampoline", X86Trampoline.Size, machine.PageSize, LowMemoryEnd, Below4G);
         segments.Add(new(new KexecSegmentSource(X86Trampoline.Build(trampolineAt, paramsAt, kernel + Entry64Offset), trampolineAt, machine.PageSize),
             "trampoline (GDT, segments, rsi = boot_params, jump to the 64-bit entry)"));
-        return new BootPlan(trampolineAt, segments, KexecArch.X86_64) { Notes = WhatTheKernelLacks(firmware) };
+        return new BootPlan(trampolineAt, segments, KexecArch.X86_64) { Notes = WhatTheKernelLacks(firmware.Efi, running) };
     }
 
     private static unsafe int BootParamsSize => sizeof(BootParams);
@@ -187,41 +188,39 @@ public static partial class BzImage
     // The setup_data chain in a segment of its own, below 4 GiB as boot_params is, linked from hdr.setup_data; and, where
     // EFI is handed over, efi_info as the kernel's own file loader fills it: the running kernel's signature, system
     // table and descriptor version, the runtime map (in the chain's segment) as the memory map.
-    private static void HandOverSetupData(ref BootParams zeroPage, X86Firmware firmware, BootE820Entry[] e820Extended, MachineDescription machine, PhysicalPlacement placement, List<PlannedSegment> segments)
+    private static void HandOverSetupData(ref BootParams zeroPage, EfiFirmware? efiFacts, (EfiInfo Info, byte SecureBoot)? running,
+        BootE820Entry[] e820Extended, MachineDescription machine, PhysicalPlacement placement, List<PlannedSegment> segments)
     {
         if (machine.Entropy.Length < SetupDataChain.RngSeedBytes) throw new ArgumentException($"the plan needs {SetupDataChain.RngSeedBytes} random bytes, got {machine.Entropy.Length}");
-        var running = RunningEfiInfo(firmware);
-        var efi = running is null ? null : firmware.Efi;
-        // Built once at 0 for its size, then at its place: the links are physical addresses.
-        var size = SetupDataChain.Build(0, machine.Entropy.Span[..SetupDataChain.RngSeedBytes], efi, e820Extended).Bytes.Length;
-        ulong at = placement.Place("setup_data", (ulong)size, machine.PageSize, LowMemoryEnd, Below4G);
-        var chain = SetupDataChain.Build(at, machine.Entropy.Span[..SetupDataChain.RngSeedBytes], efi, e820Extended);
-        zeroPage.Hdr.SetupData = at;
+        var efi = running is null ? null : efiFacts;
+        var chain = SetupDataChain.Build(size => placement.Place("setup_data", (ulong)size, machine.PageSize, LowMemoryEnd, Below4G),
+            machine.Entropy.Span[..SetupDataChain.RngSeedBytes], efi, e820Extended);
+        zeroPage.Hdr.SetupData = chain.Address;
         if (running is { } current && efi is not null)
         {
-            zeroPage.EfiInfo = current with
+            zeroPage.EfiInfo = current.Info with
             {
                 EfiMemdescSize = SetupDataChain.MemoryDescriptorBytes,
                 EfiMemmap = (uint)chain.MemoryMapAddress,
                 EfiMemmapHi = (uint)(chain.MemoryMapAddress >> 32),
                 EfiMemmapSize = (uint)chain.MemoryMapBytes,
             };
-            zeroPage.SecureBoot = MemoryMarshal.Read<BootParams>(firmware.BootParams!.Value.Span).SecureBoot;
+            zeroPage.SecureBoot = current.SecureBoot;
         }
-        segments.Add(new(new KexecSegmentSource(chain.Bytes, at, PhysicalPlacement.AlignUp((ulong)chain.Bytes.Length, machine.PageSize)), chain.Contents));
+        segments.Add(new(new KexecSegmentSource(chain.Bytes, chain.Address, PhysicalPlacement.AlignUp((ulong)chain.Bytes.Length, machine.PageSize)), chain.Contents));
     }
 
-    // The running kernel's efi_info where EFI can be handed over: it booted by UEFI with runtime services (a memory map
-    // in efi_info) and the kernel exposes their map (/sys/firmware/efi/runtime-map); else null.
-    private static EfiInfo? RunningEfiInfo(X86Firmware firmware)
+    // The running kernel's efi_info and secure_boot where EFI can be handed over: it booted by UEFI with runtime
+    // services (a memory map in efi_info) and the kernel exposes their map (/sys/firmware/efi/runtime-map); else null.
+    private static (EfiInfo Info, byte SecureBoot)? RunningEfi(X86Firmware firmware)
     {
         if (firmware.Efi is not { RuntimeMap.IsEmpty: false } || firmware.BootParams is not { } running || running.Length < BootParamsSize) return null;
-        var current = MemoryMarshal.Read<BootParams>(running.Span).EfiInfo;
-        return current.EfiMemmapSize == 0 || current.EfiLoaderSignature == 0 ? null : current;
+        var current = MemoryMarshal.Read<BootParams>(running.Span);
+        return current.EfiInfo.EfiMemmapSize == 0 || current.EfiInfo.EfiLoaderSignature == 0 ? null : (current.EfiInfo, current.SecureBoot);
     }
 
     // What the new kernel will not get from this machine's firmware, for the user to read before executing it.
-    private static ImmutableArray<string> WhatTheKernelLacks(X86Firmware firmware) => firmware.Efi is null || RunningEfiInfo(firmware) is not null
+    private static ImmutableArray<string> WhatTheKernelLacks(EfiFirmware? efi, (EfiInfo, byte)? running) => efi is null || running is not null
         ? ImmutableArray<string>.Empty
         : ImmutableArray.Create("this machine booted by UEFI, but the running kernel exposes no EFI runtime map (/sys/firmware/efi/runtime-map: booted with noefi or efi=noruntime, or built without CONFIG_EFI_RUNTIME_MAP): the new kernel gets ACPI but no EFI runtime services");
 

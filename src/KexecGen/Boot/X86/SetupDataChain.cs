@@ -28,17 +28,18 @@ internal static class SetupDataChain
     // efi_memory_desc_t (UEFI spec; include/linux/efi.h): type, pad, phys_addr, virt_addr, num_pages, attribute.
     internal const int MemoryDescriptorBytes = 40;
 
-    /// <summary>What <see cref="Build"/> made: the segment's bytes, what they hold, and where the EFI memory map is in it.</summary>
-    internal sealed record Chain(byte[] Bytes, string Contents, ulong MemoryMapAddress, int MemoryMapBytes);
+    /// <summary>What <see cref="Build"/> made: the segment's bytes, where they go, what they hold, and where the EFI memory map is in them.</summary>
+    internal sealed record Chain(byte[] Bytes, ulong Address, string Contents, ulong MemoryMapAddress, int MemoryMapBytes);
 
     private static unsafe int HeaderBytes => sizeof(SetupData);
 
     /// <summary>
-    /// The chain for a segment at <paramref name="at"/>: the seed, the e820 entries beyond boot_params' table where
+    /// The chain for a segment <paramref name="place"/> puts somewhere once it knows its size (the links are physical
+    /// addresses): the seed, the e820 entries beyond boot_params' table where
     /// there are any, and where <paramref name="efi"/> is given, its SETUP_EFI entry and runtime map. The entries are
     /// linked in that order; the last one's next is 0.
     /// </summary>
-    public static Chain Build(ulong at, ReadOnlySpan<byte> seed, EfiFirmware? efi, ReadOnlySpan<BootE820Entry> e820Extended = default)
+    public static Chain Build(Func<int, ulong> place, ReadOnlySpan<byte> seed, EfiFirmware? efi, ReadOnlySpan<BootE820Entry> e820Extended = default)
     {
         if (seed.Length != RngSeedBytes) throw new ArgumentException($"the RNG seed is {RngSeedBytes} bytes, got {seed.Length}");
         var entries = new List<(uint Type, byte[] Payload)> { (SetupRngSeed, seed.ToArray()) };
@@ -62,6 +63,7 @@ internal static class SetupDataChain
         foreach (var (_, payload) in entries) chainBytes += Align8(HeaderBytes + payload.Length);
         int mapBytes = efi is null ? 0 : efi.RuntimeMap.Length * MemoryDescriptorBytes;
         var bytes = new byte[chainBytes + mapBytes];
+        ulong at = place(bytes.Length);
         int offset = 0;
         for (int i = 0; i < entries.Count; i++)
         {
@@ -87,7 +89,7 @@ internal static class SetupDataChain
                 offset += MemoryDescriptorBytes;
             }
         }
-        return new Chain(bytes, contents + ")", at + (ulong)chainBytes, mapBytes);
+        return new Chain(bytes, at, contents + ")", at + (ulong)chainBytes, mapBytes);
     }
 
     private static int Align8(int n) => (n + 7) & ~7;
