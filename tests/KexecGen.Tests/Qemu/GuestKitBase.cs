@@ -14,7 +14,7 @@ namespace KexecGen.Tests.Qemu;
 public abstract class GuestKitBase
 {
     /// <summary>Where downloads are kept between runs.</summary>
-    protected const string Cache = "/var/cache/kexecgen";
+    internal const string Cache = "/var/cache/kexecgen";
 
     /// <summary>The kernel image (Debian's vmlinuz).</summary>
     public string Kernel { get; protected init; } = "";
@@ -44,7 +44,7 @@ public abstract class GuestKitBase
     /// Downloads <paramref name="packages"/> with apt-get (extra <paramref name="aptOptions"/> first) and unpacks each
     /// into <paramref name="into"/>, once: a later call finds the folder and returns at once.
     /// </summary>
-    protected static void FetchPackages(string into, string[] aptOptions, params string[] packages)
+    internal static void FetchPackages(string into, string[] aptOptions, params string[] packages)
     {
         if (Directory.Exists(into)) return;
         var download = Path.Combine(Cache, "download-" + Guid.NewGuid().ToString("N"));

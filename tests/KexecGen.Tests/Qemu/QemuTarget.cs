@@ -19,35 +19,61 @@ internal sealed record QemuTarget(string Emulator, string Package, string[] Boar
     /// <summary>The virt board with a Cortex-A57, as Debian's arm64 kernel boots on it (console ttyAMA0).</summary>
     public static readonly QemuTarget Arm64 = new("qemu-system-aarch64", "qemu-system-arm", new[] { "-smp", "1", "-M", "virt", "-cpu", "cortex-a57" });
 
-    /// <summary>The OVMF firmware's code, read-only, from Debian's package ovmf.</summary>
-    public const string OvmfCode = "/usr/share/OVMF/OVMF_CODE_4M.fd";
-
     /// <summary>
     /// A q35 PC with two CPUs booted by UEFI (OVMF): QEMU's -kernel reaches the kernel's EFI stub through fw_cfg.
     /// <paramref name="variables"/> is this run's own copy of the firmware's variable store, which it writes.
     /// </summary>
-    public static QemuTarget X86_64Uefi(OvmfVariables variables) => new("qemu-system-x86_64", "qemu-system-x86 ovmf", new[]
-    {
-        "-M", "q35", "-smp", "2",
-        "-drive", $"if=pflash,format=raw,unit=0,readonly=on,file={OvmfCode}",
-        "-drive", $"if=pflash,format=raw,unit=1,file={variables.Path}",
-    });
+    public static QemuTarget X86_64Uefi(UefiVariables variables) =>
+        new("qemu-system-x86_64", "qemu-system-x86 " + UefiFirmware.Ovmf.Package, new[] { "-M", "q35", "-smp", "2" }.Concat(variables.Drives(UefiFirmware.Ovmf)).ToArray());
+
+    /// <summary>
+    /// The virt board with two Cortex-A57s booted by UEFI (AAVMF), which gives the kernel ACPI tables (its device tree
+    /// then holds only /chosen): QEMU's -kernel reaches the kernel's EFI stub through fw_cfg.
+    /// </summary>
+    public static QemuTarget Arm64Uefi(UefiVariables variables) =>
+        new("qemu-system-aarch64", "qemu-system-arm " + UefiFirmware.Aavmf.Package, new[] { "-M", "virt", "-cpu", "cortex-a57", "-smp", "2" }.Concat(variables.Drives(UefiFirmware.Aavmf)).ToArray());
 }
 
-/// <summary>A fresh copy of OVMF's variable store (OVMF_VARS_4M.fd) for one run, deleted when disposed.</summary>
-internal sealed class OvmfVariables : IDisposable
+/// <summary>A UEFI firmware for QEMU from a Debian package: its code (read-only flash) and its variable store's template.</summary>
+/// <param name="Code">The firmware's code.</param>
+/// <param name="VariablesTemplate">The empty variable store each run copies.</param>
+/// <param name="Package">The Debian package that has both.</param>
+internal sealed record UefiFirmware(string Code, string VariablesTemplate, string Package)
 {
-    private const string Template = "/usr/share/OVMF/OVMF_VARS_4M.fd";
+    /// <summary>OVMF for x86_64 (Debian's ovmf).</summary>
+    public static readonly UefiFirmware Ovmf = new("/usr/share/OVMF/OVMF_CODE_4M.fd", "/usr/share/OVMF/OVMF_VARS_4M.fd", "ovmf");
 
-    /// <summary>Copies the template; says what installs it where it is missing.</summary>
-    public OvmfVariables()
+    /// <summary>AAVMF for arm64 (Debian's qemu-efi-aarch64).</summary>
+    public static readonly UefiFirmware Aavmf = new("/usr/share/AAVMF/AAVMF_CODE.fd", "/usr/share/AAVMF/AAVMF_VARS.fd", "qemu-efi-aarch64");
+}
+
+/// <summary>A fresh copy of a UEFI firmware's variable store for one run, deleted when disposed.</summary>
+internal sealed class UefiVariables : IDisposable
+{
+    private readonly UefiFirmware _firmware;
+
+    /// <summary>Copies <paramref name="firmware"/>'s template; says what installs it where it is missing.</summary>
+    public UefiVariables(UefiFirmware firmware)
     {
-        if (!File.Exists(Template) || !File.Exists(QemuTarget.OvmfCode)) throw new InvalidOperationException($"{Template} or {QemuTarget.OvmfCode} is missing (apt-get install ovmf; .ci/run does)");
-        File.Copy(Template, Path);
+        _firmware = firmware;
+        if (!File.Exists(firmware.VariablesTemplate) || !File.Exists(firmware.Code))
+            throw new InvalidOperationException($"{firmware.VariablesTemplate} or {firmware.Code} is missing (apt-get install {firmware.Package}; .ci/run does)");
+        File.Copy(firmware.VariablesTemplate, Path);
     }
 
     /// <summary>The copy's path.</summary>
-    public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"kexecgen-ovmf-vars-{Guid.NewGuid():N}.fd");
+    public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"kexecgen-uefi-vars-{Guid.NewGuid():N}.fd");
+
+    /// <summary>The two flash drives: the firmware's code read-only, then this copy of its variables.</summary>
+    public string[] Drives(UefiFirmware firmware)
+    {
+        if (firmware != _firmware) throw new ArgumentException($"these variables are {_firmware.Package}'s, not {firmware.Package}'s", nameof(firmware));
+        return new[]
+        {
+            "-drive", $"if=pflash,format=raw,unit=0,readonly=on,file={_firmware.Code}",
+            "-drive", $"if=pflash,format=raw,unit=1,file={Path}",
+        };
+    }
 
     /// <inheritdoc/>
     public void Dispose() => File.Delete(Path);

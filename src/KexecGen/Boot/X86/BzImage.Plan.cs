@@ -21,7 +21,7 @@ public static partial class BzImage
     private const ushort CanBeLoadedAbove4G = 1 << 1; // XLF_CAN_BE_LOADED_ABOVE_4G
     private const ulong Below4G = 1UL << 32;
     private const ulong LowMemoryEnd = 1 << 20;       // nothing below 1 MiB: the BIOS and the kernel's real-mode code live there
-    private const byte UndefinedLoader = 0xff;        // boot.rst: type_of_loader 0xFF, "undefined"
+    private const byte KexecLoader = 0x0D << 4;       // boot.rst: loader ID 0xD, kexec; the kernel's own file loader gives it too
 
     // E820 types by the names /sys/firmware/memmap and /proc/iomem give them (arch/x86/include/asm/e820/types.h and
     // firmware_map_add_entry's names; the numbers are the ACPI specification's address range types).
@@ -160,7 +160,10 @@ public static partial class BzImage
         // The setup header is copied to its own place in boot_params.
         setupHeader[At.Header..].CopyTo(parameters.AsSpan(At.Header));
         ref var zeroPage = ref MemoryMarshal.AsRef<BootParams>(parameters.AsSpan());
-        zeroPage.Hdr.TypeOfLoader = UndefinedLoader;
+        zeroPage.Hdr.TypeOfLoader = KexecLoader;
+        // As the kernel's own file loader: no QUIET_FLAG, no CAN_USE_HEAP (the heap is the real-mode setup code's, which
+        // the 64-bit entry skips); LOADED_HIGH is the image telling a loader where it goes, not read at that entry.
+        zeroPage.Hdr.Loadflags = 0;
         if (firmware.BootParams is { } running && running.Length >= BootParamsSize)
         {
             var current = MemoryMarshal.Read<BootParams>(running.Span);

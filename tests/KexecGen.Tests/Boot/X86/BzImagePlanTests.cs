@@ -41,6 +41,7 @@ public class BzImagePlanTests
             h->kernel_alignment = 0x200000;
             h->relocatable_kernel = 1;
             h->xloadflags = 3;     /* XLF_KERNEL_64 | XLF_CAN_BE_LOADED_ABOVE_4G */
+            h->loadflags = 0x81;   /* LOADED_HIGH | CAN_USE_HEAP, as a bzImage says */
             h->cmdline_size = 2047;
             h->pref_address = 0x1000000;
             h->init_size = 0x800000;
@@ -68,6 +69,7 @@ public class BzImagePlanTests
             printf("acpi_rsdp_addr %llu\n", (unsigned long long)p.acpi_rsdp_addr);
             printf("pref_address %llu\n", (unsigned long long)p.hdr.pref_address);
             printf("init_size %u\n", p.hdr.init_size);
+            printf("type_of_loader %u\nloadflags %u\n", p.hdr.type_of_loader, p.hdr.loadflags);
             printf("screen_info.orig_video_lines %u\n", p.screen_info.orig_video_lines);
             for (int i = 0; i < p.e820_entries; i++)
                 printf("e820 %llx %llx %u\n", (unsigned long long)p.e820_table[i].addr, (unsigned long long)p.e820_table[i].size, p.e820_table[i].type);
@@ -114,6 +116,8 @@ public class BzImagePlanTests
         Assert.Equal("16777216", fields["pref_address"][0]);           // the image's setup header, carried over
         Assert.Equal("8388608", fields["init_size"][0]);
         Assert.Equal("1006144", fields["acpi_rsdp_addr"][0]);          // 0xf5a40, from the running kernel's boot_params
+        Assert.Equal("208", fields["type_of_loader"][0]);              // 0xD0: boot.rst's loader ID 0xD, kexec
+        Assert.Equal("0", fields["loadflags"][0]);                     // as the kernel's own file loader: no QUIET_FLAG, no heap
         Assert.Equal("25", fields["screen_info.orig_video_lines"][0]);
         Assert.Equal(new[] { "0 9fc00 1", "9fc00 400 2", "f0000 10000 2", "100000 3fee0000 1", "3ffe0000 20000 2", "fffc0000 40000 2" }, fields["e820"]);
         var trampoline = Segment(plan, "trampoline");

@@ -15,4 +15,14 @@ public class Arm64KdumpQemuTests(Arm64GuestKit kit, Arm64KdumpPrograms built, IT
     [Fact]
     public void PlainCrashLoad_FallsBackToKexecLoad_AndReadsTheDeadKernelsPagesBack() =>
         _ = KdumpScenario.Run(kit, built.Programs, QemuTarget.Arm64, "ttyAMA0", "-p", log);
+
+    [Fact]
+    public void PlainCrashLoad_OnAUefiMachine_HasEfiAndAcpi_AndReadsTheDeadKernelsPagesBack()
+    {
+        // virt under AAVMF with 2 CPUs, described by ACPI: the crash kernel keeps the UEFI properties of /chosen, so it
+        // has EFI (its runtime services list and read a variable) and ACPI; it runs on one CPU, as nr_cpus=1 asks.
+        using var variables = new UefiVariables(UefiFirmware.Aavmf);
+        var console = KdumpScenario.Run(kit, built.Programs, QemuTarget.Arm64Uefi(variables), "ttyAMA0", "-p", log);
+        GuestScripts.AssertUefiHandedOver(log, console, "KEXECGEN-CRASH", "0", "the crash kernel");
+    }
 }

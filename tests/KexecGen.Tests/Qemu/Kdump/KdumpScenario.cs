@@ -26,16 +26,15 @@ internal static class KdumpScenario
             /bin/busybox mount -t proc proc /proc
             /bin/busybox mount -t sysfs sys /sys
             echo "KEXECGEN-CRASH-KERNEL up"
-            if [ -d /sys/firmware/efi ]; then echo "KEXECGEN-CRASH-EFI present"; else echo "KEXECGEN-CRASH-EFI absent"; fi
-            echo "KEXECGEN-CRASH-ACPI [$(/bin/busybox ls /sys/firmware/acpi/tables 2>/dev/null)]" | /bin/busybox tr '\n' ' '
-            echo
+            {GuestScripts.UefiFacts("KEXECGEN-CRASH")}
             for entry in /sys/firmware/memmap/*; do
               [ -d "$entry" ] && echo "KEXECGEN-CRASH-MEMMAP $(/bin/busybox cat $entry/start)-$(/bin/busybox cat $entry/end) $(/bin/busybox cat $entry/type)"
             done
             /bin/kdump-check {marker} /kdump
             /bin/busybox poweroff -f
             """;
-        var crash = kit.Base(crashInit, withKexec: false).Executable("bin/kdump-check", programs.Check).ToArray();
+        var crash = kit.Base(crashInit, withKexec: false).Executable("bin/kdump-check", programs.Check)
+            .File("efivarfs.ko", GuestScripts.EfivarfsModule(kit.Kernel)).ToArray();
         // The frames and RAM map are only known once the buffer is filled: they join the crash kernel's initrd as a
         // second cpio archive, which the kernel unpacks after the first.
         var load = $"""
