@@ -75,6 +75,17 @@ public static class MemoryMap
         return usable;
     }
 
+    /// <summary>
+    /// The ranges of /proc/iomem that are not RAM and lie outside it, at any depth, as the kernel's crash loader walks
+    /// the resource tree (a "Reserved" range can sit inside "PCI MMCONFIG"); what lies inside System RAM (the kernel's
+    /// code and data, the crash reservation) is left out.
+    /// </summary>
+    internal static IReadOnlyList<MemoryRange> OutsideRam(IReadOnlyList<IomemEntry> iomem)
+    {
+        var ram = iomem.Where(e => e.Depth == 0 && e.Range.Kind == SystemRam).Select(e => e.Range).ToList();
+        return iomem.Select(e => e.Range).Where(r => r.Kind != SystemRam && !ram.Any(m => m.Start <= r.Start && r.End <= m.End)).ToList();
+    }
+
     /// <summary>The ranges of the crash kernel's reservation ("Crash kernel" in /proc/iomem), sorted.</summary>
     internal static IReadOnlyList<MemoryRange> CrashKernel(IReadOnlyList<IomemEntry> iomem) =>
         iomem.Where(e => e.Range.Kind == "Crash kernel").Select(e => e.Range).OrderBy(r => r.Start).ToList();

@@ -81,10 +81,10 @@ public static partial class RunningMachine
                 CrashSysfs.ParseDecimal(File.ReadAllText(dir + "/crash_notes_size"), dir + "/crash_notes_size")));
         }
         var vmcoreinfo = CrashSysfs.ParseVmcoreInfo(File.ReadAllText("/sys/kernel/vmcoreinfo"));
-        var top = iomem.Where(e => e.Depth == 0).Select(e => e.Range).ToList();
-        return new CrashDescription(top.Where(r => r.Kind == MemoryMap.SystemRam).ToList(), crash, notes, vmcoreinfo, ReadKernelCore())
+        var ram = iomem.Where(e => e.Depth == 0 && e.Range.Kind == MemoryMap.SystemRam).Select(e => e.Range).ToList();
+        return new CrashDescription(ram, crash, notes, vmcoreinfo, ReadKernelCore())
         {
-            OtherResources = top.Where(r => r.Kind != MemoryMap.SystemRam).ToList(),
+            OtherResources = MemoryMap.OutsideRam(iomem),
         };
     }
 

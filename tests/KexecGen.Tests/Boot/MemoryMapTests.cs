@@ -29,4 +29,31 @@ public class MemoryMapTests
         Assert.Contains(reason, e.Message, StringComparison.Ordinal);
     }
 
+    // A q35 machine's /proc/iomem under OVMF (shortened): the e820 "Reserved" range of the PCI ECAM sits inside
+    // "PCI MMCONFIG", a "Reserved" sits inside another, and the kernel's own ranges inside System RAM.
+    private const string Q35Iomem = """
+        00000000-00000fff : Reserved
+        00001000-0009ffff : System RAM
+        00100000-7e8eefff : System RAM
+          3d000000-3e1fffff : Kernel code
+          61000000-78ffffff : Crash kernel
+        7e8ef000-7e8f2fff : ACPI Tables
+        7e8f3000-7e96ffff : ACPI Non-volatile Storage
+        80000000-afffffff : PCI Bus 0000:00
+        b0000000-bfffffff : PCI MMCONFIG 0000 [bus 00-ff]
+          b0000000-bfffffff : Reserved
+            b0000000-bfffffff : pnp 00:04
+        ffc00000-ffffffff : Reserved
+          ffe00000-ffefffff : Reserved
+        """;
+
+    [Fact]
+    public void Iomem_OutsideRam_ReachesNestedRanges_AndLeavesWhatIsInsideRam()
+    {
+        var outside = MemoryMap.OutsideRam(MemoryMap.ParseIomem(Q35Iomem));
+
+        Assert.Contains(new MemoryRange(0xb0000000, 0xc0000000, "Reserved"), outside);
+        Assert.Contains(new MemoryRange(0xffe00000, 0xfff00000, "Reserved"), outside);
+        Assert.DoesNotContain(outside, r => r.Kind is "Kernel code" or "Crash kernel" or MemoryMap.SystemRam);
+    }
 }

@@ -25,7 +25,10 @@ public sealed record CrashDescription(
     NoteRange VmcoreInfo,
     KernelCore Core)
 {
-    /// <summary>The other top-level ranges of /proc/iomem ("Reserved", "ACPI Tables"…): what a crash kernel's memory map keeps.</summary>
+    /// <summary>
+    /// The other ranges of /proc/iomem ("Reserved", "ACPI Tables"…, at any depth, outside System RAM): what a crash
+    /// kernel's memory map keeps.
+    /// </summary>
     public IReadOnlyList<MemoryRange> OtherResources { get; init; } = Array.Empty<MemoryRange>();
 }
 

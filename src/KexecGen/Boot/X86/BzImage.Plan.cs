@@ -237,7 +237,12 @@ public static partial class BzImage
     private static IReadOnlyList<MemoryRange> CrashE820(CrashDescription crash, MemoryRange header)
     {
         var low = MemoryMap.Subtract(crash.SystemRam, new[] { new MemoryRange(LowMemoryEnd, ulong.MaxValue, "") });
-        var kept = crash.OtherResources.Where(r => CrashKeeps.Contains(r.Kind, StringComparer.Ordinal));
+        // A range nested in another kept one (a "Reserved" inside a "Reserved") is covered by it: once is enough.
+        var kept = new List<MemoryRange>();
+        foreach (var r in crash.OtherResources.Where(r => CrashKeeps.Contains(r.Kind, StringComparer.Ordinal)).OrderBy(r => r.Start).ThenByDescending(r => r.Size))
+        {
+            if (!kept.Any(k => k.Start <= r.Start && r.End <= k.End)) kept.Add(r);
+        }
         var reservation = MemoryMap.Subtract(crash.CrashKernel.Select(r => r with { Kind = MemoryMap.SystemRam }), new[] { header });
         return low.Concat(kept).Concat(reservation).OrderBy(r => r.Start).ToList();
     }

@@ -37,7 +37,9 @@ public class CrashDumpTests
         OtherResources = new[]
         {
             new MemoryRange(0, 0x1000, "Reserved"), new MemoryRange(0x9fc00, 0xa0000, "Reserved"), new MemoryRange(0xa0000, 0xc0000, "PCI Bus 0000:00"),
-            new MemoryRange(0xf0000, 0x100000, "Reserved"), new MemoryRange(0x7ffe0000, 0x80000000, "ACPI Tables"), new MemoryRange(0xfffc0000, 0x100000000, "Reserved"),
+            new MemoryRange(0xf0000, 0x100000, "Reserved"), new MemoryRange(0x7ffe0000, 0x80000000, "ACPI Tables"),
+            new MemoryRange(0xb0000000, 0xc0000000, "PCI MMCONFIG 0000 [bus 00-ff]"), new MemoryRange(0xb0000000, 0xc0000000, "Reserved"),
+            new MemoryRange(0xfffc0000, 0x100000000, "Reserved"), new MemoryRange(0xfffe0000, 0xffff0000, "Reserved"),
         },
     };
 
@@ -137,7 +139,7 @@ public class CrashDumpTests
         {
             "0 1000 2", "1000 9ec00 1", "9fc00 400 2", "f0000 10000 2",              // the low 1 MiB as /proc/iomem has it (no PCI window)
             $"{headerEnd:x} {0x7e000000 - headerEnd:x} 1",                           // the reservation, less the core header
-            "7ffe0000 20000 3", "fffc0000 40000 2",                                  // ACPI and reserved ranges kept
+            "7ffe0000 20000 3", "b0000000 10000000 2", "fffc0000 40000 2",           // ACPI and reserved ranges kept, nested ones once
         }, fields["e820"]);
     }
 

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using Xunit;
 using Xunit.Abstractions;
@@ -10,7 +11,8 @@ namespace KexecGen.Tests.Qemu.Kdump;
 /// builds the core header) and through kexec_load (our loader builds it).
 /// </summary>
 [Collection(PublishedTools.Name)]
-public class KdumpQemuTests(GuestKit kit, X86_64KdumpPrograms built, ITestOutputHelper log) : IClassFixture<GuestKit>, IClassFixture<X86_64KdumpPrograms>
+public class KdumpQemuTests(GuestKit kit, X86_64KdumpPrograms built, DebianKexecTools kexecTools, ITestOutputHelper log)
+    : IClassFixture<GuestKit>, IClassFixture<X86_64KdumpPrograms>, IClassFixture<DebianKexecTools>
 {
     [Fact]
     public void FileLoadedCrashKernel_ReadsTheDeadKernelsPagesBack() => Run("-s -p");
@@ -23,10 +25,33 @@ public class KdumpQemuTests(GuestKit kit, X86_64KdumpPrograms built, ITestOutput
     {
         // q35 under OVMF with 2 CPUs: the crash kernel is handed EFI (its runtime services list and read a variable) and
         // finds ACPI's tables, the MADT among them; it runs on one CPU, as its command line (nr_cpus=1) asks.
-        using var variables = new UefiVariables(UefiFirmware.Ovmf);
-        var console = KdumpScenario.Run(kit, built.Programs, QemuTarget.X86_64Uefi(variables), "ttyS0", "-c -p", log);
+        var console = RunUefi("/bin/kexec");
         GuestScripts.AssertUefiHandedOver(log, console, "KEXECGEN-CRASH", "0", "the crash kernel");
+        X86HandOver.AssertRuntimeMapKept(console, "CRASH", inOrder: true, "ours");
     }
+
+    [Fact]
+    public void OurCrashBootParams_OnAUefiMachine_AreKexecToolsCrashBootParams_FieldByField()
+    {
+        var ours = RunUefi("/bin/kexec");
+        var theirs = RunUefi(DebianKexecTools.GuestPath);
+        // The reference itself must have worked, or the comparison means nothing.
+        GuestScripts.AssertUefiHandedOver(log, theirs, "KEXECGEN-CRASH", "0", $"kexec-tools {kexecTools.Version} -c -p");
+        X86HandOver.AssertRuntimeMapKept(theirs, "CRASH", inOrder: false, "kexec-tools");
+        X86HandOver.AssertSameAsKexecTools(log, ours, theirs, "CRASH", kexecTools.Version, (field, o, t) =>
+            field.StartsWith("e820_table[", StringComparison.Ordinal) && X86HandOver.OverlappingRam(o, t)
+                ? "the reservation's RAM less the ELF core header, which ours puts at the reservation's start (as the kernel's file loader does) and kexec-tools at its end"
+            : field == "hdr.ramdisk_size" ? "the crash initrd is made in the guest at each run (it carries that run's frame list)"
+            : null);
+    }
+
+    // One kdump run under OVMF per loading tool (kexec_load: -c -p); without KASLR, so that both first kernels lie alike.
+    private string RunUefi(string kexec) => built.Consoles.GetOrAdd($"uefi|{kexec}", _ =>
+    {
+        using var variables = new UefiVariables(UefiFirmware.Ovmf);
+        return KdumpScenario.Run(kit, built.Programs, QemuTarget.X86_64Uefi(variables), "ttyS0", "-c -p", log, "nokaslr", kexec,
+            kexec == DebianKexecTools.GuestPath ? kexecTools.Files : null);
+    });
 
     [Fact]
     public void OurCoreHeader_GivesTheCrashKernelTheSameLoadsAsTheKernelsOwnLoader()

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using Xunit;
 using Xunit.Abstractions;
@@ -14,8 +15,12 @@ internal static class KdumpScenario
 {
     private static readonly TimeSpan Limit = TimeSpan.FromMinutes(5);
 
-    /// <summary>Runs it; returns the console when every check passed.</summary>
-    public static string Run(GuestKitBase kit, KdumpPrograms programs, QemuTarget target, string tty, string loadFlags, ITestOutputHelper log, string firstKernelOptions = "")
+    /// <summary>
+    /// Runs it; returns the console when every check passed. <paramref name="kexec"/> is the loading tool's path in the
+    /// guest (ours, or another added as <paramref name="tool"/>'s files).
+    /// </summary>
+    public static string Run(GuestKitBase kit, KdumpPrograms programs, QemuTarget target, string tty, string loadFlags, ITestOutputHelper log,
+        string firstKernelOptions = "", string kexec = "/bin/kexec", IEnumerable<(string Path, byte[] Data)>? tool = null)
     {
         string firstConsole = $"console={tty} crashkernel=384M panic=-1 loglevel=4 {firstKernelOptions}".TrimEnd();
         string crashConsole = $"console={tty} nr_cpus=1 reset_devices irqpoll panic=-1 loglevel=4";
@@ -27,6 +32,7 @@ internal static class KdumpScenario
             /bin/busybox mount -t sysfs sys /sys
             echo "KEXECGEN-CRASH-KERNEL up"
             {GuestScripts.UefiFacts("KEXECGEN-CRASH")}
+            {X86HandOver.Script("KEXECGEN-CRASH")}
             for entry in /sys/firmware/memmap/*; do
               [ -d "$entry" ] && echo "KEXECGEN-CRASH-MEMMAP $(/bin/busybox cat $entry/start)-$(/bin/busybox cat $entry/end) $(/bin/busybox cat $entry/type)"
             done
@@ -41,22 +47,24 @@ internal static class KdumpScenario
             cd / && /bin/busybox mkdir -p /kdump && /bin/busybox mv /frames /ram /kdump/ &&
             /bin/busybox find kdump | /bin/busybox cpio -o -H newc > /kdump.cpio &&
             /bin/busybox cat /crash.cpio /kdump.cpio > /crash-with-frames.cpio &&
-            /bin/kexec {loadFlags} /vmlinuz --initrd /crash-with-frames.cpio --append "{crashConsole}" &&
+            {kexec} {loadFlags} /vmlinuz --initrd /crash-with-frames.cpio --append "{crashConsole}" &&
             /bin/kexec -S -p && echo "KEXECGEN-STATUS crash kernel loaded" &&
             /bin/kexec -u -p && ( /bin/kexec -S -p || echo "KEXECGEN-STATUS crash kernel unloaded" ) &&
-            /bin/kexec {loadFlags} /vmlinuz --initrd /crash-with-frames.cpio --append "{crashConsole}" &&
+            {kexec} {loadFlags} /vmlinuz --initrd /crash-with-frames.cpio --append "{crashConsole}" &&
             echo "KEXECGEN-LOAD-EXIT 0"
             """.Replace("\n", " ", StringComparison.Ordinal);
         var first = kit.Base(GuestScripts.FirstInit($"""
+            {X86HandOver.RuntimeMap("KEXECGEN-FIRST")}
             /bin/kdump-fill {marker} / '{load}'
             echo "KEXECGEN-FILL-EXIT $?"
             """))
             .Executable("bin/kdump-fill", programs.Fill)
             .File("vmlinuz", System.IO.File.ReadAllBytes(kit.Kernel))
-            .File("crash.cpio", crash)
-            .ToArray();
+            .File("crash.cpio", crash);
+        var ours = kit.Libraries.Select(l => l.Path.TrimStart('/')).ToHashSet(StringComparer.Ordinal);
+        foreach (var (path, data) in (tool ?? []).Where(f => !ours.Contains(f.Path.TrimStart('/')))) first.Executable(path, data);
 
-        var (_, console, elapsed) = QemuMachine.Boot(kit.Kernel, first, firstConsole, Limit, target, memoryMiB: 2048);
+        var (_, console, elapsed) = QemuMachine.Boot(kit.Kernel, first.ToArray(), firstConsole, Limit, target, memoryMiB: 2048);
         GuestScripts.Log(log, console, elapsed);
 
         Assert.True(console.Contains("KEXECGEN-STATUS crash kernel loaded", StringComparison.Ordinal), $"kexec -S -p did not see the crash kernel after kexec {loadFlags}; console:\n" + console);
