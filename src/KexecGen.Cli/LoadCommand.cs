@@ -8,28 +8,31 @@ using KexecGen.Interop;
 
 namespace KexecGen.Cli;
 
-/// <summary>Carries out -l, -p, -u, -e and -S as kexec-tools does, through the safe API; --dry-run prints the syscalls instead.</summary>
+/// <summary>
+/// Carries out a kexec-tools command line's steps, in kexec-tools' order (status, unload, load, shutdown, execute),
+/// through the safe API; --dry-run does everything but the syscalls that load, unload or execute.
+/// </summary>
 public static class LoadCommand
 {
     /// <summary>The errors after which -a tries kexec_load, as kexec-tools does (ENOTSUP is EOPNOTSUPP on Linux).</summary>
     private static readonly string[] FallbackErrors = { "ENOSYS", "EINVAL", "ENOEXEC", "EOPNOTSUPP" };
 
-    /// <summary>Runs <paramref name="options"/>; returns the exit code (0 success, 1 failure or, for -S, nothing loaded).</summary>
+    /// <summary>Runs <paramref name="options"/>; returns the exit code (0 success, 1 failure; -S: 1 when loaded).</summary>
     /// <param name="options">What to do.</param>
     /// <param name="output">Where the dry run's syscalls, notes and the JSON object go.</param>
     /// <param name="error">Where the one-line error of a failure goes.</param>
     public static int Run(LoadOptions options, TextWriter output, TextWriter error)
     {
-        var report = new Report(output, error, options.Json);
+        var report = new Report(output, error, options.Json, options.Debug);
         try
         {
-            return options.Action switch
-            {
-                KexecAction.Status => Status(options, report),
-                KexecAction.Unload => Unload(options, report),
-                KexecAction.Exec => Exec(options, report),
-                _ => Load(options, report),
-            };
+            if (options.Status) return Status(options, report);
+            if (options.Unload && Unload(options, report) is var unloaded and not 0) return unloaded;
+            if (options.Load && Load(options, report) is var loaded and not 0) return loaded;
+            if ((options.Shutdown || options.Exec) && !options.Load && !Kexec.IsLoaded) return report.Failed(null, NothingLoaded, null, null);
+            if (options.Shutdown) return Shutdown(options, report);
+            if (options.Exec) return Exec(options, report);
+            return report.Done();
         }
         catch (KexecException e)
         {
@@ -41,17 +44,33 @@ public static class LoadCommand
         }
     }
 
+    /// <summary>--print-ckr-size: the size in bytes of the last "Crash kernel" range of /proc/iomem (0 if none), as kexec-tools prints it.</summary>
+    public static int PrintCrashReservationSize(TextWriter output, TextWriter error)
+    {
+        try
+        {
+            output.WriteLine(RunningMachine.CrashReservationSize().ToString(System.Globalization.CultureInfo.InvariantCulture));
+            return 0;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+        {
+            error.WriteLine($"kexec: {e.Message}");
+            return 1;
+        }
+    }
+
     // The message alone: the tool's user typed the value, not the API's parameter that .NET's message names.
     private static string Sentence(Exception e) =>
         e is ArgumentException { ParamName: { } name } ? e.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal) : e.Message;
 
-    private const string NothingLoaded = "no kernel is loaded: load one with -l first";
+    private const string NothingLoaded = "nothing has been loaded: load a kernel with -l first";
 
+    // kexec-tools' -S: the exit code is what /sys/kernel/kexec{,_crash}_loaded holds, 1 when loaded.
     private static int Status(LoadOptions options, Report report)
     {
         bool loaded = options.Crash ? Kexec.IsCrashLoaded : Kexec.IsLoaded;
-        report.Status(options.Crash ? "crash kernel" : "kernel", loaded);
-        return loaded ? 0 : 1;
+        report.Status(loaded);
+        return loaded ? 1 : 0;
     }
 
     private static int Unload(LoadOptions options, Report report)
@@ -59,7 +78,24 @@ public static class LoadCommand
         var flags = KexecFileLoadFlags.Unload | (options.Crash ? KexecFileLoadFlags.OnCrash : 0);
         report.Call("kexec_file_load", SyscallNumbers.KexecFileLoad, $"kernel_fd=-1, initrd_fd=-1, cmdline_len=0, cmdline=NULL, flags={flags}", options.DryRun);
         if (!options.DryRun) Kexec.Unload(options.Crash);
-        return report.Done();
+        return 0;
+    }
+
+    // A kernel with no action: kexec-tools hands the reboot to the system (/sbin/shutdown -r now), whose last step
+    // boots the loaded kernel where the init system does that (systemd's kexec.target, a kexec init script).
+    private static readonly string[] ShutdownPrograms = { "/sbin/shutdown", "/etc/shutdown", "/bin/shutdown" };
+
+    private static int Shutdown(LoadOptions options, Report report)
+    {
+        report.Note("then /sbin/shutdown -r now (else /etc/shutdown, /bin/shutdown): the system reboots, and its last step boots the loaded kernel");
+        if (options.DryRun) return report.Done();
+        foreach (var program in ShutdownPrograms.Where(File.Exists))
+        {
+            using var shutdown = System.Diagnostics.Process.Start(program, new[] { "-r", "now" });
+            shutdown.WaitForExit();
+            return shutdown.ExitCode == 0 ? report.Done() : report.Failed(null, $"{program} -r now exited with {shutdown.ExitCode}", null, null);
+        }
+        return report.Failed(null, $"shutdown: none of {string.Join(", ", ShutdownPrograms)} exists", null, null);
     }
 
     private static int Exec(LoadOptions options, Report report)
@@ -86,26 +122,27 @@ public static class LoadCommand
     {
         var kernel = options.Kernel!;
         var cmdline = CommandLine(options);
-        bool crash = options.Action == KexecAction.LoadPanic;
+        bool crash = options.Crash;
         KexecException? fileError = null;
         if (options.Syscall != SyscallChoice.Segments)
         {
             var flags = (options.Initrd is null ? KexecFileLoadFlags.NoInitramfs : 0) | (crash ? KexecFileLoadFlags.OnCrash : 0);
             report.Call("kexec_file_load", SyscallNumbers.KexecFileLoad,
-                $"kernel_fd=open(\"{kernel}\"), initrd_fd={(options.Initrd is null ? "-1" : $"open(\"{options.Initrd}\")")}, " +
-                $"cmdline_len={cmdline?.WithNul.Length ?? 0}, cmdline={(cmdline is null ? "NULL" : JsonSerializer.Serialize(cmdline.ToString(), CliJson.Default.String))}, flags={flags}",
+                $"kernel_fd=open({Quoted(options.KernelPath!)}), initrd_fd={(options.InitrdPath is null ? "-1" : $"open({Quoted(options.InitrdPath)})")}, " +
+                $"cmdline_len={cmdline?.WithNul.Length ?? 0}, cmdline={(cmdline is null ? "NULL" : Quoted(cmdline.Bytes.ToArray()))}, flags={flags}",
                 options.DryRun);
+            report.CommandLine(cmdline);
             if (options.DryRun)
             {
                 if (options.Syscall == SyscallChoice.Auto) report.Note($"on {string.Join(", ", FallbackErrors)}: kexec_load through our own loader (kexec -c --dry-run shows its plan)");
-                return report.Done();
+                return 0;
             }
             try
             {
                 using var kernelFile = File.OpenHandle(kernel);
                 using var initrdFile = options.Initrd is null ? null : File.OpenHandle(options.Initrd);
                 Kexec.LoadFile(kernelFile, initrdFile, cmdline, crash);
-                return report.Done();
+                return 0;
             }
             catch (KexecException e) when (options.Syscall == SyscallChoice.Auto && FallbackErrors.Contains(e.ErrnoName))
             {
@@ -124,6 +161,23 @@ public static class LoadCommand
         }
     }
 
+    // Bytes as a C string literal: printable ASCII as it is, '"' and '\\' escaped, any other byte as \xNN.
+    private static string Quoted(byte[] bytes)
+    {
+        var text = new System.Text.StringBuilder("\"");
+        foreach (var b in bytes)
+        {
+            text.Append(b switch
+            {
+                (byte)'"' => "\\\"",
+                (byte)'\\' => "\\\\",
+                >= 0x20 and < 0x7f => ((char)b).ToString(),
+                _ => $"\\x{b:x2}",
+            });
+        }
+        return text.Append('"').ToString();
+    }
+
     // kexec_load through our own loaders: the files mapped, this machine described, the plan printed or loaded.
     private static int LoadSegments(LoadOptions options, KernelCommandLine? cmdline, bool crash, Report report)
     {
@@ -134,31 +188,56 @@ public static class LoadCommand
             string.Join(", ", plan.Segments.Select(p => p.Segment).Select(s => $"{{buf=<{s.Buffer.Length} bytes>, bufsz={s.Buffer.Length}, mem=0x{s.Destination:x}, memsz=0x{s.MemorySize:x}}}")) +
             $"], flags={loadFlags}|{ArchitectureName(plan.Architecture)}", options.DryRun);
         report.Plan(plan, options.DryRun);
+        report.CommandLine(cmdline);
         foreach (var note in plan.Notes) report.Note(note);
         if (!options.DryRun) image.Load();
-        return report.Done();
+        return 0;
     }
 
     // The KEXEC_ARCH_* macro of the value, as the bindings' ABI table names it.
     private static string ArchitectureName(KexecArch architecture) =>
         AbiTable.All.FirstOrDefault(a => a.KexecArchValue == (long)architecture)?.KexecArch ?? $"0x{(uint)architecture:x}";
 
-    // --reuse-cmdline starts from this kernel's command line without BOOT_IMAGE=, as kexec-tools does; --append follows.
+    // --reuse-cmdline starts from this kernel's command line less BOOT_IMAGE= and, for a crash kernel, crashkernel=
+    // (every such word, as kexec-tools 2.0.32 removes them; 2.0.25 removed the first of each); --append follows. Bytes
+    // throughout: what the user gave reaches the kernel as it was.
     private static KernelCommandLine? CommandLine(LoadOptions options)
     {
-        var parts = new List<string>();
+        var parts = new List<byte[]>();
         if (options.ReuseCommandLine)
         {
-            var current = File.ReadAllText("/proc/cmdline").Trim();
-            parts.AddRange(current.Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(p => !p.StartsWith("BOOT_IMAGE=", StringComparison.Ordinal)));
+            var current = File.ReadAllBytes("/proc/cmdline");
+            int end = Array.FindIndex(current, b => b is (byte)'\n' or (byte)'\r' or 0);
+            var dropped = options.Crash ? new[] { "BOOT_IMAGE", "crashkernel" } : new[] { "BOOT_IMAGE" };
+            parts.AddRange(SplitWords(current.AsSpan(0, end < 0 ? current.Length : end))
+                .Where(word => !dropped.Any(d => word.AsSpan().StartsWith(System.Text.Encoding.ASCII.GetBytes(d)))));
         }
         if (options.Append is not null) parts.Add(options.Append);
-        return parts.Count == 0 ? null : KernelCommandLine.FromString(string.Join(' ', parts));
+        if (parts.Count == 0) return null;
+        var line = new List<byte>();
+        foreach (var part in parts)
+        {
+            if (line.Count > 0) line.Add((byte)' ');
+            line.AddRange(part);
+        }
+        return KernelCommandLine.FromBytes(line.ToArray());
+    }
+
+    private static IEnumerable<byte[]> SplitWords(ReadOnlySpan<byte> text)
+    {
+        var words = new List<byte[]>();
+        foreach (var range in text.Split((byte)' '))
+        {
+            if (range.End.GetOffset(text.Length) > range.Start.GetOffset(text.Length)) words.Add(text[range].ToArray());
+        }
+        return words;
     }
 
     /// <summary>What was done, as text lines or one JSON object.</summary>
-    private sealed class Report(TextWriter output, TextWriter error, bool json)
+    private sealed class Report(TextWriter output, TextWriter error, bool json, bool debug)
     {
+        private KernelCommandLine? _commandLine;
+
         private readonly List<(string Syscall, long Number, string Args, bool DryRun)> _calls = new();
         private readonly List<string> _notes = new();
         private BootPlan? _plan;
@@ -166,7 +245,9 @@ public static class LoadCommand
         public void Call(string syscall, nint number, string args, bool dryRun)
         {
             _calls.Add((syscall, number, args, dryRun));
-            if (dryRun && !json) output.WriteLine($"{syscall}({args})  # syscall {(number < 0 ? "absent on this ABI" : number.ToString())}");
+            var line = $"{syscall}({args})  # syscall {(number < 0 ? "absent on this ABI" : number.ToString(System.Globalization.CultureInfo.InvariantCulture))}";
+            if (dryRun && !json) output.WriteLine(line);
+            if (debug) error.WriteLine(line);
         }
 
         public void Note(string note)
@@ -178,19 +259,25 @@ public static class LoadCommand
         public void Plan(BootPlan plan, bool dryRun)
         {
             _plan = plan;
-            if (json || !dryRun) return;
-            output.WriteLine($"# entry 0x{plan.Entry:x} ({plan.Architecture})");
+            var lines = new List<string> { $"# entry 0x{plan.Entry:x} ({plan.Architecture})" };
             for (int i = 0; i < plan.Segments.Count; i++)
             {
                 var (segment, contents) = (plan.Segments[i].Segment, plan.Segments[i].Contents);
-                output.WriteLine($"# segment {i}: 0x{segment.Destination:x}-0x{segment.Destination + segment.MemorySize:x} ({segment.MemorySize} bytes, {segment.Buffer.Length} from the buffer): {contents}");
+                lines.Add($"# segment {i}: 0x{segment.Destination:x}-0x{segment.Destination + segment.MemorySize:x} ({segment.MemorySize} bytes, {segment.Buffer.Length} from the buffer): {contents}");
+            }
+            foreach (var line in lines)
+            {
+                if (dryRun && !json) output.WriteLine(line);
+                if (debug) error.WriteLine(line);
             }
         }
 
-        public void Status(string what, bool loaded)
+        public void CommandLine(KernelCommandLine? commandLine) => _commandLine = commandLine;
+
+        // -S prints nothing, as kexec-tools; --json says it.
+        public void Status(bool loaded)
         {
             if (json) Write(w => w.WriteBoolean("loaded", loaded));
-            else output.WriteLine($"{what} {(loaded ? "loaded" : "not loaded")}");
         }
 
         public int Done()
@@ -252,6 +339,13 @@ public static class LoadCommand
                     w.WriteEndArray();
                     w.WriteEndObject();
                 }
+                if (_commandLine is not null)
+                {
+                    // The bytes as base64 (lossless), and as text where they are UTF-8.
+                    w.WriteBase64String("command_line_bytes", _commandLine.Bytes);
+                    if (System.Text.Unicode.Utf8.IsValid(_commandLine.Bytes)) w.WriteString("command_line", _commandLine.Bytes);
+                    else w.WriteNull("command_line");
+                }
                 w.WriteStartArray("notes");
                 foreach (var note in _notes) w.WriteStringValue(note);
                 w.WriteEndArray();
@@ -261,7 +355,3 @@ public static class LoadCommand
         }
     }
 }
-
-/// <summary>Source-generated JSON for the few values the CLI serializes (NativeAOT needs no reflection then).</summary>
-[System.Text.Json.Serialization.JsonSerializable(typeof(string))]
-internal sealed partial class CliJson : System.Text.Json.Serialization.JsonSerializerContext;

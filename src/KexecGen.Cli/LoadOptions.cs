@@ -1,27 +1,5 @@
 namespace KexecGen.Cli;
 
-/// <summary>What kexec is asked to do.</summary>
-public enum KexecAction
-{
-    /// <summary>No action flag given.</summary>
-    None,
-
-    /// <summary>-l: load a kernel.</summary>
-    Load,
-
-    /// <summary>-p: load a crash kernel.</summary>
-    LoadPanic,
-
-    /// <summary>-u: unload.</summary>
-    Unload,
-
-    /// <summary>-e: execute the loaded kernel.</summary>
-    Exec,
-
-    /// <summary>-S: tell whether a kernel is loaded.</summary>
-    Status,
-}
-
 /// <summary>Which syscall loads.</summary>
 public enum SyscallChoice
 {
@@ -35,23 +13,63 @@ public enum SyscallChoice
     Segments,
 }
 
-/// <summary>What the kexec-tools-style command line asks for (parsed by <see cref="KexecCommandLine"/>).</summary>
-public sealed record LoadOptions(
-    KexecAction Action,
-    SyscallChoice Syscall,
-    string? Kernel,
-    string? Initrd,
-    string? Append,
-    bool ReuseCommandLine,
-    bool DryRun,
-    bool Json)
+/// <summary>
+/// What the kexec-tools command line asks for (parsed by <see cref="KexecCommandLine"/>): the steps kexec-tools' main
+/// takes, each on or off, run in its order: status, unload, load, shutdown, sync, execute.
+/// </summary>
+public sealed record LoadOptions
 {
+    /// <summary>-S: exit 1 if the kernel (the crash kernel unless -l was given without -p) is loaded, 0 if not.</summary>
+    public bool Status { get; init; }
+
+    /// <summary>-u: unload (the crash kernel with -p).</summary>
+    public bool Unload { get; init; }
+
+    /// <summary>-l, -p, -f or a kernel alone: load <see cref="Kernel"/>.</summary>
+    public bool Load { get; init; }
+
+    /// <summary>A kernel with no action: after loading, reboot through /sbin/shutdown -r now, as kexec-tools does.</summary>
+    public bool Shutdown { get; init; }
+
+    /// <summary>Whether file systems are synced before executing (-y/--no-sync turns it off).</summary>
+    public bool Sync { get; init; } = true;
+
+    /// <summary>-e or -f: boot into the loaded kernel.</summary>
+    public bool Exec { get; init; }
+
+    /// <summary>-p: the crash kernel is loaded, unloaded or asked about.</summary>
+    public bool Crash { get; init; }
+
+    /// <summary>-s, -c or -a (the last given).</summary>
+    public SyscallChoice Syscall { get; init; }
+
+    /// <summary>The kernel image, as its path's bytes decoded (<see cref="KernelPath"/> holds the bytes).</summary>
+    public string? Kernel { get; init; }
+
+    /// <summary>The kernel's path, byte for byte as given.</summary>
+    public byte[]? KernelPath { get; init; }
+
+    /// <summary>--initrd/--ramdisk, decoded (<see cref="InitrdPath"/> holds the bytes).</summary>
+    public string? Initrd { get; init; }
+
+    /// <summary>The initrd's path, byte for byte as given.</summary>
+    public byte[]? InitrdPath { get; init; }
+
+    /// <summary>--append/--command-line, byte for byte (the last given).</summary>
+    public byte[]? Append { get; init; }
+
+    /// <summary>--reuse-cmdline: start from /proc/cmdline without BOOT_IMAGE= (and, with -p, crashkernel=).</summary>
+    public bool ReuseCommandLine { get; init; }
+
     /// <summary>--dtb: the device tree an arm64 Image starts from instead of /sys/firmware/fdt.</summary>
     public string? DeviceTree { get; init; }
 
-    /// <summary>Whether -e syncs file systems first (-y/--no-sync turns it off).</summary>
-    public bool Sync { get; init; } = true;
+    /// <summary>--dry-run: everything but the syscalls that load, unload or execute.</summary>
+    public bool DryRun { get; init; }
 
-    /// <summary>Whether -p applies: the crash kernel is loaded, unloaded or asked about.</summary>
-    public bool Crash { get; init; }
+    /// <summary>--json: one JSON object on standard output.</summary>
+    public bool Json { get; init; }
+
+    /// <summary>-d/--debug: the syscalls and the plan also on standard error.</summary>
+    public bool Debug { get; init; }
 }

@@ -88,6 +88,14 @@ public static partial class RunningMachine
         };
     }
 
+    /// <summary>
+    /// The size in bytes of the crash kernel's reservation: the last "Crash kernel" range of /proc/iomem, as kexec-tools'
+    /// --print-ckr-size gives it; 0 where none is reserved.
+    /// </summary>
+    /// <exception cref="IOException">/proc/iomem cannot be read.</exception>
+    /// <exception cref="FormatException">/proc/iomem is malformed.</exception>
+    public static ulong CrashReservationSize() => MemoryMap.CrashKernel(ReadIomem()) is { Count: > 0 } ranges ? ranges[^1].Size : 0;
+
     private static IReadOnlyList<IomemEntry> ReadIomem() => MemoryMap.ParseIomem(File.ReadAllText(Iomem));
 
     // /proc/kcore's ELF and program headers: the first 64 bytes say how many more to read.

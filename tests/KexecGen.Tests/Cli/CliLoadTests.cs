@@ -76,14 +76,26 @@ public class CliLoadTests
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
-    public void Exec_SyncsFirst_UnlessToldNotTo(bool sync)
+    public void Force_LoadsThenExecutes_SyncingFirst_UnlessToldNotTo(bool sync)
     {
         // --dry-run: reboot(2) is never called on this machine.
-        var (code, stdout, _) = sync ? Kexec("-e", "--dry-run") : Kexec("-e", "-y", "--dry-run");
+        var (code, stdout, stderr) = sync ? Kexec("-f", "-s", "/bin/true", "--dry-run") : Kexec("-f", "-y", "-s", "/bin/true", "--dry-run");
 
-        Assert.Equal(0, code);
+        Assert.True(code == 0, stderr);
+        var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith("kexec_file_load(kernel_fd=open(\"/bin/true\")", lines[0], StringComparison.Ordinal);
         Assert.Equal(sync, stdout.Contains("# sync(): file systems written back first", StringComparison.Ordinal));
-        Assert.Contains("reboot(LINUX_REBOOT_MAGIC1, LINUX_REBOOT_MAGIC2, LINUX_REBOOT_CMD_KEXEC, NULL)", stdout, StringComparison.Ordinal);
+        Assert.StartsWith("reboot(LINUX_REBOOT_MAGIC1, LINUX_REBOOT_MAGIC2, LINUX_REBOOT_CMD_KEXEC, NULL)", lines[^1], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Exec_WithNothingLoaded_FailsAsARealRunWould_EvenInADryRun()
+    {
+        var (code, stdout, stderr) = Kexec("-e", "--dry-run");
+
+        Assert.Equal(1, code);
+        Assert.Equal("", stdout);
+        Assert.Equal("kexec: nothing has been loaded: load a kernel with -l first", stderr.Trim());
     }
 
     [Fact]
@@ -107,13 +119,20 @@ public class CliLoadTests
         Assert.Contains("not a kernel the kexec_load path knows", stderr, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void Status_ExitsOne_WhenNothingIsLoaded()
+    [Theory]
+    [InlineData("-S")]
+    [InlineData("-S", "-p")]
+    [InlineData("-l", "-S")]
+    public void Status_ExitsZero_WhenNothingIsLoaded_AsKexecTools(params string[] args)
     {
-        var (code, stdout, _) = Kexec("-S", "--json");
+        // kexec-tools' -S: the exit code is what /sys/kernel/kexec{,_crash}_loaded holds (1 when loaded); nothing printed.
+        var (code, stdout, stderr) = Kexec(args);
+        Assert.True(code == 0, stderr);
+        Assert.Equal("", stdout);
 
-        Assert.Equal(1, code);
-        using var doc = System.Text.Json.JsonDocument.Parse(stdout);
+        var (jsonCode, json, _) = Kexec(args.Append("--json").ToArray());
+        Assert.Equal(0, jsonCode);
+        using var doc = System.Text.Json.JsonDocument.Parse(json);
         Assert.False(doc.RootElement.GetProperty("loaded").GetBoolean());
     }
 
@@ -132,18 +151,24 @@ public class CliLoadTests
     }
 
     [Theory]
-    [InlineData("-l")]
-    [InlineData("-l", "/bin/true", "--initrd")]
-    [InlineData("-l", "/bin/true", "-e")]
-    [InlineData("-l", "/bin/true", "/bin/sh")]
-    [InlineData("--frobnicate")]
-    [InlineData("table", "--abi")]
-    [InlineData("probe", "extra")]
-    public void BadArguments_ExitTwo_WithAReason(params string[] args)
+    [InlineData("kexec: no kernel specified", "-l")]
+    [InlineData("kexec: option '--initrd' requires an argument", "-l", "/bin/true", "--initrd")]
+    [InlineData("kexec: option '--load' doesn't allow an argument", "--load=/bin/true")]
+    [InlineData("kexec: option '--reuse' is ambiguous; possibilities: '--reuse-cmdline' '--reuse-video-type' '--reuseinitrd'", "--reuse", "-l", "/bin/true")]
+    [InlineData("kexec: unrecognized option '--frobnicate'", "--frobnicate")]
+    [InlineData("kexec: invalid option -- 'z'", "-lz", "/bin/true")]
+    [InlineData("kexec: invalid option -- '?'", "-?")]
+    [InlineData("kexec: --mem-min: not supported: ", "-l", "/bin/true", "--mem-min=0x1000000")]
+    [InlineData("kexec: --append means something only to a load", "-e", "--append=quiet")]
+    [InlineData("kexec: ", "table", "--abi")]
+    [InlineData("kexec: ", "probe", "extra")]
+    public void BadArguments_ExitOne_WithAReason_AsKexecTools(string reason, params string[] args)
     {
-        var (code, _, stderr) = Kexec(args);
+        var (code, stdout, stderr) = Kexec(args);
 
-        Assert.Equal(2, code);
-        Assert.StartsWith("kexec: ", stderr, StringComparison.Ordinal);
+        Assert.Equal(1, code);
+        Assert.Equal("", stdout);
+        Assert.StartsWith(reason, stderr, StringComparison.Ordinal);
+        Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 }

@@ -40,7 +40,7 @@ public class ManPageTests
         var (code, stdout, _) = CliTests.Kexec("--version");
 
         Assert.Equal(0, code);
-        Assert.Matches(@"^0\.1\.0", stdout);
+        Assert.Matches(@"^KexecGen 0\.1\.0 ", stdout);
     }
 
     [Fact]

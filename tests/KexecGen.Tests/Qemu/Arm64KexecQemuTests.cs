@@ -27,7 +27,7 @@ public class Arm64KexecQemuTests(Arm64GuestKit kit, ITestOutputHelper log) : ICl
             /bin/busybox truncate -s 1536M /huge.cpio
             /bin/kexec -c -l /vmlinuz --initrd /huge.cpio --append "{Console}"
             echo "KEXECGEN-HUGE-EXIT $?"
-            /bin/kexec -S || echo "KEXECGEN-STATUS nothing loaded"
+            /bin/kexec -l -S && echo "KEXECGEN-STATUS nothing loaded"
             {GuestScripts.LoadAndExecute($"/bin/kexec -l /vmlinuz --initrd /second.cpio --append \"{Console} kexecgen_marker={marker}\"")}
             """))
             .File("vmlinuz", image)

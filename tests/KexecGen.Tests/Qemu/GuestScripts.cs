@@ -86,11 +86,11 @@ internal static class GuestScripts
         /bin/busybox poweroff -f
         """;
 
-    /// <summary>Runs <paramref name="load"/>, reports its exit code and kexec -S, then executes the loaded kernel.</summary>
+    /// <summary>Runs <paramref name="load"/>, reports its exit code and kexec -l -S (1: loaded), then executes the loaded kernel.</summary>
     public static string LoadAndExecute(string load, string execute = "/bin/kexec -e") => $"""
         {load}
         echo "KEXECGEN-LOAD-EXIT $?"
-        /bin/kexec -S && echo "KEXECGEN-STATUS loaded"
+        /bin/kexec -l -S || echo "KEXECGEN-STATUS loaded"
         {execute}
         echo "KEXECGEN-EXEC-RETURNED $?"
         """;

@@ -76,7 +76,7 @@ public class KexecQemuTests(GuestKit kit, ITestOutputHelper log) : IClassFixture
             /bin/busybox head -c 4000000 /vmlinuz > /truncated
             /bin/kexec -c -l /truncated --append "{Console}"
             echo "KEXECGEN-TRUNCATED-EXIT $?"
-            /bin/kexec -S || echo "KEXECGEN-STATUS nothing loaded"
+            /bin/kexec -l -S && echo "KEXECGEN-STATUS nothing loaded"
             {GuestScripts.LoadAndExecute($"/bin/kexec -c -l /vmlinuz --initrd /second.cpio --append \"{Console} kexecgen_marker={marker}\"")}
             """))
             .File("vmlinuz", System.IO.File.ReadAllBytes(kit.Kernel))

@@ -48,8 +48,8 @@ internal static class KdumpScenario
             /bin/busybox find kdump | /bin/busybox cpio -o -H newc > /kdump.cpio &&
             /bin/busybox cat /crash.cpio /kdump.cpio > /crash-with-frames.cpio &&
             {kexec} {loadFlags} /vmlinuz --initrd /crash-with-frames.cpio --append "{crashConsole}" &&
-            /bin/kexec -S -p && echo "KEXECGEN-STATUS crash kernel loaded" &&
-            /bin/kexec -u -p && ( /bin/kexec -S -p || echo "KEXECGEN-STATUS crash kernel unloaded" ) &&
+            ! /bin/kexec -S -p && echo "KEXECGEN-STATUS crash kernel loaded" &&
+            /bin/kexec -u -p && /bin/kexec -S -p && echo "KEXECGEN-STATUS crash kernel unloaded" &&
             {kexec} {loadFlags} /vmlinuz --initrd /crash-with-frames.cpio --append "{crashConsole}" &&
             echo "KEXECGEN-LOAD-EXIT 0"
             """.Replace("\n", " ", StringComparison.Ordinal);
