@@ -157,6 +157,8 @@ internal static class KexecOptions
             return new(null, null, $"{stray.Spelling} means something only to a load (-l, -p, -f or a kernel alone)");
         }
         var kernel = operands.Count > 0 ? operands[0] : null;
+        // -f with no kernel (petitboot's "kexec -e -f"): execute what is loaded (kexec-tools would stop at "No kernel specified").
+        if (load && kernel is null && exec && given.Any(g => g.Option.Id == "force")) load = false;
         if (load && kernel is null) return new(null, null, "no kernel specified");
         return new(options with
         {

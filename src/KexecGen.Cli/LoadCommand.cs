@@ -12,7 +12,7 @@ namespace KexecGen.Cli;
 /// Carries out a kexec-tools command line's steps, in kexec-tools' order (status, unload, load, shutdown, execute),
 /// through the safe API; --dry-run does everything but the syscalls that load, unload or execute.
 /// </summary>
-public static class LoadCommand
+public static partial class LoadCommand
 {
     /// <summary>The errors after which -a tries kexec_load, as kexec-tools does (ENOTSUP is EOPNOTSUPP on Linux).</summary>
     private static readonly string[] FallbackErrors = { "ENOSYS", "EINVAL", "ENOEXEC", "EOPNOTSUPP" };
@@ -32,6 +32,7 @@ public static class LoadCommand
             if ((options.Shutdown || options.Exec) && !options.Load && !Kexec.IsLoaded) return report.Failed(null, NothingLoaded, null, null);
             if (options.Shutdown) return Shutdown(options, report);
             if (options.Exec) return Exec(options, report);
+            if (options.Sync) Sync(options, report); // kexec-tools syncs after a load too, unless -p or -y
             return report.Done();
         }
         catch (KexecException e)
@@ -97,6 +98,15 @@ public static class LoadCommand
         }
         return report.Failed(null, $"shutdown: none of {string.Join(", ", ShutdownPrograms)} exists", null, null);
     }
+
+    private static void Sync(LoadOptions options, Report report)
+    {
+        report.Note("sync(): file systems written back");
+        if (!options.DryRun) SyncFileSystems();
+    }
+
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "sync")]
+    private static partial void SyncFileSystems();
 
     private static int Exec(LoadOptions options, Report report)
     {
