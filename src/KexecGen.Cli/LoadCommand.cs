@@ -5,6 +5,7 @@ using System.Linq;
 using System.Text.Json;
 using KexecGen.Boot;
 using KexecGen.Interop;
+using Microsoft.Win32.SafeHandles;
 
 namespace KexecGen.Cli;
 
@@ -130,13 +131,27 @@ public static partial class LoadCommand
 
     private static int Load(LoadOptions options, Report report)
     {
-        var kernel = options.Kernel!;
         var cmdline = CommandLine(options);
         bool crash = options.Crash;
+        // Before any syscall, in a dry run too, as kexec-tools: each file opens as what it must be, and a crash kernel
+        // has somewhere to go.
+        using var kernel = InputFile.Open(options.KernelPath!, "kernel", blockDevice: false, out _);
+        bool initrdIsDevice = false;
+        using var initrd = options.InitrdPath is null ? null : InputFile.Open(options.InitrdPath, "initrd", blockDevice: true, out initrdIsDevice);
+        if (crash && RunningMachine.CrashReservationSize() == 0) return report.Failed(null, NoReservation, null, null);
+
         KexecException? fileError = null;
-        if (options.Syscall != SyscallChoice.Segments)
+        if (options.Syscall == SyscallChoice.File && initrdIsDevice)
         {
-            var flags = (options.Initrd is null ? KexecFileLoadFlags.NoInitramfs : 0) | (crash ? KexecFileLoadFlags.OnCrash : 0);
+            return report.Failed(null, $"kexec_file_load takes a regular file as the initrd, not the block device {InputFile.Shown(options.InitrdPath!)}: load it with -c", null, null);
+        }
+        if (options.Syscall == SyscallChoice.Auto && initrdIsDevice)
+        {
+            report.Note("the initrd is a block device, which kexec_file_load does not take: kexec_load through our own loader");
+        }
+        else if (options.Syscall != SyscallChoice.Segments)
+        {
+            var flags = (initrd is null ? KexecFileLoadFlags.NoInitramfs : 0) | (crash ? KexecFileLoadFlags.OnCrash : 0);
             report.Call("kexec_file_load", SyscallNumbers.KexecFileLoad,
                 $"kernel_fd=open({Quoted(options.KernelPath!)}), initrd_fd={(options.InitrdPath is null ? "-1" : $"open({Quoted(options.InitrdPath)})")}, " +
                 $"cmdline_len={cmdline?.WithNul.Length ?? 0}, cmdline={(cmdline is null ? "NULL" : Quoted(cmdline.Bytes.ToArray()))}, flags={flags}",
@@ -149,9 +164,7 @@ public static partial class LoadCommand
             }
             try
             {
-                using var kernelFile = File.OpenHandle(kernel);
-                using var initrdFile = options.Initrd is null ? null : File.OpenHandle(options.Initrd);
-                Kexec.LoadFile(kernelFile, initrdFile, cmdline, crash);
+                Kexec.LoadFile(kernel, initrd, cmdline, crash);
                 return 0;
             }
             catch (KexecException e) when (options.Syscall == SyscallChoice.Auto && FallbackErrors.Contains(e.ErrnoName))
@@ -162,7 +175,7 @@ public static partial class LoadCommand
         if (fileError is not null) report.Note($"kexec_file_load: {fileError.ErrnoName}; trying kexec_load");
         try
         {
-            return LoadSegments(options, cmdline, crash, report);
+            return LoadSegments(options, kernel, initrd, cmdline, crash, report);
         }
         catch (Exception e) when (fileError is not null && e is FormatException or ArgumentException or IOException)
         {
@@ -170,6 +183,8 @@ public static partial class LoadCommand
             return report.Failed(fileError.Syscall, $"{fileError.Message}; and kexec_load cannot load it: {Sentence(e)}", fileError.Errno, fileError.ErrnoName);
         }
     }
+
+    private const string NoReservation = "no memory is reserved for a crash kernel (no \"Crash kernel\" in /proc/iomem): boot with crashkernel=";
 
     // Bytes as a C string literal: printable ASCII as it is, '"' and '\\' escaped, any other byte as \xNN.
     private static string Quoted(byte[] bytes)
@@ -189,9 +204,9 @@ public static partial class LoadCommand
     }
 
     // kexec_load through our own loaders: the files mapped, this machine described, the plan printed or loaded.
-    private static int LoadSegments(LoadOptions options, KernelCommandLine? cmdline, bool crash, Report report)
+    private static int LoadSegments(LoadOptions options, SafeFileHandle kernel, SafeFileHandle? initrd, KernelCommandLine? cmdline, bool crash, Report report)
     {
-        using var image = Kexec.PlanImage(options.Kernel!, options.Initrd, cmdline, options.DeviceTree, crash);
+        using var image = Kexec.PlanImage(kernel, initrd, cmdline, options.DeviceTree, crash);
         var (plan, loadFlags) = (image.Plan, image.Flags);
         report.Call("kexec_load", SyscallNumbers.KexecLoad,
             $"entry=0x{plan.Entry:x}, nr_segments={plan.Segments.Count}, segments=[" +

@@ -192,7 +192,7 @@ public static partial class Kexec
 
     /// <summary>
     /// Loads a bzImage, an arm64 Image (or Image.gz) or an ELF executable by kexec_load, through this library's own
-    /// loaders: <see cref="PlanImage"/>, then <see cref="PlannedImage.Load"/>.
+    /// loaders: <see cref="PlanImage(string, string?, KernelCommandLine?, string?, bool)"/>, then <see cref="PlannedImage.Load"/>.
     /// </summary>
     /// <param name="kernelPath">The kernel image.</param>
     /// <param name="initrdPath">The initrd, or null for none.</param>
@@ -221,13 +221,32 @@ public static partial class Kexec
     /// <exception cref="FormatException">The image, device tree or memory map is malformed, or (crash) nothing is reserved for a crash kernel.</exception>
     /// <exception cref="ArgumentException">Something does not fit in RAM, or the command line is too long for the image.</exception>
     /// <exception cref="IOException">A file cannot be read.</exception>
-    public static PlannedImage PlanImage(string kernelPath, string? initrdPath, KernelCommandLine? commandLine, string? deviceTreePath = null, bool crash = false)
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("ApiDesign", "RS0027", Justification = "Overloads of equal length, told apart by type")]
+    public static PlannedImage PlanImage(string kernelPath, string? initrdPath, KernelCommandLine? commandLine, string? deviceTreePath = null, bool crash = false) =>
+        Plan(MappedFile.Open(kernelPath), initrdPath is null ? null : () => MappedFile.Open(initrdPath), commandLine, deviceTreePath, crash);
+
+    /// <summary>
+    /// <see cref="PlanImage(string, string?, KernelCommandLine?, string?, bool)"/> of files already open (opened by a
+    /// path of any bytes, or checked first): the handles stay open. A file whose size the kernel does not report (a
+    /// block device) is read to its end.
+    /// </summary>
+    /// <param name="kernel">The kernel image.</param>
+    /// <param name="initrd">The initrd, or null for none.</param>
+    /// <param name="commandLine">The new kernel's command line, or null for none.</param>
+    /// <param name="deviceTreePath">arm64: the device tree to start from instead of /sys/firmware/fdt; null for that.</param>
+    /// <param name="crash">Plan a crash kernel: into the crashkernel= reservation, with a core header of this kernel.</param>
+    /// <exception cref="FormatException">The image, device tree or memory map is malformed, or (crash) nothing is reserved for a crash kernel.</exception>
+    /// <exception cref="ArgumentException">Something does not fit in RAM, or the command line is too long for the image.</exception>
+    /// <exception cref="IOException">A file cannot be read.</exception>
+    public static PlannedImage PlanImage(SafeFileHandle kernel, SafeFileHandle? initrd, KernelCommandLine? commandLine, string? deviceTreePath, bool crash) =>
+        Plan(MappedFile.Open(kernel), initrd is null ? null : () => MappedFile.Open(initrd), commandLine, deviceTreePath, crash);
+
+    private static PlannedImage Plan(MappedFile kernel, Func<MappedFile>? openInitrd, KernelCommandLine? commandLine, string? deviceTreePath, bool crash)
     {
-        var kernel = MappedFile.Open(kernelPath);
         MappedFile? initrd = null;
         try
         {
-            initrd = initrdPath is null ? null : MappedFile.Open(initrdPath);
+            initrd = openInitrd?.Invoke();
             var plan = RunningMachine.Plan(kernel.Memory, initrd?.Memory, commandLine, deviceTreePath, crash);
             return new PlannedImage(plan, crash ? KexecLoadFlags.OnCrash : 0, kernel, initrd);
         }

@@ -5,7 +5,7 @@ using KexecGen.Interop;
 namespace KexecGen;
 
 /// <summary>
-/// A kernel planned for kexec_load by <see cref="Kexec.PlanImage"/>: its plan, and the mapped files the plan's segments
+/// A kernel planned for kexec_load by <see cref="Kexec.PlanImage(string, string?, Boot.KernelCommandLine?, string?, bool)"/>: its plan, and the mapped files the plan's segments
 /// read. The plan's bytes are valid until this is disposed.
 /// </summary>
 public sealed class PlannedImage : IDisposable

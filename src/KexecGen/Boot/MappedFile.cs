@@ -14,8 +14,17 @@ internal sealed unsafe class MappedFile : MemoryManager<byte>
 {
     private readonly MemoryMappedFile? _file;
     private readonly MemoryMappedViewAccessor? _view;
+    private readonly byte[]? _read;
     private readonly byte* _pointer;
     private readonly int _length;
+
+    // A file read whole into a pinned array, where it cannot be mapped.
+    private MappedFile(byte[] read)
+    {
+        _read = read;
+        _length = read.Length;
+        _pointer = read.Length == 0 ? null : (byte*)System.Runtime.InteropServices.Marshal.UnsafeAddrOfPinnedArrayElement(read, 0);
+    }
 
     private MappedFile(MemoryMappedFile? file, MemoryMappedViewAccessor? view, int length)
     {
@@ -43,6 +52,39 @@ internal sealed unsafe class MappedFile : MemoryManager<byte>
         var file = MemoryMappedFile.CreateFromFile(stream, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: false);
         var view = file.CreateViewAccessor(0, length, MemoryMappedFileAccess.Read);
         return new MappedFile(file, view, (int)length);
+    }
+
+    /// <summary>
+    /// Maps the open file <paramref name="handle"/>, which stays open; a file whose size the kernel does not report (a
+    /// block device) is read to its end into pinned memory instead.
+    /// </summary>
+    /// <exception cref="IOException">The file cannot be read or is larger than 2 GiB.</exception>
+    public static MappedFile Open(Microsoft.Win32.SafeHandles.SafeFileHandle handle)
+    {
+        ArgumentNullException.ThrowIfNull(handle);
+        long length = RandomAccess.GetLength(handle);
+        if (length > int.MaxValue) throw new IOException($"the file is {length} bytes; a segment holds at most {int.MaxValue}");
+        if (length == 0) return ReadToEnd(handle);
+        var file = MemoryMappedFile.CreateFromFile(handle, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: true);
+        var view = file.CreateViewAccessor(0, length, MemoryMappedFileAccess.Read);
+        return new MappedFile(file, view, (int)length);
+    }
+
+    private static MappedFile ReadToEnd(Microsoft.Win32.SafeHandles.SafeFileHandle handle)
+    {
+        using var bytes = new MemoryStream();
+        var chunk = new byte[1 << 20];
+        for (long offset = 0; ;)
+        {
+            int read = RandomAccess.Read(handle, chunk, offset);
+            if (read == 0) break;
+            if (bytes.Length + read > int.MaxValue) throw new IOException($"the file is over {int.MaxValue} bytes; a segment holds at most that");
+            bytes.Write(chunk, 0, read);
+            offset += read;
+        }
+        var pinned = GC.AllocateUninitializedArray<byte>((int)bytes.Length, pinned: true);
+        bytes.GetBuffer().AsSpan(0, pinned.Length).CopyTo(pinned);
+        return new MappedFile(pinned);
     }
 
     /// <inheritdoc />
