@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.IO;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -66,10 +67,19 @@ internal static unsafe class InputFile
     // The errno's name and what it says ("ENOENT: No such file or directory").
     private static string Reason(int errno) => $"{Errno.NameOf(errno) ?? "errno " + errno}: {Marshal.GetPInvokeErrorMessage(errno)}";
 
-    /// <summary>A path for a message: as UTF-8 where it is, each other byte as \xNN.</summary>
+    /// <summary>Text for a one-line message: each control character (a newline in a path or a value) as \xNN.</summary>
+    public static string OneLine(string text)
+    {
+        if (!text.Any(char.IsControl)) return text;
+        var line = new StringBuilder(text.Length + 8);
+        foreach (var c in text) line.Append(char.IsControl(c) ? $"\\x{(int)c:x2}" : c.ToString());
+        return line.ToString();
+    }
+
+    /// <summary>A path for a one-line message: as UTF-8 where it is (control characters as \xNN), else every byte outside printable ASCII as \xNN.</summary>
     public static string Shown(byte[] path)
     {
-        if (System.Text.Unicode.Utf8.IsValid(path)) return Encoding.UTF8.GetString(path);
+        if (System.Text.Unicode.Utf8.IsValid(path)) return OneLine(Encoding.UTF8.GetString(path));
         var text = new StringBuilder();
         foreach (var b in path) text.Append(b is >= 0x20 and < 0x7f ? ((char)b).ToString() : $"\\x{b:x2}");
         return text.ToString();

@@ -97,7 +97,7 @@ public sealed class KexecCommandLine
 
     private int Usage(string problem)
     {
-        _error.WriteLine($"kexec: {problem} (kexec --help lists the options)");
+        _error.WriteLine($"kexec: {InputFile.OneLine(problem)} (kexec --help lists the options)");
         return BadUsage;
     }
 

@@ -56,7 +56,7 @@ public static partial class LoadCommand
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
         {
-            error.WriteLine($"kexec: {e.Message}");
+            error.WriteLine($"kexec: {InputFile.OneLine(e.Message)}");
             return 1;
         }
     }
@@ -324,7 +324,7 @@ public static partial class LoadCommand
                     w.WriteString("error", message);
                 });
             }
-            error.WriteLine($"kexec: {message}");
+            error.WriteLine($"kexec: {InputFile.OneLine(message)}");
             return 1;
         }
 

@@ -62,7 +62,7 @@ public abstract class GuestKitBase
     }
 
     /// <summary>The kernel package linux-image-<paramref name="flavour"/> depends on, as apt-cache names it.</summary>
-    protected static string KernelPackage(string flavour, params string[] aptOptions)
+    internal static string KernelPackage(string flavour, params string[] aptOptions)
     {
         var (code, depends, err) = ProcessRunner.Run("apt-cache", TimeSpan.FromMinutes(1), aptOptions.Concat(new[] { "depends", "linux-image-" + flavour }).ToArray());
         Assert.True(code == 0, $"apt-cache depends linux-image-{flavour} failed: {err}");
