@@ -2,8 +2,11 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using KexecGen.Boot;
+using KexecGen.Boot.Arm64;
+using KexecGen.Boot.X86;
 using KexecGen.Interop;
 using Microsoft.Win32.SafeHandles;
 
@@ -157,20 +160,31 @@ public static partial class LoadCommand
                 $"cmdline_len={cmdline?.WithNul.Length ?? 0}, cmdline={(cmdline is null ? "NULL" : Quoted(cmdline.Bytes.ToArray()))}, flags={flags}",
                 options.DryRun);
             report.CommandLine(cmdline);
+            string? refusal = null;
             if (options.DryRun)
             {
-                if (options.Syscall == SyscallChoice.Auto) report.Note($"on {string.Join(", ", FallbackErrors)}: kexec_load through our own loader (kexec -c --dry-run shows its plan)");
-                return 0;
+                // What the kernel would answer, from the image's first bytes: its format and its command-line limit.
+                refusal = FileLoadRefusal(kernel, cmdline);
+                if (refusal is null)
+                {
+                    if (options.Syscall == SyscallChoice.Auto) report.Note($"on {string.Join(", ", FallbackErrors)}: kexec_load through our own loader (kexec -c --dry-run shows its plan)");
+                    return 0;
+                }
+                if (options.Syscall == SyscallChoice.File) return report.Failed("kexec_file_load", $"kexec_file_load would refuse it: {refusal}", null, null);
             }
-            try
+            else
             {
-                Kexec.LoadFile(kernel, initrd, cmdline, crash);
-                return 0;
+                try
+                {
+                    Kexec.LoadFile(kernel, initrd, cmdline, crash);
+                    return 0;
+                }
+                catch (KexecException e) when (options.Syscall == SyscallChoice.Auto && FallbackErrors.Contains(e.ErrnoName))
+                {
+                    fileError = e; // kexec-tools falls back here
+                }
             }
-            catch (KexecException e) when (options.Syscall == SyscallChoice.Auto && FallbackErrors.Contains(e.ErrnoName))
-            {
-                fileError = e; // kexec-tools falls back here
-            }
+            if (refusal is not null) report.Note($"kexec_file_load would refuse it ({refusal}); kexec_load then");
         }
         if (fileError is not null) report.Note($"kexec_file_load: {fileError.ErrnoName}; trying kexec_load");
         try
@@ -182,6 +196,29 @@ public static partial class LoadCommand
             // Where the kexec_load path cannot take this image either, the first error stands, with the reason added.
             return report.Failed(fileError.Syscall, $"{fileError.Message}; and kexec_load cannot load it: {Sentence(e)}", fileError.Errno, fileError.ErrnoName);
         }
+    }
+
+    // The one format each architecture's kexec_file_load takes (arch/*/kernel/kexec_image.c, kexec-bzimage64.c).
+    private static readonly Dictionary<Architecture, (string Name, Func<byte[], bool> Recognises)> FileLoadFormats = new()
+    {
+        [Architecture.X64] = ("a bzImage", head => BzImage.IsBzImage(head)),
+        [Architecture.Arm64] = ("an arm64 Image", head => Arm64Image.IsImage(head)),
+    };
+
+    // Why kexec_file_load would refuse this kernel and command line, read from the image's start; null where it would not.
+    private static string? FileLoadRefusal(SafeFileHandle kernel, KernelCommandLine? cmdline)
+    {
+        var head = new byte[64 * 1024];
+        Array.Resize(ref head, RandomAccess.Read(kernel, head, 0));
+        if (FileLoadFormats.TryGetValue(RuntimeInformation.ProcessArchitecture, out var format) && !format.Recognises(head))
+        {
+            return $"the kernel is not {format.Name}, the format this architecture's kexec_file_load takes (it answers ENOEXEC)";
+        }
+        if (cmdline is not null && BzImage.CommandLineLimit(head) is { } limit && cmdline.WithNul.Length > limit)
+        {
+            return $"the command line is {cmdline.WithNul.Length} bytes with its NUL; this bzImage takes at most {limit} (its setup header's cmdline_size less the room the kernel keeps for elfcorehdr=), and the kernel answers EINVAL";
+        }
+        return null;
     }
 
     private const string NoReservation = "no memory is reserved for a crash kernel (no \"Crash kernel\" in /proc/iomem): boot with crashkernel=";

@@ -81,7 +81,7 @@ public class CliFileTests
         try
         {
             var script = $"""
-                k="$(printf '{dir}/k\377\200')"; cp /bin/true "$k"
+                k="$(printf '{dir}/k\377\200')"; cp {CliLoadTests.FakeKernel.Value} "$k"
                 exec dotnet {kexec} -s -l "$k" --append "$(printf 'a\377b\200\300c')" --dry-run --json
                 """;
             var (code, stdout, stderr) = ProcessRunner.Run("sh", TimeSpan.FromMinutes(1), "-c", script);

@@ -12,15 +12,25 @@ public class CliLoadTests
 {
     private static (int Code, string Out, string Err) Kexec(params string[] args) => CliTests.Kexec(args);
 
+    /// <summary>A bzImage (the test fixture's: a setup header as x86_64's kexec_file_load wants, then 64 KiB of code).</summary>
+    internal static readonly Lazy<string> FakeKernel = new(() =>
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"kexecgen-cli-bzImage-{Guid.NewGuid():N}");
+        File.WriteAllBytes(path, Boot.BzImagePlanTests.BzImageFixture(64 * 1024));
+        return path;
+    });
+
+    private static string[] WithKernel(string[] args) => args.Select(a => a == "K" ? FakeKernel.Value : a).ToArray();
+
     [Fact]
     public void DryRun_PrintsTheSyscall_AndMakesNone()
     {
         // A real call would fail here (ENOSYS, exit 1): exit 0 shows none was made.
-        var (code, stdout, _) = Kexec("-s", "-l", "/bin/true", "--initrd", "/bin/sh", "--append=console=ttyS0 quiet", "--dry-run");
+        var (code, stdout, _) = Kexec("-s", "-l", FakeKernel.Value, "--initrd", "/bin/sh", "--append=console=ttyS0 quiet", "--dry-run");
 
         Assert.Equal(0, code);
         var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.StartsWith("kexec_file_load(kernel_fd=open(\"/bin/true\"), initrd_fd=open(\"/bin/sh\"), cmdline_len=20, cmdline=\"console=ttyS0 quiet\", flags=0)", lines[0], StringComparison.Ordinal);
+        Assert.StartsWith($"kexec_file_load(kernel_fd=open(\"{FakeKernel.Value}\"), initrd_fd=open(\"/bin/sh\"), cmdline_len=20, cmdline=\"console=ttyS0 quiet\", flags=0)", lines[0], StringComparison.Ordinal);
         Assert.Contains($"syscall {KexecGen.Interop.SyscallNumbers.KexecFileLoad}", lines[0], StringComparison.Ordinal);
         Assert.Equal(new[] { "# sync(): file systems written back" }, lines[1..]); // as kexec-tools syncs after -l
     }
@@ -80,11 +90,11 @@ public class CliLoadTests
     public void Force_LoadsThenExecutes_SyncingFirst_UnlessToldNotTo(bool sync)
     {
         // --dry-run: reboot(2) is never called on this machine.
-        var (code, stdout, stderr) = sync ? Kexec("-f", "-s", "/bin/true", "--dry-run") : Kexec("-f", "-y", "-s", "/bin/true", "--dry-run");
+        var (code, stdout, stderr) = sync ? Kexec("-f", "-s", FakeKernel.Value, "--dry-run") : Kexec("-f", "-y", "-s", FakeKernel.Value, "--dry-run");
 
         Assert.True(code == 0, stderr);
         var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.StartsWith("kexec_file_load(kernel_fd=open(\"/bin/true\")", lines[0], StringComparison.Ordinal);
+        Assert.StartsWith($"kexec_file_load(kernel_fd=open(\"{FakeKernel.Value}\")", lines[0], StringComparison.Ordinal);
         Assert.Equal(sync, stdout.Contains("# sync(): file systems written back first", StringComparison.Ordinal));
         Assert.StartsWith("reboot(LINUX_REBOOT_MAGIC1, LINUX_REBOOT_MAGIC2, LINUX_REBOOT_CMD_KEXEC, NULL)", lines[^1], StringComparison.Ordinal);
     }
@@ -139,16 +149,37 @@ public class CliLoadTests
 
     // kexec-tools' spellings all mean the same load.
     [Theory]
-    [InlineData("-s", "-l", "/bin/true", "--initrd", "/bin/sh", "--append", "root=/dev/sda1 quiet", "--dry-run")]
-    [InlineData("-s", "-l", "/bin/true", "--initrd=/bin/sh", "--append=root=/dev/sda1 quiet", "--dry-run")]
-    [InlineData("--kexec-file-syscall", "--load", "/bin/true", "--ramdisk", "/bin/sh", "--command-line=root=/dev/sda1 quiet", "--dry-run")]
-    [InlineData("-s", "/bin/true", "--ramdisk=/bin/sh", "--command-line", "root=/dev/sda1 quiet", "--dry-run")]
+    [InlineData("-s", "-l", "K", "--initrd", "/bin/sh", "--append", "root=/dev/sda1 quiet", "--dry-run")]
+    [InlineData("-s", "-l", "K", "--initrd=/bin/sh", "--append=root=/dev/sda1 quiet", "--dry-run")]
+    [InlineData("--kexec-file-syscall", "--load", "K", "--ramdisk", "/bin/sh", "--command-line=root=/dev/sda1 quiet", "--dry-run")]
+    [InlineData("-s", "K", "--ramdisk=/bin/sh", "--command-line", "root=/dev/sda1 quiet", "--dry-run")]
     public void KexecToolsSpellings_AllGiveTheSameLoad(params string[] args)
     {
-        var (code, stdout, stderr) = Kexec(args);
+        var (code, stdout, stderr) = Kexec(WithKernel(args));
 
         Assert.True(code == 0, stderr);
-        Assert.StartsWith("kexec_file_load(kernel_fd=open(\"/bin/true\"), initrd_fd=open(\"/bin/sh\"), cmdline_len=21, cmdline=\"root=/dev/sda1 quiet\", flags=0)", stdout, StringComparison.Ordinal);
+        Assert.StartsWith($"kexec_file_load(kernel_fd=open(\"{FakeKernel.Value}\"), initrd_fd=open(\"/bin/sh\"), cmdline_len=21, cmdline=\"root=/dev/sda1 quiet\", flags=0)", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void DryRun_OfKexecFileLoad_SaysWhatTheKernelWouldRefuse()
+    {
+        // Not the format x86_64's kexec_file_load takes (it answers ENOEXEC): -s fails as a real run does.
+        var (code, stdout, stderr) = Kexec("-s", "-l", "/bin/true", "--dry-run");
+        Assert.Equal(1, code);
+        Assert.StartsWith("kexec_file_load(", stdout, StringComparison.Ordinal); // the call it would have made
+        Assert.StartsWith("kexec: kexec_file_load would refuse it: the kernel is not a bzImage", stderr, StringComparison.Ordinal);
+
+        // A command line longer than the bzImage's cmdline_size allows (the kernel answers EINVAL).
+        (code, _, stderr) = Kexec("-s", "-l", FakeKernel.Value, "--append", new string('x', 2047), "--dry-run");
+        Assert.Equal(1, code);
+        Assert.Contains("the command line is 2048 bytes with its NUL; this bzImage takes at most", stderr, StringComparison.Ordinal);
+
+        // -a goes on to kexec_load, as a real run would after the kernel's answer: here that path cannot take it either.
+        (code, stdout, stderr) = Kexec("-a", "-l", "/bin/true", "--dry-run");
+        Assert.Equal(1, code);
+        Assert.Contains("# kexec_file_load would refuse it (the kernel is not a bzImage", stdout, StringComparison.Ordinal);
+        Assert.Contains("not a kernel the kexec_load path knows", stderr, StringComparison.Ordinal);
     }
 
     [Theory]
