@@ -62,6 +62,39 @@ public class CliFileTests
     }
 
     [Fact]
+    public void BlockDevice_ServesAsTheInitrd_ReadWhole_ButNotForKexecFileLoad()
+    {
+        // A loop device over a 1 MiB file of a pattern: kexec-tools reads a block device whole as the initrd.
+        var backing = Temp("loop");
+        File.WriteAllBytes(backing, Enumerable.Range(0, 1 << 20).Select(i => (byte)(i * 7)).ToArray());
+        var (attached, device, err) = ProcessRunner.Run("losetup", TimeSpan.FromSeconds(30), "--find", "--show", "--read-only", backing);
+        Assert.True(attached == 0, $"losetup (util-linux, as root) could not attach a loop device: {err}");
+        device = device.Trim();
+        try
+        {
+            var (code, stdout, stderr) = CliTests.Kexec("-c", "-l", CliLoadTests.FakeKernel.Value, "--initrd", device, "--dry-run", "--json");
+            Assert.True(code == 0, stderr);
+            using var doc = JsonDocument.Parse(stdout);
+            var initrd = Assert.Single(doc.RootElement.GetProperty("plan").GetProperty("segments").EnumerateArray(), s => s.GetProperty("contents").GetString() == "initrd");
+            Assert.Equal(1 << 20, initrd.GetProperty("bufsz").GetInt32());
+
+            (code, _, stderr) = CliTests.Kexec("-s", "-l", CliLoadTests.FakeKernel.Value, "--initrd", device, "--dry-run");
+            Assert.Equal(1, code);
+            Assert.StartsWith($"kexec: kexec_file_load takes a regular file as the initrd, not the block device {device}", stderr, StringComparison.Ordinal);
+
+            (code, stdout, stderr) = CliTests.Kexec("-a", "-l", CliLoadTests.FakeKernel.Value, "--initrd", device, "--dry-run");
+            Assert.True(code == 0, stderr);
+            Assert.StartsWith("# the initrd is a block device, which kexec_file_load does not take: kexec_load through our own loader", stdout, StringComparison.Ordinal);
+            Assert.Contains("kexec_load(", stdout, StringComparison.Ordinal);
+        }
+        finally
+        {
+            ProcessRunner.Run("losetup", TimeSpan.FromSeconds(30), "-d", device);
+            File.Delete(backing);
+        }
+    }
+
+    [Fact]
     public void CrashLoad_ByKexecFileLoad_WithoutAReservation_IsRefusedInTheDryRunToo()
     {
         // This machine was booted without crashkernel=; kexec-tools refuses -p here before any syscall.

@@ -100,6 +100,17 @@ public class CliLoadTests
     }
 
     [Fact]
+    public void KernelAlone_LoadsThenHandsTheRebootToShutdown_AsKexecTools()
+    {
+        var (code, stdout, stderr) = Kexec("--dry-run", "-s", FakeKernel.Value);
+
+        Assert.True(code == 0, stderr);
+        var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith("kexec_file_load(", lines[0], StringComparison.Ordinal);
+        Assert.StartsWith("# then /sbin/shutdown -r now", lines[^1], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Exec_WithNothingLoaded_FailsAsARealRunWould_EvenInADryRun()
     {
         var (code, stdout, stderr) = Kexec("-e", "--dry-run");
