@@ -46,7 +46,7 @@ internal static class KexecOptions
     {
         new("load", 'l', null, "load", OptionUse.Implemented, "Load KERNEL, to boot later with -e."),
         new("load-panic", 'p', null, "load-panic", OptionUse.Implemented, "Load KERNEL as the crash kernel (kdump); with -u or -S, the crash kernel."),
-        new("unload", 'u', null, "unload", OptionUse.Implemented, "Unload the kernel (with -p: the crash kernel)."),
+        new("unload", 'u', null, "unload", OptionUse.Implemented, "Unload the kernel (with -p, before or after: the crash kernel; before -l or -p with a KERNEL: unload, then load)."),
         new("exec", 'e', null, "exec", OptionUse.Implemented, "Boot into the loaded kernel now; file systems are synced first."),
         new("force", 'f', null, "force", OptionUse.Implemented, "Load KERNEL (if given) and boot into it at once, without shutdown: file systems synced, nothing unmounted."),
         new("status", 'S', null, "status", OptionUse.Implemented, "Exit 1 if the crash kernel (with -l alone: the kernel) is loaded, 0 if not; print nothing."),
@@ -159,6 +159,8 @@ internal static class KexecOptions
         var kernel = operands.Count > 0 ? operands[0] : null;
         // -f with no kernel (petitboot's "kexec -e -f"): execute what is loaded (kexec-tools would stop at "No kernel specified").
         if (load && kernel is null && exec && given.Any(g => g.Option.Id == "force")) load = false;
+        // -u -p with no kernel: unload the crash kernel (kexec-tools unloads it, then stops at "No kernel specified").
+        if (load && kernel is null && unload) load = false;
         if (load && kernel is null) return new(null, null, "no kernel specified");
         return new(options with
         {

@@ -63,6 +63,7 @@ public class KexecOptionsTests
     [InlineData("unload", "-u")]
     [InlineData("unload crash", "-p", "-u")]
     [InlineData("unload load crash", "-u", "-p", "K")]          // do_unload is never cleared
+    [InlineData("unload crash", "-u", "-p")]                    // ours: with no kernel, -p only selects the crash kernel
     [InlineData("unload load", "-u", "-l", "K")]
     [InlineData("sync exec", "-e")]
     [InlineData("exec", "-e", "-y")]
