@@ -86,7 +86,7 @@ public class KexecQemuTests(GuestKit kit, ITestOutputHelper log) : IClassFixture
         var (_, console, elapsed) = QemuMachine.Boot(kit.Kernel, first, Console, Limit);
         GuestScripts.Log(log, console, elapsed);
 
-        Assert.True(console.Contains("kexec: no kernel is loaded: load one with -l first", StringComparison.Ordinal) && console.Contains("KEXECGEN-EXEC-UNLOADED-EXIT 1", StringComparison.Ordinal),
+        Assert.True(console.Contains("kexec: nothing has been loaded: load a kernel with -l first", StringComparison.Ordinal) && console.Contains("KEXECGEN-EXEC-UNLOADED-EXIT 1", StringComparison.Ordinal),
             "kexec -e with nothing loaded did not say so; console:\n" + console);
         Assert.True(console.Contains("kexec: the bzImage is truncated", StringComparison.Ordinal) && console.Contains("KEXECGEN-TRUNCATED-EXIT 1", StringComparison.Ordinal),
             "a truncated bzImage was not refused before kexec_load; console:\n" + console);
