@@ -11,7 +11,8 @@ namespace KexecGen.Cli;
 
 /// <summary>
 /// kexec's command line: kexec-tools' options, parsed as its getopt_long parses them (<see cref="KexecOptions"/>), over
-/// argv as bytes; and, where the first word is <c>table</c> or <c>probe</c>, those commands (System.CommandLine).
+/// argv as bytes; and, where the first word is <c>table</c> or <c>probe</c> and no load, unload, exec or status option
+/// follows (<c>kexec table -l</c> loads a kernel file named table, as kexec-tools would), those commands (System.CommandLine).
 /// Exit codes as kexec-tools': 0 success, 1 failure or bad usage.
 /// </summary>
 public sealed class KexecCommandLine
@@ -52,7 +53,7 @@ public sealed class KexecCommandLine
     /// <summary>Runs <paramref name="argv"/>, the arguments byte for byte; returns the exit code. Errors are one line on standard error.</summary>
     public int Run(IReadOnlyList<byte[]> argv)
     {
-        if (argv.Count > 0 && (argv[0].AsSpan().SequenceEqual("table"u8) || argv[0].AsSpan().SequenceEqual("probe"u8)))
+        if (argv.Count > 0 && (argv[0].AsSpan().SequenceEqual("table"u8) || argv[0].AsSpan().SequenceEqual("probe"u8)) && !KexecOptions.NamesAnAction(argv.Skip(1).ToList()))
         {
             return Subcommand(argv.Select(a => Encoding.UTF8.GetString(a)).ToArray());
         }

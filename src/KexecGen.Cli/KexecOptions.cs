@@ -170,6 +170,13 @@ internal static class KexecOptions
         }, null, null);
     }
 
+    /// <summary>Whether <paramref name="argv"/> gives one of kexec-tools' actions (-l, -p, -u, -e, -f, -S): then a first word is a kernel, not a command.</summary>
+    public static bool NamesAnAction(IReadOnlyList<byte[]> argv)
+    {
+        var (given, _, error) = Getopt.Parse(argv, Known);
+        return error is null && given.Any(g => g.Option.Id is "load" or "load-panic" or "unload" or "exec" or "force" or "status");
+    }
+
     // A path as .NET's file APIs take it: the bytes as UTF-8 (what .NET encodes a path back to).
     private static string Decode(byte[] bytes) => Encoding.UTF8.GetString(bytes);
 
@@ -181,8 +188,9 @@ internal static class KexecOptions
         text.AppendLine("       kexec table [--json] [--abi NAME]...   each ABI's syscall numbers, constants and struct layouts");
         text.AppendLine("       kexec probe                            whether this kernel implements kexec_load and kexec_file_load");
         text.AppendLine("Load a Linux kernel and boot into it without the firmware, as kexec-tools 2.0.25 does, with the same options.");
-        text.AppendLine("A KERNEL with no action loads it, then reboots through /sbin/shutdown -r now. A kernel file named table or");
-        text.AppendLine("probe is given as ./table. The manual, kexec(8), is kexec.8 beside this program: man -l kexec.8");
+        text.AppendLine("A KERNEL with no action loads it, then reboots through /sbin/shutdown -r now. table and probe are commands");
+        text.AppendLine("as the first word with no -l, -p, -u, -e, -f or -S after them (a kernel file named table, with no action: ./table).");
+        text.AppendLine("The manual, kexec(8), is kexec.8 beside this program: man -l kexec.8");
         foreach (var (use, title) in new[] { (OptionUse.Implemented, "Options:"), (OptionUse.NoEffect, "Accepted, without effect here:"), (OptionUse.Refused, "Refused (exit 1), with the reason:") })
         {
             text.AppendLine().AppendLine(title);

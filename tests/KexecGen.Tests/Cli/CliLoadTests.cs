@@ -100,6 +100,24 @@ public class CliLoadTests
     }
 
     [Fact]
+    public void TableFollowedByAnAction_IsAKernelNamedTable_NotTheCommand()
+    {
+        var dir = Directory.CreateTempSubdirectory("kexecgen-table-").FullName;
+        File.Copy(FakeKernel.Value, Path.Combine(dir, "table"));
+        try
+        {
+            var (code, stdout, stderr) = ProcessRunner.RunIn(dir, "dotnet", TimeSpan.FromMinutes(1), Path.Combine(AppContext.BaseDirectory, "kexec.dll"), "table", "-s", "-l", "--dry-run");
+
+            Assert.True(code == 0, stderr);
+            Assert.StartsWith("kexec_file_load(kernel_fd=open(\"table\")", stdout, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public void KernelAlone_LoadsThenHandsTheRebootToShutdown_AsKexecTools()
     {
         var (code, stdout, stderr) = Kexec("--dry-run", "-s", FakeKernel.Value);
