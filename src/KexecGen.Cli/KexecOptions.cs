@@ -69,7 +69,7 @@ internal static class KexecOptions
 
         new("no-checks", 'i', null, "no-checks", OptionUse.NoEffect, "kexec-tools' purgatory skips its checksum; ours has no purgatory to check."),
         new("no-ifdown", 'x', null, "no-ifdown", OptionUse.NoEffect, "Network interfaces are never taken down."),
-        new("type", 't', "TYPE", "type", OptionUse.NoEffect, "The format is recognised from the file itself (kexec-tools' kexec_file_load ignores -t too)."),
+        new("type", 't', "TYPE", "type", OptionUse.NoEffect, "One of kexec-tools' type names (bzImage64, bzImage, elf-x86_64, Image, vmlinux, …); the format is then recognised from the file itself, as kexec-tools' kexec_file_load does."),
         new("elf64-core-headers", '\0', null, "elf64-core-headers", OptionUse.NoEffect, "Crash kernels always get ELF64 core headers."),
         new("elf32-core-headers", '\0', null, "elf32-core-headers", OptionUse.NoEffect, "x86_64 and arm64 crash kernels get ELF64 core headers, as kexec-tools writes them there."),
         new("pass-memmap-cmdline", '\0', null, "pass-memmap-cmdline", OptionUse.NoEffect, "The crash kernel's memory map goes in boot_params' e820 table, which it reads."),
@@ -100,6 +100,13 @@ internal static class KexecOptions
 
     // getopt's view: every spelling, and kexec-tools' "-?" (usage, exit 1).
     private static readonly IReadOnlyList<GetoptOption> Known = All.Select(o => o.Getopt).Append(new GetoptOption(null, '?', false, "usage")).ToList();
+
+    // kexec-tools 2.0.25's file types, the names -t takes: x86_64's (kexec-x86_64.c) and arm64's (kexec-arm64.c).
+    private static readonly string[] KexecToolsTypes =
+    {
+        "multiboot2-x86", "elf-x86_64", "multiboot-x86", "elf-x86", "bzImage64", "bzImage", "beoboot-x86", "nbi-x86",
+        "vmlinux", "Image", "uImage", "zImage",
+    };
 
     // The options that only mean something to a load: kexec-tools' x86_64 build refuses them with -e, -u and -S.
     private static readonly HashSet<string> LoadOnly = new(StringComparer.Ordinal) { "append", "reuse-cmdline", "initrd", "dtb" };
@@ -137,6 +144,8 @@ internal static class KexecOptions
                 case "initrd": initrd = value; break;
                 case "dtb": options = options with { DeviceTree = Decode(value!) }; break;
                 case "debug": options = options with { Debug = true }; break;
+                case "type" when !KexecToolsTypes.Contains(Decode(value!)):
+                    return new(null, null, $"unsupported kernel type {InputFile.Shown(value!)} (kexec-tools' types: {string.Join(", ", KexecToolsTypes)})");
                 case "dry-run": options = options with { DryRun = true }; break;
                 case "json": options = options with { Json = true }; break;
                 default:

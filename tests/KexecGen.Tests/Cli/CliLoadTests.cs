@@ -220,6 +220,7 @@ public class CliLoadTests
     [InlineData("kexec: invalid option -- 'z'", "-lz", "/bin/true")]
     [InlineData("kexec: invalid option -- '?'", "-?")]
     [InlineData("kexec: --mem-min: not supported: ", "-l", "/bin/true", "--mem-min=0x1000000")]
+    [InlineData("kexec: unsupported kernel type bzimage (kexec-tools' types: ", "-t", "bzimage", "-l", "/bin/true")]
     [InlineData("kexec: --append means something only to a load", "-e", "--append=quiet")]
     [InlineData("kexec: ", "table", "--abi")]
     [InlineData("kexec: ", "probe", "extra")]
