@@ -142,7 +142,7 @@ internal static class KexecOptions
                 case "append": options = options with { Append = value }; break;
                 case "reuse-cmdline": options = options with { ReuseCommandLine = true }; break;
                 case "initrd": initrd = value; break;
-                case "dtb": options = options with { DeviceTree = Decode(value!) }; break;
+                case "dtb": options = options with { DeviceTree = value }; break;
                 case "debug": options = options with { Debug = true }; break;
                 case "type" when !KexecToolsTypes.Contains(Decode(value!)):
                     return new(null, null, $"unsupported kernel type {InputFile.Shown(value!)} (kexec-tools' types: {string.Join(", ", KexecToolsTypes)})");

@@ -243,7 +243,9 @@ public static partial class LoadCommand
     // kexec_load through our own loaders: the files mapped, this machine described, the plan printed or loaded.
     private static int LoadSegments(LoadOptions options, SafeFileHandle kernel, SafeFileHandle? initrd, KernelCommandLine? cmdline, bool crash, Report report)
     {
-        using var image = Kexec.PlanImage(kernel, initrd, cmdline, options.DeviceTree, crash);
+        // The device tree opened as the kernel is (any bytes, checked), and handed on by its descriptor's ASCII name.
+        using var tree = options.DeviceTree is null ? null : InputFile.Open(options.DeviceTree, "device tree", blockDevice: false, out _);
+        using var image = Kexec.PlanImage(kernel, initrd, cmdline, tree is null ? null : $"/proc/self/fd/{tree.DangerousGetHandle()}", crash);
         var (plan, loadFlags) = (image.Plan, image.Flags);
         report.Call("kexec_load", SyscallNumbers.KexecLoad,
             $"entry=0x{plan.Entry:x}, nr_segments={plan.Segments.Count}, segments=[" +

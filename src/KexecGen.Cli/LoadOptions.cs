@@ -61,8 +61,8 @@ public sealed record LoadOptions
     /// <summary>--reuse-cmdline: start from /proc/cmdline without BOOT_IMAGE= (and, with -p, crashkernel=).</summary>
     public bool ReuseCommandLine { get; init; }
 
-    /// <summary>--dtb: the device tree an arm64 Image starts from instead of /sys/firmware/fdt.</summary>
-    public string? DeviceTree { get; init; }
+    /// <summary>--dtb: the path of the device tree an arm64 Image starts from instead of /sys/firmware/fdt, byte for byte.</summary>
+    public byte[]? DeviceTree { get; init; }
 
     /// <summary>--dry-run: everything but the syscalls that load, unload or execute.</summary>
     public bool DryRun { get; init; }

@@ -41,6 +41,7 @@ public class CliFileTests
                 (new[] { "-l", "/bin/true", "--initrd", fifo }, $"the initrd {fifo} is a FIFO (named pipe)"),
                 (new[] { "-l", socketPath }, $"cannot open the kernel {socketPath}: ENXIO"),
                 (new[] { "-l", "/nonexistent/kexecgen" }, "cannot open the kernel /nonexistent/kexecgen: ENOENT: No such file or directory"),
+                (new[] { "-c", "-l", CliLoadTests.FakeKernel.Value, "--dtb", fifo }, $"the device tree {fifo} is a FIFO (named pipe)"),
             })
             {
                 // A FIFO would block an open or a read for ever; the process runner's limit would fail the test.
