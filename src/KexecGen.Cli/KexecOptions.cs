@@ -144,7 +144,7 @@ internal static class KexecOptions
                 case "initrd": initrd = value; break;
                 case "dtb": options = options with { DeviceTree = value }; break;
                 case "debug": options = options with { Debug = true }; break;
-                case "type" when !KexecToolsTypes.Contains(Decode(value!)):
+                case "type" when !KexecToolsTypes.Contains(Encoding.UTF8.GetString(value!)):
                     return new(null, null, $"unsupported kernel type {InputFile.Shown(value!)} (kexec-tools' types: {string.Join(", ", KexecToolsTypes)})");
                 case "dry-run": options = options with { DryRun = true }; break;
                 case "json": options = options with { Json = true }; break;
@@ -174,8 +174,7 @@ internal static class KexecOptions
         return new(options with
         {
             Status = status, Unload = unload, Load = load, Shutdown = shutdown, Sync = sync, Exec = exec, Crash = crash,
-            Kernel = load && kernel is not null ? Decode(kernel) : null, KernelPath = load ? kernel : null,
-            Initrd = initrd is null ? null : Decode(initrd), InitrdPath = initrd,
+            KernelPath = load ? kernel : null, InitrdPath = initrd,
         }, null, null);
     }
 
@@ -185,9 +184,6 @@ internal static class KexecOptions
         var (given, _, error) = Getopt.Parse(argv, Known);
         return error is null && given.Any(g => g.Option.Id is "load" or "load-panic" or "unload" or "exec" or "force" or "status");
     }
-
-    // A path as .NET's file APIs take it: the bytes as UTF-8 (what .NET encodes a path back to).
-    private static string Decode(byte[] bytes) => Encoding.UTF8.GetString(bytes);
 
     /// <summary>The --help text: kexec-tools' spellings first, then what is accepted without effect, then what is refused.</summary>
     public static string Help()

@@ -2,10 +2,8 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using System.Runtime.InteropServices;
 using System.Text.Json;
 using KexecGen.Boot;
-using KexecGen.Boot.Arm64;
 using KexecGen.Boot.X86;
 using KexecGen.Interop;
 using Microsoft.Win32.SafeHandles;
@@ -142,6 +140,7 @@ public static partial class LoadCommand
         bool initrdIsDevice = false;
         using var initrd = options.InitrdPath is null ? null : InputFile.Open(options.InitrdPath, "initrd", blockDevice: true, out initrdIsDevice);
         if (crash && RunningMachine.CrashReservationSize() == 0) return report.Failed(null, NoReservation, null, null);
+        report.CommandLine(cmdline);
 
         KexecException? fileError = null;
         if (options.Syscall == SyscallChoice.File && initrdIsDevice)
@@ -159,7 +158,6 @@ public static partial class LoadCommand
                 $"kernel_fd=open({Quoted(options.KernelPath!)}), initrd_fd={(options.InitrdPath is null ? "-1" : $"open({Quoted(options.InitrdPath)})")}, " +
                 $"cmdline_len={cmdline?.WithNul.Length ?? 0}, cmdline={(cmdline is null ? "NULL" : Quoted(cmdline.Bytes.ToArray()))}, flags={flags}",
                 options.DryRun);
-            report.CommandLine(cmdline);
             string? refusal = null;
             if (options.DryRun)
             {
@@ -198,19 +196,13 @@ public static partial class LoadCommand
         }
     }
 
-    // The one format each architecture's kexec_file_load takes (arch/*/kernel/kexec_image.c, kexec-bzimage64.c).
-    private static readonly Dictionary<Architecture, (string Name, Func<byte[], bool> Recognises)> FileLoadFormats = new()
-    {
-        [Architecture.X64] = ("a bzImage", head => BzImage.IsBzImage(head)),
-        [Architecture.Arm64] = ("an arm64 Image", head => Arm64Image.IsImage(head)),
-    };
-
     // Why kexec_file_load would refuse this kernel and command line, read from the image's start; null where it would not.
     private static string? FileLoadRefusal(SafeFileHandle kernel, KernelCommandLine? cmdline)
     {
         var head = new byte[64 * 1024];
         Array.Resize(ref head, RandomAccess.Read(kernel, head, 0));
-        if (FileLoadFormats.TryGetValue(RuntimeInformation.ProcessArchitecture, out var format) && !format.Recognises(head))
+        var running = AbiTable.Current?.KexecArchValue is long value ? (KexecArch)value : KexecArch.Default;
+        if (KernelImage.FileLoadFormat(running, head) is { Matches: false } format)
         {
             return $"the kernel is not {format.Name}, the format this architecture's kexec_file_load takes (it answers ENOEXEC)";
         }
@@ -252,7 +244,6 @@ public static partial class LoadCommand
             string.Join(", ", plan.Segments.Select(p => p.Segment).Select(s => $"{{buf=<{s.Buffer.Length} bytes>, bufsz={s.Buffer.Length}, mem=0x{s.Destination:x}, memsz=0x{s.MemorySize:x}}}")) +
             $"], flags={loadFlags}|{ArchitectureName(plan.Architecture)}", options.DryRun);
         report.Plan(plan, options.DryRun);
-        report.CommandLine(cmdline);
         foreach (var note in plan.Notes) report.Note(note);
         if (!options.DryRun) image.Load();
         return 0;

@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace KexecGen.Cli;
 
 /// <summary>Which syscall loads.</summary>
@@ -43,17 +45,17 @@ public sealed record LoadOptions
     /// <summary>-s, -c or -a (the last given).</summary>
     public SyscallChoice Syscall { get; init; }
 
-    /// <summary>The kernel image, as its path's bytes decoded (<see cref="KernelPath"/> holds the bytes).</summary>
-    public string? Kernel { get; init; }
-
     /// <summary>The kernel's path, byte for byte as given.</summary>
     public byte[]? KernelPath { get; init; }
 
-    /// <summary>--initrd/--ramdisk, decoded (<see cref="InitrdPath"/> holds the bytes).</summary>
-    public string? Initrd { get; init; }
+    /// <summary>The kernel's path as text (UTF-8, for messages and .NET's file APIs).</summary>
+    public string? Kernel => KernelPath is null ? null : Encoding.UTF8.GetString(KernelPath);
 
-    /// <summary>The initrd's path, byte for byte as given.</summary>
+    /// <summary>--initrd/--ramdisk: the initrd's path, byte for byte as given.</summary>
     public byte[]? InitrdPath { get; init; }
+
+    /// <summary>The initrd's path as text (UTF-8).</summary>
+    public string? Initrd => InitrdPath is null ? null : Encoding.UTF8.GetString(InitrdPath);
 
     /// <summary>--append/--command-line, byte for byte (the last given).</summary>
     public byte[]? Append { get; init; }

@@ -6,6 +6,7 @@ using KexecGen.Boot.Arm64;
 using KexecGen.Boot.Crash;
 using KexecGen.Boot.Elf;
 using KexecGen.Boot.X86;
+using KexecGen.Interop;
 
 namespace KexecGen.Boot;
 
@@ -27,7 +28,8 @@ internal delegate FirmwareFacts? FirmwareReader(IReadOnlyList<IomemEntry> iomem,
 /// <param name="Plan">Its loader.</param>
 /// <param name="ReadFirmware">The firmware facts its protocol reads (null: none, the image names its own addresses).</param>
 /// <param name="EntropyBytes">How many of <see cref="MachineDescription.Entropy"/>'s random bytes its plan consumes (seeds for the new kernel).</param>
-internal sealed record KernelFormat(string Name, FormatRecogniser Recognises, FormatPlanner Plan, FirmwareReader? ReadFirmware, int EntropyBytes = 0)
+/// <param name="FileLoadedBy">The architecture whose kexec_file_load takes this format (its kernel's image loader: kexec-bzimage64.c, kexec_image.c), or null for none.</param>
+internal sealed record KernelFormat(string Name, FormatRecogniser Recognises, FormatPlanner Plan, FirmwareReader? ReadFirmware, int EntropyBytes = 0, KexecArch? FileLoadedBy = null)
 {
     /// <summary>Whether the image names its own addresses (an ELF executable), so that planning it needs the page size only, not the machine's memory map.</summary>
     public bool PlacedByItself => ReadFirmware is null;
@@ -43,14 +45,23 @@ public static class KernelImage
     // one entry here.
     internal static readonly KernelFormat[] Formats =
     {
-        new("a bzImage", BzImage.IsBzImage, BzImage.Plan, X86Reader, SetupDataChain.RngSeedBytes),
-        new("an arm64 Image", Arm64Image.IsImage, Arm64Image.Plan, DeviceTreeReader, Arm64Image.EntropyBytes),
+        new("a bzImage", BzImage.IsBzImage, BzImage.Plan, X86Reader, SetupDataChain.RngSeedBytes, KexecArch.X86_64),
+        new("an arm64 Image", Arm64Image.IsImage, Arm64Image.Plan, DeviceTreeReader, Arm64Image.EntropyBytes, KexecArch.Aarch64),
         new("an arm64 Image.gz", Arm64Image.IsGzip, Arm64Image.PlanCompressed, DeviceTreeReader, Arm64Image.EntropyBytes),
         new("an ELF executable", ElfImage.IsExecutable, ElfImage.Plan, ReadFirmware: null),
     };
 
     /// <summary>The most random bytes any format's plan consumes: what <see cref="MachineDescription.Entropy"/> must hold.</summary>
     public static int EntropyBytes { get; } = Formats.Max(f => f.EntropyBytes);
+
+    /// <summary>
+    /// The format <paramref name="architecture"/>'s kexec_file_load takes, and whether <paramref name="image"/> (its
+    /// header at least) is in it; null where no format of this table is the one that architecture's takes.
+    /// </summary>
+    /// <param name="architecture">The running kernel's architecture (the ABI table's kexec_arch).</param>
+    /// <param name="image">The image's first bytes.</param>
+    public static (string Name, bool Matches)? FileLoadFormat(KexecArch architecture, ReadOnlySpan<byte> image) =>
+        Formats.FirstOrDefault(f => f.FileLoadedBy == architecture) is { } format ? (format.Name, format.Recognises(image)) : null;
 
     /// <summary>The format of <paramref name="kernel"/>, or null where it is none the kexec_load path knows.</summary>
     internal static KernelFormat? Recognise(ReadOnlySpan<byte> kernel)

@@ -45,32 +45,30 @@ internal sealed unsafe class MappedFile : MemoryManager<byte>
     public static MappedFile Open(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.None);
-        long length = stream.Length;
-        if (length > int.MaxValue) throw new IOException($"{path} is {length} bytes; a segment holds at most {int.MaxValue}");
-        if (length == 0) return new MappedFile(null, null, 0);
-        var file = MemoryMappedFile.CreateFromFile(stream, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: false);
-        var view = file.CreateViewAccessor(0, length, MemoryMappedFileAccess.Read);
-        return new MappedFile(file, view, (int)length);
+        // The mapping outlives the descriptor: it is made, and its view, before the handle closes.
+        using var handle = File.OpenHandle(path);
+        return Open(handle, path);
     }
 
     /// <summary>
     /// Maps the open file <paramref name="handle"/>, which stays open; a file whose size the kernel does not report (a
     /// block device) is read to its end into pinned memory instead.
     /// </summary>
+    /// <param name="handle">The open file.</param>
+    /// <param name="name">What the file is called in a message.</param>
     /// <exception cref="IOException">The file cannot be read or is larger than 2 GiB.</exception>
-    public static MappedFile Open(Microsoft.Win32.SafeHandles.SafeFileHandle handle)
+    public static MappedFile Open(Microsoft.Win32.SafeHandles.SafeFileHandle handle, string name = "the file")
     {
         ArgumentNullException.ThrowIfNull(handle);
         long length = RandomAccess.GetLength(handle);
-        if (length > int.MaxValue) throw new IOException($"the file is {length} bytes; a segment holds at most {int.MaxValue}");
-        if (length == 0) return ReadToEnd(handle);
+        if (length > int.MaxValue) throw new IOException($"{name} is {length} bytes; a segment holds at most {int.MaxValue}");
+        if (length == 0) return ReadToEnd(handle, name);
         var file = MemoryMappedFile.CreateFromFile(handle, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: true);
         var view = file.CreateViewAccessor(0, length, MemoryMappedFileAccess.Read);
         return new MappedFile(file, view, (int)length);
     }
 
-    private static MappedFile ReadToEnd(Microsoft.Win32.SafeHandles.SafeFileHandle handle)
+    private static MappedFile ReadToEnd(Microsoft.Win32.SafeHandles.SafeFileHandle handle, string name)
     {
         using var bytes = new MemoryStream();
         var chunk = new byte[1 << 20];
@@ -78,7 +76,7 @@ internal sealed unsafe class MappedFile : MemoryManager<byte>
         {
             int read = RandomAccess.Read(handle, chunk, offset);
             if (read == 0) break;
-            if (bytes.Length + read > int.MaxValue) throw new IOException($"the file is over {int.MaxValue} bytes; a segment holds at most that");
+            if (bytes.Length + read > int.MaxValue) throw new IOException($"{name} is over {int.MaxValue} bytes; a segment holds at most that");
             bytes.Write(chunk, 0, read);
             offset += read;
         }

@@ -71,7 +71,7 @@ public class KernelCommandLineTests
     public void TheCli_WritesItsError_ToTheWriterItIsGiven()
     {
         var (output, error) = (new StringWriter(), new StringWriter());
-        var options = new LoadOptions { Load = true, Syscall = SyscallChoice.Segments, Kernel = "/nonexistent/kexecgen-kernel", KernelPath = "/nonexistent/kexecgen-kernel"u8.ToArray(), DryRun = true };
+        var options = new LoadOptions { Load = true, Syscall = SyscallChoice.Segments, KernelPath = "/nonexistent/kexecgen-kernel"u8.ToArray(), DryRun = true };
 
         int code = LoadCommand.Run(options, output, error);
 

@@ -18,10 +18,7 @@ public sealed class DebianKernelFiles : IDisposable
 
     public DebianKernelFiles()
     {
-        var package = GuestKitBase.KernelPackage("amd64");
-        var root = Path.Combine(GuestKitBase.Cache, package);
-        GuestKitBase.FetchPackages(root, Array.Empty<string>(), package);
-        Kernel = Directory.GetFiles(Path.Combine(root, "boot"), "vmlinuz-*").Single();
+        Kernel = GuestKit.DebianAmd64Kernel();
         File.WriteAllBytes(Initrd, new byte[64 * 1024]);
     }
 

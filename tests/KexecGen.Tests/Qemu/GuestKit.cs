@@ -12,16 +12,22 @@ public sealed class GuestKit : GuestKitBase
 {
     public GuestKit()
     {
-        var package = KernelPackage("amd64");
-        var root = Path.Combine(Cache, package);
-        FetchPackages(root, Array.Empty<string>(), package);
-        Kernel = Directory.GetFiles(Path.Combine(root, "boot"), "vmlinuz-*").Single();
+        Kernel = DebianAmd64Kernel();
         var tool = PublishedTools.Kexec("linux-x64", "the host's own build");
         KexecTool = File.ReadAllBytes(tool);
         Libraries = SharedLibraries(tool).Select(p => (p, File.ReadAllBytes(p))).ToList();
         const string busybox = "/bin/busybox";
         Assert.True(File.Exists(busybox), "static busybox is missing (apt-get install busybox-static; .ci/run does)");
         Busybox = File.ReadAllBytes(busybox);
+    }
+
+    /// <summary>Debian's amd64 kernel (vmlinuz), fetched with apt once into the download cache.</summary>
+    internal static string DebianAmd64Kernel()
+    {
+        var package = KernelPackage("amd64");
+        var root = Path.Combine(Cache, package);
+        FetchPackages(root, Array.Empty<string>(), package);
+        return Directory.GetFiles(Path.Combine(root, "boot"), "vmlinuz-*").Single();
     }
 
     // The libraries ldd names, the loader included: a NativeAOT binary needs only libc's.

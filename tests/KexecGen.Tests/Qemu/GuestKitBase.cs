@@ -28,8 +28,11 @@ public abstract class GuestKitBase
     /// <summary>A static busybox of the guest's architecture.</summary>
     public byte[] Busybox { get; protected init; } = Array.Empty<byte>();
 
-    /// <summary>A guest file system with busybox, the kexec tool and its libraries, plus <paramref name="init"/> as /init.</summary>
-    public Initramfs Base(string init, bool withKexec = true)
+    /// <summary>
+    /// A guest file system with busybox, the kexec tool and its libraries, plus <paramref name="init"/> as /init, and
+    /// <paramref name="otherTool"/>'s files (another kexec and its libraries) but those of ours' libraries it shares.
+    /// </summary>
+    public Initramfs Base(string init, bool withKexec = true, IEnumerable<(string Path, byte[] Data)>? otherTool = null)
     {
         var fs = new Initramfs().CharDevice("dev/console", 5, 1).Executable("bin/busybox", Busybox).Script("init", init);
         if (withKexec)
@@ -37,6 +40,8 @@ public abstract class GuestKitBase
             fs.Executable("bin/kexec", KexecTool);
             foreach (var (path, data) in Libraries) fs.Executable(path, data);
         }
+        var ours = Libraries.Select(l => l.Path.TrimStart('/')).ToHashSet(StringComparer.Ordinal);
+        foreach (var (path, data) in (otherTool ?? []).Where(f => !ours.Contains(f.Path.TrimStart('/')))) fs.Executable(path, data);
         return fs;
     }
 
@@ -62,7 +67,7 @@ public abstract class GuestKitBase
     }
 
     /// <summary>The kernel package linux-image-<paramref name="flavour"/> depends on, as apt-cache names it.</summary>
-    internal static string KernelPackage(string flavour, params string[] aptOptions)
+    protected static string KernelPackage(string flavour, params string[] aptOptions)
     {
         var (code, depends, err) = ProcessRunner.Run("apt-cache", TimeSpan.FromMinutes(1), aptOptions.Concat(new[] { "depends", "linux-image-" + flavour }).ToArray());
         Assert.True(code == 0, $"apt-cache depends linux-image-{flavour} failed: {err}");

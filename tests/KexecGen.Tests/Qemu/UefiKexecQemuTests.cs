@@ -84,14 +84,9 @@ public class UefiKexecQemuTests(GuestKit kit, DebianKexecTools kexecTools, UefiC
             {X86HandOver.RuntimeMap("KEXECGEN-FIRST")}
             {(tool == "ours" ? load + " --dry-run" : "")}
             {GuestScripts.LoadAndExecute(load, execute)}
-            """))
+            """), otherTool: tool == "ours" ? null : kexecTools.Files)
             .File("vmlinuz", File.ReadAllBytes(kit.Kernel))
             .File("second.cpio", kit.Base(SecondInit, withKexec: false).File("efivarfs.ko", GuestScripts.EfivarfsModule(kit.Kernel)).ToArray());
-        if (tool != "ours")
-        {
-            var ourLibraries = kit.Libraries.Select(l => l.Path.TrimStart('/')).ToHashSet(StringComparer.Ordinal);
-            foreach (var (path, data) in kexecTools.Files.Where(f => !ourLibraries.Contains(f.Path.TrimStart('/')))) first.Executable(path, data);
-        }
 
         // Without KASLR the EFI stub places what it allocates alike in every boot, so both tools start from one machine.
         var (_, console, elapsed) = QemuMachine.Boot(kit.Kernel, first.ToArray(), Console + " nokaslr", Limit, QemuTarget.X86_64Uefi(variables));

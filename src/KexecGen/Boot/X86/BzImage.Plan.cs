@@ -195,11 +195,12 @@ public static partial class BzImage
         BootE820Entry[] e820Extended, MachineDescription machine, PhysicalPlacement placement, List<PlannedSegment> segments)
     {
         if (machine.Entropy.Length < SetupDataChain.RngSeedBytes) throw new ArgumentException($"the plan needs {SetupDataChain.RngSeedBytes} random bytes, got {machine.Entropy.Length}");
+        // EFI is handed over only where the running kernel's efi_info can be (RunningEfi), which needs its facts.
         var efi = running is null ? null : efiFacts;
         var chain = SetupDataChain.Build(size => placement.Place("setup_data", (ulong)size, machine.PageSize, LowMemoryEnd, Below4G),
             machine.Entropy.Span[..SetupDataChain.RngSeedBytes], efi, e820Extended);
         zeroPage.Hdr.SetupData = chain.Address;
-        if (running is { } current && efi is not null)
+        if (running is { } current)
         {
             zeroPage.EfiInfo = current.Info with
             {

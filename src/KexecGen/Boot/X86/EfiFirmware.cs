@@ -42,12 +42,8 @@ public sealed record EfiFirmware(ulong FirmwareVendor, ulong Runtime, ulong Conf
         if (!Directory.Exists(Root)) return null;
         string Read(string name) => File.ReadAllText(Path.Combine(Root, name));
         var mapDir = Path.Combine(Root, "runtime-map");
-        var regions = Directory.Exists(mapDir)
-            ? Directory.GetDirectories(mapDir)
-                .OrderBy(d => int.TryParse(Path.GetFileName(d), out int n) ? n : int.MaxValue)
-                .Select(d => EfiSysfs.ParseRegion(
-                    name => File.ReadAllText(Path.Combine(d, name)), $"{mapDir}/{Path.GetFileName(d)}"))
-            : Enumerable.Empty<EfiRuntimeRegion>();
+        var regions = SysfsList.Entries(mapDir)
+            .Select(d => EfiSysfs.ParseRegion(name => File.ReadAllText(Path.Combine(d, name)), $"{mapDir}/{Path.GetFileName(d)}"));
         return new EfiFirmware(
             EfiSysfs.ParseAddress(Read("fw_vendor"), $"{Root}/fw_vendor"),
             EfiSysfs.ParseAddress(Read("runtime"), $"{Root}/runtime"),

@@ -23,8 +23,7 @@ public sealed record X86Firmware(ReadOnlyMemory<byte>? BootParams, IReadOnlyList
     internal static X86Firmware ReadRunning(IReadOnlyList<IomemEntry> iomem)
     {
         var map = Directory.Exists(FirmwareMemmap)
-            ? Boot.MemoryMap.ParseFirmwareMemmap(Directory.GetDirectories(FirmwareMemmap)
-                .OrderBy(d => int.TryParse(Path.GetFileName(d), out int n) ? n : int.MaxValue)
+            ? Boot.MemoryMap.ParseFirmwareMemmap(SysfsList.Entries(FirmwareMemmap)
                 .Select(d => (File.ReadAllText(Path.Combine(d, "start")), File.ReadAllText(Path.Combine(d, "end")), File.ReadAllText(Path.Combine(d, "type")))))
             : iomem.Where(e => e.Depth == 0).Select(e => e.Range).ToList();
         return new X86Firmware(File.Exists(BootParamsPath) ? File.ReadAllBytes(BootParamsPath) : null, map) { Efi = EfiFirmware.ReadRunning() };

@@ -57,12 +57,10 @@ internal static class KdumpScenario
             {X86HandOver.RuntimeMap("KEXECGEN-FIRST")}
             /bin/kdump-fill {marker} / '{load}'
             echo "KEXECGEN-FILL-EXIT $?"
-            """))
+            """), otherTool: tool)
             .Executable("bin/kdump-fill", programs.Fill)
             .File("vmlinuz", System.IO.File.ReadAllBytes(kit.Kernel))
             .File("crash.cpio", crash);
-        var ours = kit.Libraries.Select(l => l.Path.TrimStart('/')).ToHashSet(StringComparer.Ordinal);
-        foreach (var (path, data) in (tool ?? []).Where(f => !ours.Contains(f.Path.TrimStart('/')))) first.Executable(path, data);
 
         var (_, console, elapsed) = QemuMachine.Boot(kit.Kernel, first.ToArray(), firstConsole, Limit, target, memoryMiB: 2048);
         GuestScripts.Log(log, console, elapsed);
