@@ -64,9 +64,15 @@ public static class AbiScanner
         var selected = probe.Macros.Where(m => !m.Name.StartsWith("__NR_", StringComparison.Ordinal)).ToLookup(m => probe.Values.ContainsKey(m.Name));
         unevaluated.AddRange(selected[false].Select(m => new UnevaluatedMacro(abi.Name, m.Name, m.File)));
         var constants = selected[true].Select(m => new ScannedConstant(m.Name, probe.Values[m.Name], m.File, LocationInfo.FileStart(m.File)));
-        var syscalls = CalledNames(bindings)
+        // The bound names, and the rows of the ABI's table that reach their generic entry points under another name.
+        var bound = CalledNames(bindings).ToList();
+        var aliases = abi.Table is { } table
+            ? bound.SelectMany(name => PrototypeScanner.Aliases(kernel.SourceFolder, table, name)).Where(a => !bound.Contains(a)).Distinct().OrderBy(a => a, StringComparer.Ordinal).ToList()
+            : new List<string>();
+        var called = bound.Concat(aliases.Where(a => probe.Values.ContainsKey("__NR_" + a))).ToList();
+        var syscalls = called
             .Select(name => new ScannedSyscall(name, probe.Values.TryGetValue("__NR_" + name, out long n) ? n : null, LocationInfo.FileStart("")));
-        var (prototypes, byteOrder) = PrototypeScanner.Scan(abi, kernel.SourceFolder, CalledNames(bindings), Includes(bindings, abi),
+        var (prototypes, byteOrder) = PrototypeScanner.Scan(abi, kernel.SourceFolder, called, Includes(bindings, abi),
             abi.Gcc is { Scans: true } g ? p => GccProbe.Answer(abi, g, p) : p => ClangProbe.Answer(abi, p));
 
         return new ScannedAbi(
@@ -85,10 +91,12 @@ public static class AbiScanner
     internal static IEnumerable<string> CalledNames(BindingsSpec bindings) =>
         bindings.Syscalls.SelectMany(s => new[] { s.Name }.Concat(s.Variants)).Distinct();
 
-    /// <summary>Whether a macro is one the bindings need: a selected constant, or the __NR_ number of a bound syscall.</summary>
+    /// <summary>
+    /// Whether a macro is one the bindings need: a selected constant, or a syscall number (any: a bound syscall's row
+    /// may be answered by another row of the table, whose number the scan then records).
+    /// </summary>
     internal static bool Wanted(BindingsSpec bindings, string name, string relativeFile) =>
-        (name.StartsWith("__NR_", StringComparison.Ordinal) && CalledNames(bindings).Any(s => "__NR_" + s == name))
-        || bindings.Constants.Any(rule => rule.Matches(name, relativeFile));
+        name.StartsWith("__NR_", StringComparison.Ordinal) || bindings.Constants.Any(rule => rule.Matches(name, relativeFile));
 
     /// <summary>The source that includes the bound headers the ABI has.</summary>
     internal static string Includes(BindingsSpec bindings, AbiSpec abi) => string.Concat(bindings.HeadersFor(abi.Name).Select(h => $"#include <{h}>\n"));

@@ -61,6 +61,7 @@ internal static partial class PrototypeScanner
         typedef __u64 uint64_t;
         typedef __s32 int32_t;
         typedef __s64 int64_t;
+        typedef unsigned long uintptr_t;
 
         """;
 
@@ -85,12 +86,14 @@ internal static partial class PrototypeScanner
         foreach (var name in names.Distinct())
         {
             var entry = abi.Table is { } table ? Entry(sourceRoot, abi.KernelArch, table, name) : null;
-            // A syscall with no sys_NAME of its own (clock_gettime64 on a 32-bit ABI) has its entry point's prototype.
-            var own = Find(sourceRoot, abi.KernelArch, "sys_" + name, big != 0);
-            if (own is null && entry is not null) (own, entry) = (Find(sourceRoot, abi.KernelArch, entry, big != 0), null);
-            if (own is not { } declaration) continue;
             if (entry == "sys_" + name) entry = null;
-            found.Add((name, declaration, entry, entry is null ? null : Find(sourceRoot, abi.KernelArch, entry, big != 0)));
+            var own = Find(sourceRoot, abi.KernelArch, "sys_" + name, big != 0);
+            var reached = entry is null ? null : Find(sourceRoot, abi.KernelArch, entry, big != 0);
+            // A syscall with no sys_NAME of its own (clock_gettime64 on a 32-bit ABI, a row the kernel fills with
+            // sys_ni_syscall) has its entry point's prototype; the entry is kept, as it says which function runs.
+            if (own is null && reached is not null) own = reached;
+            if (own is not { } declaration) continue;
+            found.Add((name, declaration, entry, reached));
         }
         var probe = new ValueProbe(Prelude + CompatTypedefs(sourceRoot) + includes);
         var parameters = found.SelectMany(f => f.Declaration.Parameters.Concat(f.EntryDeclaration?.Parameters ?? new()));
@@ -118,8 +121,10 @@ internal static partial class PrototypeScanner
             return new ScannedArg(p.Name, p.Type, (int)size, isPointer ? ScannedArg.Pointer : signed ? ScannedArg.Signed : ScannedArg.Unsigned);
         }).ToEquatableArray();
 
+        // An entry point that is the prototype itself is written once: its source, no entry_args.
         var prototypes = found.Select(f => new ScannedPrototype(f.Name, f.Declaration.Source, Args(f.Declaration), LocationInfo.FileStart(f.Declaration.Source),
-            f.Entry, f.EntryDeclaration?.Source ?? "", f.EntryDeclaration is { } e ? Args(e) : EquatableArray<ScannedArg>.Empty)).ToList();
+            f.Entry, f.EntryDeclaration?.Source ?? "",
+            f.EntryDeclaration is { } e && !ReferenceEquals(e, f.Declaration) ? Args(e) : EquatableArray<ScannedArg>.Empty)).ToList();
         return (prototypes, big != 0 ? "big" : "little");
     }
 
@@ -146,11 +151,11 @@ internal static partial class PrototypeScanner
         var path = Path.Combine(sourceRoot, table.File);
         if (!File.Exists(path)) throw new ScanException($"the syscall table {table.File} is not in {sourceRoot} (make it: dotnet run --project src/KexecGen.Scanner -- requirements | .ci/install-uapi-headers)");
         string? entry = null;
-        foreach (var line in File.ReadLines(path))
+        foreach (var fields in Rows(path, table))
         {
-            var fields = line.Split(new[] { ' ', '\t' }, StringSplitOptions.RemoveEmptyEntries);
-            if (fields.Length < 4 || fields[0].StartsWith('#') || fields[2] != name || !table.Abis.Contains(fields[1])) continue;
-            entry = fields[3];
+            if (fields[2] != name) continue;
+            // A row without an entry point is numbered but filled with sys_ni_syscall by the kernel's table generator.
+            entry = fields.Length < 4 ? NotImplemented : fields[3];
             break;
         }
         if (entry is null) return null;
@@ -163,6 +168,36 @@ internal static partial class PrototypeScanner
         }
         return entry;
     }
+
+    /// <summary>The entry point the kernel gives a syscall number it does not implement: it answers ENOSYS.</summary>
+    public const string NotImplemented = "sys_ni_syscall";
+
+    // The rows of the table's ABI columns: number, column, name and, where it has one, the entry point and more.
+    private static IEnumerable<string[]> Rows(string path, TableSpec table) =>
+        File.ReadLines(path).Select(line => line.Split(new[] { ' ', '\t' }, StringSplitOptions.RemoveEmptyEntries))
+            .Where(fields => fields.Length >= 3 && !fields[0].StartsWith('#') && table.Abis.Contains(fields[1]));
+
+    /// <summary>
+    /// The other rows of the ABI's table that run a function some table of the kernel runs for <paramref name="name"/>
+    /// (i386's clock_gettime64 runs sys_clock_gettime, which x86_64's clock_gettime runs; chown32 runs sys_chown): where
+    /// <paramref name="name"/>'s own row runs an older entry (sys_clock_gettime32, sys_chown16), the stub can call one
+    /// of these instead, as glibc does.
+    /// </summary>
+    internal static IEnumerable<string> Aliases(string sourceRoot, TableSpec table, string name)
+    {
+        var path = Path.Combine(sourceRoot, table.File);
+        if (!File.Exists(path)) return Enumerable.Empty<string>();
+        var runs = AllRows(sourceRoot).Where(f => f.Length >= 4 && f[2] == name && f[3] != NotImplemented).Select(f => f[3]).ToHashSet(StringComparer.Ordinal);
+        return Rows(path, table).Where(f => f.Length >= 4 && f[2] != name && runs.Contains(f[3])).Select(f => f[2]).Distinct().ToList();
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, List<string[]>> TableRows = new(StringComparer.Ordinal);
+
+    // Every row of every syscall table in the kernel source, whatever its ABI column.
+    private static List<string[]> AllRows(string sourceRoot) => TableRows.GetOrAdd(sourceRoot, root =>
+        Directory.EnumerateFiles(root, "*.tbl", SearchOption.AllDirectories).OrderBy(f => f, StringComparer.Ordinal)
+            .SelectMany(File.ReadLines).Select(line => line.Split(new[] { ' ', '\t' }, StringSplitOptions.RemoveEmptyEntries))
+            .Where(fields => fields.Length >= 3 && !fields[0].StartsWith('#')).ToList());
 
     // The arch's own C sources, where its syscall definitions and table redirections are.
     private static IEnumerable<string> ArchSources(string sourceRoot, string kernelArch)

@@ -32,6 +32,13 @@ internal sealed class Abi(AbiSpec spec, ScannedAbi scanned)
     /// <summary>The kernel's prototype of syscall <paramref name="name"/>, or null.</summary>
     public ScannedPrototype? Prototype(string name) => (_prototypes ??= Index(Scanned.Prototypes, p => p.Name)).TryGetValue(name, out var p) ? p : null;
 
+    /// <summary>
+    /// The rows of the ABI's table whose entry point is <paramref name="symbol"/> (the scanned prototypes that reach it),
+    /// in name order: i386's chown32 for sys_chown.
+    /// </summary>
+    public IEnumerable<ScannedPrototype> Reaching(string symbol) =>
+        Scanned.Prototypes.Where(p => ReachedEntry.Of(p).Symbol == symbol && Number(p.Name) is not null);
+
     /// <summary>The number of syscall <paramref name="name"/>, or null where the ABI lacks it.</summary>
     public long? Number(string name) => (_syscalls ??= Index(Scanned.Syscalls, s => s.Name)).TryGetValue(name, out var s) ? s.Number : null;
 
@@ -56,3 +63,27 @@ internal sealed class Abi(AbiSpec spec, ScannedAbi scanned)
         return index;
     }
 }
+
+/// <summary>
+/// The function an ABI's syscall table really runs for a row, and the arguments the kernel reads there: the row's entry
+/// point where it is not <c>sys_NAME</c> (i386's clock_gettime runs sys_clock_gettime32, x86_64's uname sys_newuname).
+/// </summary>
+/// <param name="Symbol">The entry point: sys_NAME, or the one the table names.</param>
+/// <param name="Args">Its arguments; the row's own prototype's where the entry point's declaration is not known.</param>
+/// <param name="Source">Where it is declared; "" where the kernel source does not show it once.</param>
+internal readonly record struct ReachedEntry(string Symbol, EquatableArray<ScannedArg> Args, string Source)
+{
+    /// <summary>The entry point of a number the kernel does not implement: it answers ENOSYS whatever is passed.</summary>
+    public const string NotImplemented = "sys_ni_syscall";
+
+    /// <summary>Whether the kernel runs nothing there.</summary>
+    public bool IsNotImplemented => Symbol == NotImplemented;
+
+    /// <summary>What <paramref name="prototype"/>'s row reaches.</summary>
+    public static ReachedEntry Of(ScannedPrototype prototype) =>
+        prototype.Entry is not { } entry ? new("sys_" + prototype.Name, prototype.Args, prototype.Source)
+        : prototype.EntrySource.Length == 0 ? new(entry, prototype.Args, "")
+        : prototype.EntrySource == prototype.Source && prototype.EntryArgs.Count == 0 ? new(entry, prototype.Args, prototype.Source)
+        : new(entry, prototype.EntryArgs, prototype.EntrySource);
+}
+

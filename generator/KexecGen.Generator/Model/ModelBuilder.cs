@@ -40,7 +40,10 @@ public static class ModelBuilder
         }
         var (structs, arrays) = RecordBuilder.Build(bindings, abis, targets, diagnostics);
         var known = new HashSet<string>(enums.Select(e => e.Name).Concat(structs.Select(s => s.Name)), StringComparer.Ordinal);
-        var syscalls = bindings.Syscalls.Select(s => BuildSyscall(s, enums, structs, known, abis, dotnetAbis, diagnostics)).ToList();
+        // A syscall that cannot be bound is left out with its diagnostics; the others are still generated.
+        var syscallDiagnostics = new List<DiagnosticInfo>();
+        var syscalls = bindings.Syscalls.Select(s => BuildSyscall(s, enums, structs, known, abis, dotnetAbis, syscallDiagnostics))
+            .Where(s => s is not null).Select(s => s!).ToList();
         var constantTables = new List<ConstantTableModel>();
         var fieldNameTables = new List<FieldNamesModel>();
         var abiModels = tabled.Select(a => BuildAbi(a, syscalls, structs, scope == AbiTableScope.Full ? ConstantTable(a, classes, constantTables) : -1, fieldNameTables)).ToList();
@@ -69,7 +72,7 @@ public static class ModelBuilder
             arrays.ToEquatableArray(),
             targets.Count == 1 && (layoutAbi is not null || runtimeIdentifier.Length > 0) ? targets[0].Spec.Name : null,
             fieldNameTables.ToEquatableArray());
-        return new ModelResult(Diagnose.HasErrors(diagnostics) ? null : model, diagnostics.ToEquatableArray());
+        return new ModelResult(Diagnose.HasErrors(diagnostics) ? null : model, diagnostics.Concat(syscallDiagnostics).ToEquatableArray());
     }
 
     private static EnumModel BuildEnum(EnumSpec spec, BindingsSpec bindings, List<Abi> abis, List<DiagnosticInfo> diagnostics)
@@ -168,9 +171,13 @@ public static class ModelBuilder
         return all.Count > 0 ? all : abis.Take(1).ToList();
     }
 
-    private static SyscallModel BuildSyscall(SyscallSpec spec, List<EnumModel> enums, List<StructModel> structs, HashSet<string> known, List<Abi> abis, List<DotNetAbi> dotnetAbis, List<DiagnosticInfo> diagnostics)
+    // Null where the syscall cannot be bound (its diagnostics say why).
+    private static SyscallModel? BuildSyscall(SyscallSpec spec, List<EnumModel> enums, List<StructModel> structs, HashSet<string> known, List<Abi> abis, List<DotNetAbi> dotnetAbis, List<DiagnosticInfo> diagnostics)
     {
-        var (args, calls) = SyscallArguments.Resolve(spec, abis, enums, structs, known, diagnostics);
+        var own = new List<DiagnosticInfo>();
+        var (args, calls) = SyscallArguments.Resolve(spec, abis, enums, structs, known, own);
+        diagnostics.AddRange(own);
+        if (args is null || Diagnose.HasErrors(own)) return null;
         var byAbi = calls.ToDictionary(c => c.Abi, StringComparer.Ordinal);
         var numbers = dotnetAbis.Select(a => new ArchValueModel(a.Architecture, byAbi[a.Spec.Name].Number)).ToEquatableArray();
         // The .NET architectures that pass the same registers share one call; an ABI without the syscall passes none.

@@ -12,72 +12,155 @@ namespace KexecGen.Generator.Model;
 /// </summary>
 internal static class SyscallArguments
 {
-    /// <summary>The C# parameters of <paramref name="spec"/> and, for every ABI, what its stub calls and passes.</summary>
-    public static (List<ArgModel> Args, List<AbiCallModel> Calls) Resolve(
+    /// <summary>
+    /// The C# parameters of <paramref name="spec"/> and, for every ABI, what its stub calls and passes; null parameters
+    /// where the syscall cannot be bound at all (said in <paramref name="diagnostics"/>).
+    /// </summary>
+    public static (List<ArgModel>? Args, List<AbiCallModel> Calls) Resolve(
         SyscallSpec spec, List<Abi> abis, List<EnumModel> enums, List<StructModel> structs, HashSet<string> known, List<DiagnosticInfo> diagnostics)
     {
-        var args = Parameters(spec, abis, enums, structs, known, diagnostics);
+        var reference = Reference.Of(spec, abis);
+        if (reference is null && !spec.ArgsGiven && NotImplementedEverywhere(spec, abis) is { Count: > 0 } unimplemented)
+        {
+            diagnostics.Add(Diagnose.NotImplemented(spec.Location, spec.Name, unimplemented, "nothing is bound"));
+            return (null, new List<AbiCallModel>());
+        }
+        var args = Parameters(spec, abis, reference, enums, structs, known, diagnostics);
         var calls = new List<AbiCallModel>();
         var problems = new AbiProblems();
         foreach (var abi in abis)
         {
             calls.Add(args is null ? new AbiCallModel(abi.Spec.Name, null, null, EquatableArray<RegisterModel>.Empty)
-                : Lower(spec, abi, args, problems));
+                : Lower(spec, abi, args, reference, problems));
         }
-        problems.Report(spec, diagnostics);
-        return (args ?? new List<ArgModel>(), calls);
+        if (!problems.Report(spec, calls, diagnostics)) return (args, calls);
+        calls = calls.Select(problems.Apply).ToList();
+        // Refused on every ABI that numbers it: nothing to bind.
+        return (calls.Any(c => c.Number is not null) || calls.All(c => c.Called is null) ? args : null, calls);
     }
 
-    // The problems found ABI by ABI, reported once each with every ABI that has it (not 29 times).
-    private sealed class AbiProblems
+    // The ABIs whose every row for the syscall and its variants runs sys_ni_syscall, when no ABI has a row that runs more.
+    private static List<string> NotImplementedEverywhere(SyscallSpec spec, List<Abi> abis)
     {
-        private readonly List<(DiagnosticKind Kind, LocationInfo At, string Detail, List<string> Abis)> _found = new();
+        var rows = abis.SelectMany(a => Reference.Rows(spec, a).Select(p => (Abi: a.Spec.Name, Reached: ReachedEntry.Of(p)))).ToList();
+        return rows.Count > 0 && rows.All(r => r.Reached.IsNotImplemented) ? rows.Select(r => r.Abi).Distinct().ToList() : new List<string>();
+    }
 
-        public void Add(DiagnosticKind kind, LocationInfo at, string detail, string abi)
+    /// <summary>
+    /// The kernel function whose arguments the C# parameters follow: of the functions the ABIs' rows for the syscall
+    /// run (its own row's entry point, or a variant's), the one the most typing ABIs (those .NET runs on, where any
+    /// has the syscall) can call through some row of their table — the first such ABI's on a tie. On x86_64 and i386,
+    /// clock_gettime runs sys_clock_gettime and sys_clock_gettime32; i386's clock_gettime64 runs sys_clock_gettime, so
+    /// both can call it and it is the reference.
+    /// </summary>
+    private sealed record Reference(string Symbol, List<(Abi Abi, ReachedEntry Reached)> Typing)
+    {
+        public static Reference? Of(SyscallSpec spec, List<Abi> abis)
         {
-            var same = _found.FirstOrDefault(f => f.Kind == kind && f.At == at && f.Detail == detail);
-            if (same.Abis is not null) same.Abis.Add(abi);
-            else _found.Add((kind, at, detail, new List<string> { abi }));
+            var withRows = abis.Where(a => Rows(spec, a).Any()).ToList();
+            var typing = withRows.Any(a => a.Spec.DotNet.Count > 0) ? withRows.Where(a => a.Spec.DotNet.Count > 0).ToList() : withRows;
+            var symbols = typing.Select(a => ReachedEntry.Of(Rows(spec, a).First()).Symbol).Where(s => s != ReachedEntry.NotImplemented).Distinct().ToList();
+            if (withRows.Count > 0 && symbols.Count == 0) return null;
+            // An arch's own entry point (i386's sys_ia32_fadvise64_64, powerpc's ppc_pread64) re-lays the arguments in
+            // registers: never the reference, but checked register by register where an ABI's row runs it.
+            var generic = symbols.Where(s => typing.Any(a => Serving(spec, a, s) is { } p && ReachedEntry.Of(p) is { Source.Length: > 0 } r && !r.Source.StartsWith("arch/", StringComparison.Ordinal))).ToList();
+            if (generic.Count == 0)
+            {
+                // Typed from the kernel's prototype of sys_NAME wherever the scan found one.
+                var declared = abis.Where(a => a.Prototype(spec.Name) is { } p && !ReachedEntry.Of(p).IsNotImplemented).ToList();
+                if (declared.Count == 0) return null;
+                var dotnet = declared.Any(a => a.Spec.DotNet.Count > 0) ? declared.Where(a => a.Spec.DotNet.Count > 0).ToList() : declared;
+                return new Reference("sys_" + spec.Name, dotnet.Select(a => (a, a.Prototype(spec.Name)!)).Select(t => (t.a, new ReachedEntry("sys_" + spec.Name, t.Item2.Args, t.Item2.Source))).ToList());
+            }
+            var best = generic.OrderByDescending(s => typing.Count(a => Serving(spec, a, s) is not null)).First();
+            return new Reference(best, typing.Select(a => (Abi: a, Row: Serving(spec, a, best))).Where(t => t.Row is not null)
+                .Select(t => (t.Abi, ReachedEntry.Of(t.Row!))).ToList());
         }
 
-        public void Report(SyscallSpec spec, List<DiagnosticInfo> diagnostics)
+        /// <summary>The ABI's numbered rows for the syscall and its variants, in that order, that the scan found a prototype of.</summary>
+        public static IEnumerable<ScannedPrototype> Rows(SyscallSpec spec, Abi abi) =>
+            new[] { spec.Name }.Concat(spec.Variants).Where(n => abi.Number(n) is not null).Select(abi.Prototype).Where(p => p is not null).Select(p => p!);
+
+        /// <summary>The ABI's row that runs <paramref name="symbol"/>: the syscall's own or a variant's, else any row of its table (i386's chown32 for sys_chown).</summary>
+        public static ScannedPrototype? Serving(SyscallSpec spec, Abi abi, string symbol) =>
+            Rows(spec, abi).FirstOrDefault(p => ReachedEntry.Of(p).Symbol == symbol) ?? abi.Reaching(symbol).FirstOrDefault();
+
+        /// <summary>The kernel's argument <paramref name="name"/> of the reference function, as the first typing ABI declares it.</summary>
+        public ScannedArg? Arg(string name) => Typing.Count == 0 ? null : Typing[0].Reached.Args.FirstOrDefault(a => a.Name == name);
+    }
+
+    // The problems found ABI by ABI, reported once each with every ABI that has it (not 29 times). A refusal leaves the
+    // syscall unbound on that ABI alone (its stub answers ENOSYS there) while another ABI can call it.
+    private sealed class AbiProblems
+    {
+        private readonly List<(DiagnosticKind Kind, LocationInfo At, string Detail, List<string> Abis, bool Refusal)> _found = new();
+        private readonly HashSet<string> _refused = new(StringComparer.Ordinal);
+
+        public void Add(DiagnosticKind kind, LocationInfo at, string detail, string abi) => Add(kind, at, detail, abi, refusal: false);
+
+        /// <summary>The ABI cannot call the syscall as the other ABIs do: refused there, for the reason given.</summary>
+        public void Refuse(DiagnosticKind kind, LocationInfo at, string detail, string abi)
         {
-            foreach (var (kind, at, detail, abis) in _found)
+            Add(kind, at, detail, abi, refusal: true);
+            _refused.Add(abi);
+        }
+
+        private void Add(DiagnosticKind kind, LocationInfo at, string detail, string abi, bool refusal)
+        {
+            var same = _found.FirstOrDefault(f => f.Kind == kind && f.At == at && f.Detail == detail && f.Refusal == refusal);
+            if (same.Abis is not null) same.Abis.Add(abi);
+            else _found.Add((kind, at, detail, new List<string> { abi }, refusal));
+        }
+
+        /// <summary>The call, unbound where it was refused.</summary>
+        public AbiCallModel Apply(AbiCallModel call) =>
+            _refused.Contains(call.Abi) ? new AbiCallModel(call.Abi, null, null, EquatableArray<RegisterModel>.Empty) : call;
+
+        /// <summary>
+        /// Reports every problem; refusals as warnings (KXG020, KXG021) while some ABI can still call the syscall, else
+        /// as the errors they are (the syscall is then not bound). Returns whether any ABI was refused.
+        /// </summary>
+        public bool Report(SyscallSpec spec, List<AbiCallModel> calls, List<DiagnosticInfo> diagnostics)
+        {
+            bool callable = calls.Any(c => c.Number is not null && !_refused.Contains(c.Abi));
+            foreach (var (kind, at, detail, abis, refusal) in _found)
             {
-                diagnostics.Add(kind == DiagnosticTable.NoArgs64Rule ? Diagnose.NoArgs64Rule(at, spec.Name, abis, detail)
+                diagnostics.Add(kind == DiagnosticTable.NotImplemented ? Diagnose.NotImplemented(at, spec.Name, abis, callable ? "its stub answers ENOSYS there" : "nothing is bound")
+                    : refusal && callable ? Diagnose.RefusedOnAbi(at, spec.Name, abis, kind == DiagnosticTable.NoArgs64Rule
+                        ? $"argument {detail} is 64 bits wide, and they state no args64 rule saying how such an argument is passed (KXG014)" : detail)
+                    : kind == DiagnosticTable.NoArgs64Rule ? Diagnose.NoArgs64Rule(at, spec.Name, abis, detail)
                     : kind == DiagnosticTable.ArgumentUnchecked ? Diagnose.ArgumentUnchecked(at, spec.Name, abis, detail)
                     : Diagnose.PrototypeMismatch(at, spec.Name, abis, detail));
             }
+            return _refused.Count > 0;
         }
     }
 
-    // The C# parameters: arches.yaml's, each type given or taken from the kernel's prototype; or all from the prototype.
-    private static List<ArgModel>? Parameters(SyscallSpec spec, List<Abi> abis, List<EnumModel> enums, List<StructModel> structs, HashSet<string> known, List<DiagnosticInfo> diagnostics)
+    // The C# parameters: arches.yaml's, each type given or taken from the reference function's arguments; or all from them.
+    private static List<ArgModel>? Parameters(SyscallSpec spec, List<Abi> abis, Reference? reference, List<EnumModel> enums, List<StructModel> structs, HashSet<string> known, List<DiagnosticInfo> diagnostics)
     {
-        // The prototypes the types are taken from: those of the ABIs .NET runs on where there are any, else every ABI's.
-        var withPrototype = abis.Where(a => Prototype(a, spec.Name) is not null).ToList();
-        var typing = withPrototype.Any(a => a.Spec.DotNet.Count > 0) ? withPrototype.Where(a => a.Spec.DotNet.Count > 0).ToList() : withPrototype;
-        var reference = typing.Select(a => Prototype(a, spec.Name)!).FirstOrDefault();
+        var typing = reference?.Typing ?? new List<(Abi Abi, ReachedEntry Reached)>();
+        var first = typing.Count > 0 ? typing[0].Reached : (ReachedEntry?)null;
         bool needsPrototype = !spec.ArgsGiven || spec.Args.Any(a => a.Type is null);
-        if (reference is null && needsPrototype)
+        if (first is null && needsPrototype)
         {
             diagnostics.Add(Diagnose.PrototypeMismatch(spec.Location, spec.Name, abis.Select(a => a.Spec.Name),
                 $"the kernel declares no sys_{spec.Name} in include/linux/syscalls.h or the ABI's arch/<ARCH>/include/asm/syscalls.h (or declares it more than once, per configuration), so its arguments must be typed under args"));
             return null;
         }
-        if (spec.ArgsGiven && reference is not null && spec.Args.Count != reference.Args.Count)
+        if (spec.ArgsGiven && first is { } r && spec.Args.Count != r.Args.Count)
         {
-            diagnostics.Add(Diagnose.PrototypeMismatch(spec.Location, spec.Name, typing.Select(a => a.Spec.Name),
-                $"arches.yaml gives {spec.Args.Count} argument(s), the kernel's prototype ({reference.Source}) has {reference.Args.Count}: {Show(reference)}"));
+            diagnostics.Add(Diagnose.PrototypeMismatch(spec.Location, spec.Name, typing.Select(t => t.Abi.Spec.Name),
+                $"arches.yaml gives {spec.Args.Count} argument(s), the kernel's prototype ({r.Source}) has {r.Args.Count}: {Show(r)}"));
             return null;
         }
 
         var result = new List<ArgModel>();
-        int count = spec.ArgsGiven ? spec.Args.Count : reference!.Args.Count;
+        int count = spec.ArgsGiven ? spec.Args.Count : first!.Value.Args.Count;
         for (int i = 0; i < count; i++)
         {
             var given = spec.ArgsGiven ? spec.Args[i] : null;
-            var kernel = reference?.Args[i];
+            var kernel = first?.Args[i];
             var at = given?.Location ?? spec.Location;
             string? type = given?.Type ?? CSharpType(spec, i, typing, structs, at, diagnostics);
             if (type is null) return null;
@@ -88,18 +171,36 @@ internal static class SyscallArguments
                 diagnostics.Add(Diagnose.Schema(at, $"syscall {spec.Name}: argument {given?.Name ?? kernel!.Name} has type '{type}', which is neither a primitive nor a generated enum or struct"));
             }
             var name = given?.Name ?? kernel!.Name;
-            var doc = given?.Doc is { Length: > 0 } d ? d : kernel is null ? "" : $"The kernel's {kernel.Type} {kernel.Name}.";
+            var doc = given?.Doc is { Length: > 0 } d ? d : kernel is null ? "" : $"The kernel's {kernel.Type} {kernel.Name}{Sizes(kernel, typing)}.";
             result.Add(new ArgModel(CSharpNames.Escaped(CSharpNames.CamelCase(name)), kernel?.Name ?? name, type, underlying, doc));
         }
         return result;
     }
 
-    // The C# type standing for the kernel's argument i on the typing ABIs: a pointer to a bound struct, byte* for
-    // char pointers, void* for any other pointer; an integer of the width every ABI gives it, or nint/nuint where that
-    // width is the pointer's.
-    private static string? CSharpType(SyscallSpec spec, int i, List<Abi> typing, List<StructModel> structs, LocationInfo at, List<DiagnosticInfo> diagnostics)
+    // For a pointer to a struct or union the scan laid out, its size on each typing ABI: " (390 bytes on x86_64, …)".
+    private static string Sizes(ScannedArg kernel, List<(Abi Abi, ReachedEntry Reached)> typing)
     {
-        var args = typing.Select(a => (Abi: a, Arg: Prototype(a, spec.Name)!.Args.ElementAtOrDefault(i))).Where(p => p.Arg is not null).ToList();
+        if (kernel.Kind != ScannedArg.Pointer || Pointee(kernel.Type) is not { } tag || !(tag.StartsWith("struct ", StringComparison.Ordinal) || tag.StartsWith("union ", StringComparison.Ordinal))) return "";
+        var record = tag.Substring(tag.IndexOf(' ') + 1);
+        var sizes = typing.Select(t => (t.Abi.Spec.Name, Size: t.Abi.Scanned.Structs.FirstOrDefault(x => x.Name == record)?.Size)).Where(x => x.Size is not null)
+            .Select(x => $"{x.Size} bytes on {x.Name}").ToList();
+        return sizes.Count == 0 ? "" : $" ({string.Join(", ", sizes)})";
+    }
+
+    // What a pointer argument points at, without const and the pointer: "struct __kernel_timespec"; null for an integer.
+    // A compat entry point's struct compat_X is the 32-bit ABI's own layout of struct X (x32's and n32's kexec_load
+    // take struct compat_kexec_segment, their struct kexec_segment): one type.
+    private static string? Pointee(string type) =>
+        type.EndsWith("*", StringComparison.Ordinal)
+            ? System.Text.RegularExpressions.Regex.Replace(System.Text.RegularExpressions.Regex.Replace(type.Substring(0, type.Length - 1).Replace("const ", " "), @"\s+", " ").Trim(), @"\bcompat_", "")
+            : null;
+
+    // The C# type standing for the reference function's argument i on the typing ABIs: a pointer to a bound struct,
+    // byte* for char pointers, void* for any other pointer; an integer of the width every ABI gives it, or nint/nuint
+    // where that width is the pointer's.
+    private static string? CSharpType(SyscallSpec spec, int i, List<(Abi Abi, ReachedEntry Reached)> typing, List<StructModel> structs, LocationInfo at, List<DiagnosticInfo> diagnostics)
+    {
+        var args = typing.Select(t => (t.Abi, Arg: t.Reached.Args.ElementAtOrDefault(i))).Where(p => p.Arg is not null).ToList();
         var first = args[0].Arg!;
         if (args.Any(p => p.Arg!.Kind == ScannedArg.Pointer))
         {
@@ -128,17 +229,38 @@ internal static class SyscallArguments
         return null;
     }
 
-    // What the ABI calls: the syscall itself, or the first variant it has; its arguments checked and lowered to registers.
-    private static AbiCallModel Lower(SyscallSpec spec, Abi abi, List<ArgModel> args, AbiProblems problems)
+    // What the ABI calls: a row of its table running the reference function (the syscall's own, a variant's, or another
+    // row: i386's clock_gettime64, chown32), else the syscall itself or the first variant it has; its arguments checked
+    // against the function that row runs, and lowered to registers.
+    private static AbiCallModel Lower(SyscallSpec spec, Abi abi, List<ArgModel> args, Reference? reference, AbiProblems problems)
     {
         var name = abi.Spec.Name;
-        var called = new[] { spec.Name }.Concat(spec.Variants).FirstOrDefault(n => Number(abi, n) is not null);
+        var serving = reference is null ? null : Reference.Serving(spec, abi, reference.Symbol);
+        var called = serving?.Name ?? new[] { spec.Name }.Concat(spec.Variants).FirstOrDefault(n => Number(abi, n) is not null);
         if (called is null) return new AbiCallModel(name, null, null, EquatableArray<RegisterModel>.Empty);
         long number = Number(abi, called)!.Value;
         var prototype = Prototype(abi, called);
         int pointerSize = abi.Scanned.PointerSize;
-        // The ABI has the call, but its problem (reported) leaves it no registers: the model is refused.
+        // The ABI has the call, but its problem (reported) leaves it no registers: refused there.
         AbiCallModel Refused() => new(name, called, number, EquatableArray<RegisterModel>.Empty);
+        var reached = prototype is null ? (ReachedEntry?)null : ReachedEntry.Of(prototype);
+        if (reached is { IsNotImplemented: true })
+        {
+            problems.Refuse(DiagnosticTable.NotImplemented, spec.Location, "", name);
+            return Refused();
+        }
+        // Another function than the reference: its arguments must be the ones the C# parameters stand for.
+        if (reference is not null && reached is { } other && other.Symbol != reference.Symbol && Disagreement(args, other, reference, pointerSize) is { } why)
+        {
+            problems.Refuse(DiagnosticTable.PrototypeMismatch, spec.Location,
+                $"its table runs {called} as {other.Symbol} ({(other.Source.Length > 0 ? other.Source : "not declared once in the kernel source")}), {why}, and no row of its table runs {reference.Symbol}", name);
+            return Refused();
+        }
+
+        // The arguments the kernel reads: the reference function's where the row runs it (x86_64's uname runs
+        // sys_newuname, not the sys_uname of the same name), else the row's own prototype's, its entry point checked below.
+        var kernelArgs = reached is { } runs && reference is not null && runs.Symbol == reference.Symbol ? runs.Args : prototype?.Args ?? EquatableArray<ScannedArg>.Empty;
+        var kernelSource = reached is { } at && reference is not null && at.Symbol == reference.Symbol ? at.Source : prototype?.Source ?? "";
 
         // The C# argument for each of the called prototype's arguments, in the prototype's order, with the kernel's width.
         var order = new List<(ArgModel Arg, int Width)>();
@@ -146,7 +268,7 @@ internal static class SyscallArguments
         {
             if (called != spec.Name)
             {
-                problems.Add(DiagnosticTable.PrototypeMismatch, spec.Location, $"it has only the variant {called}, whose prototype the kernel does not declare once, so its arguments cannot be matched", name);
+                problems.Refuse(DiagnosticTable.PrototypeMismatch, spec.Location, $"it has only the variant {called}, whose prototype the kernel does not declare once, so its arguments cannot be matched", name);
                 return Refused();
             }
             problems.Add(DiagnosticTable.ArgumentUnchecked, spec.Location,
@@ -155,61 +277,61 @@ internal static class SyscallArguments
         }
         else if (called == spec.Name)
         {
-            if (prototype.Args.Count != args.Count)
+            if (kernelArgs.Count != args.Count)
             {
-                problems.Add(DiagnosticTable.PrototypeMismatch, spec.Location, $"{args.Count} argument(s) here, {prototype.Args.Count} in the kernel's prototype ({prototype.Source}): {Show(prototype)}", name);
+                problems.Refuse(DiagnosticTable.PrototypeMismatch, spec.Location, $"{args.Count} argument(s) here, {kernelArgs.Count} in the kernel's prototype ({kernelSource}): {Show(prototype)}", name);
                 return Refused();
             }
-            for (int i = 0; i < args.Count; i++) order.Add((args[i], prototype.Args[i].Size));
+            for (int i = 0; i < args.Count; i++) order.Add((args[i], kernelArgs[i].Size));
         }
         else
         {
             // A variant takes the same arguments in its own order: matched by the kernel's names (sync_file_range2).
-            if (prototype.Args.Count != args.Count)
+            if (kernelArgs.Count != args.Count)
             {
-                problems.Add(DiagnosticTable.PrototypeMismatch, spec.Location, $"its variant {called} takes {prototype.Args.Count} argument(s), {spec.Name} {args.Count}", name);
+                problems.Refuse(DiagnosticTable.PrototypeMismatch, spec.Location, $"its variant {called} takes {kernelArgs.Count} argument(s), {spec.Name} {args.Count}", name);
                 return Refused();
             }
-            foreach (var karg in prototype.Args)
+            foreach (var karg in kernelArgs)
             {
                 var match = args.FirstOrDefault(a => a.CName == karg.Name);
                 if (match is null)
                 {
-                    problems.Add(DiagnosticTable.PrototypeMismatch, spec.Location, $"its variant {called} ({prototype.Source}) has an argument {karg.Name} that {spec.Name} has not; variants must take the same arguments", name);
+                    problems.Refuse(DiagnosticTable.PrototypeMismatch, spec.Location, $"its variant {called} ({prototype.Source}) has an argument {karg.Name} that {spec.Name} has not; variants must take the same arguments", name);
                     return Refused();
                 }
                 order.Add((match, karg.Size));
             }
         }
-        if (prototype is not null && !Check(spec, abi, prototype, order.Select(o => o.Arg).ToList(), problems))
+        if (prototype is not null && !Check(spec, abi, kernelArgs, kernelSource, order.Select(o => o.Arg).ToList(), problems))
         {
             return Refused();
         }
 
         // An entry point of the ABI's own that takes the same arguments in another order (csky's and arm's
         // fadvise64_64 take advice second) is followed: its order, its widths.
-        if (prototype is { Entry: not null, EntryArgs.Count: > 0 } && prototype.EntryArgs.Count == order.Count
-            && prototype.EntryArgs.Select(a => a.Name).OrderBy(n => n, StringComparer.Ordinal).SequenceEqual(order.Select(o => o.Arg.CName).OrderBy(n => n, StringComparer.Ordinal)))
+        if (prototype is { Entry: not null } && reached is { } entryRun && entryRun.Args.Count == order.Count
+            && entryRun.Args.Select(a => a.Name).OrderBy(n => n, StringComparer.Ordinal).SequenceEqual(order.Select(o => o.Arg.CName).OrderBy(n => n, StringComparer.Ordinal)))
         {
-            order = prototype.EntryArgs.Select(a => (order.First(o => o.Arg.CName == a.Name).Arg, a.Size)).ToList();
+            order = entryRun.Args.Select(a => (order.First(o => o.Arg.CName == a.Name).Arg, a.Size)).ToList();
         }
         var rule = abi.Spec.Args64;
         var slots = Slots(order.Select(o => o.Width).ToList(), abi, padded: rule?.Padded.Contains(called) == true, out int failed);
         if (slots is null)
         {
             var (arg, width) = order[failed];
-            if (width == 8) problems.Add(DiagnosticTable.NoArgs64Rule, spec.Location, arg.CName, name);
-            else problems.Add(DiagnosticTable.PrototypeMismatch, spec.Location, $"argument {arg.CName} is {width} bytes wide, more than any register pair holds", name);
+            if (width == 8) problems.Refuse(DiagnosticTable.NoArgs64Rule, spec.Location, arg.CName, name);
+            else problems.Refuse(DiagnosticTable.PrototypeMismatch, spec.Location, $"argument {arg.CName} is {width} bytes wide, more than any register pair holds", name);
             return Refused();
         }
         var registers = slots.Select(slot => slot.Index < 0 ? RegisterModel.Padding
             : new RegisterModel(slot.Kind, order[slot.Index].Arg.Name, order[slot.Index].Arg.Underlying, order[slot.Index].Arg.Type)).ToList();
         if (registers.Count > MaxRegisters && abi.Spec.DotNet.Count > 0)
         {
-            problems.Add(DiagnosticTable.PrototypeMismatch, spec.Location, $"it takes {registers.Count} registers there, and libc's syscall() passes at most {MaxRegisters}", name);
+            problems.Refuse(DiagnosticTable.PrototypeMismatch, spec.Location, $"it takes {registers.Count} registers there, and libc's syscall() passes at most {MaxRegisters}", name);
             return Refused();
         }
-        if (prototype?.Entry is { } entry && entry != NotImplementedEntry
+        if (prototype?.Entry is not null
             && CheckEntry(spec, abi, prototype, slots.Select(x => (x.Index < 0 ? null : order[x.Index].Arg.CName, x.Kind)).ToList(), problems) is false)
         {
             return Refused();
@@ -232,8 +354,6 @@ internal static class SyscallArguments
         return !passed.Any(p => p is not null && p.StartsWith(half.Groups[1].Value + ".", StringComparison.Ordinal)) || passed[i] == whole;
     }
 
-    /// <summary>The entry point of a syscall number the kernel does not implement: it answers ENOSYS whatever is passed.</summary>
-    private const string NotImplementedEntry = "sys_ni_syscall";
 
     // The registers for arguments of these widths on the ABI: each (argument index, whole/low/high), or (-1, pad); null
     // with the failing argument's index where one cannot be passed (64 bits and no args64 rule, or wider than 64).
@@ -274,19 +394,20 @@ internal static class SyscallArguments
     {
         var name = abi.Spec.Name;
         var passed = registers.Select(r => r.Arg is null ? null : Label(r.Arg, r.Kind)).ToList();
-        if (prototype.EntrySource.Length == 0)
+        var entry = ReachedEntry.Of(prototype);
+        if (entry.Source.Length == 0)
         {
             problems.Add(DiagnosticTable.ArgumentUnchecked, spec.Location,
                 $"the syscall table routes {prototype.Name} to {prototype.Entry}, which the kernel source here does not declare once, so the registers are unchecked against it", name);
             return true;
         }
-        var entrySlots = Slots(prototype.EntryArgs.Select(a => a.Size).ToList(), abi, padded: false, out _);
-        var taken = entrySlots?.Select(x => x.Index < 0 ? null : Label(prototype.EntryArgs[x.Index].Name, x.Kind)).ToList();
+        var entrySlots = Slots(entry.Args.Select(a => a.Size).ToList(), abi, padded: false, out _);
+        var taken = entrySlots?.Select(x => x.Index < 0 ? null : Label(entry.Args[x.Index].Name, x.Kind)).ToList();
         bool agree = taken is not null && taken.Count == passed.Count && taken.Select((entryArg, i) => Agrees(entryArg, passed, i)).All(ok => ok);
         if (agree) return true;
         string Show(IEnumerable<string?> registers) => string.Join(", ", registers.Select(r => r ?? "0"));
-        problems.Add(DiagnosticTable.PrototypeMismatch, spec.Location,
-            $"the syscall table routes {prototype.Name} to {prototype.Entry} ({prototype.EntrySource}), which takes {(taken is null ? "registers KexecGen cannot lay out" : $"{taken.Count} registers ({Show(taken)})")}; the stub would pass {passed.Count} ({Show(passed)}): bind that entry point's own arguments for this ABI, or leave it out", name);
+        problems.Refuse(DiagnosticTable.PrototypeMismatch, spec.Location,
+            $"the syscall table routes {prototype.Name} to {prototype.Entry} ({entry.Source}), which takes {(taken is null ? "registers KexecGen cannot lay out" : $"{taken.Count} registers ({Show(taken)})")}; the stub would pass {passed.Count} ({Show(passed)}): bind that entry point's own arguments for this ABI, or leave it out", name);
         return false;
     }
 
@@ -295,26 +416,30 @@ internal static class SyscallArguments
 
     // Pointer-ness and width of each argument against the kernel's on this ABI: narrower is an error (bits would be
     // lost), wider a warning (the kernel reads only its own width). An enum is checked by its values, which fit.
-    private static bool Check(SyscallSpec spec, Abi abi, ScannedPrototype prototype, List<ArgModel> ordered, AbiProblems problems)
+    private static bool Check(SyscallSpec spec, Abi abi, EquatableArray<ScannedArg> kernelArgs, string source, List<ArgModel> ordered, AbiProblems problems)
     {
         bool ok = true;
         for (int i = 0; i < ordered.Count; i++)
         {
             var arg = ordered[i];
-            var kernel = prototype.Args[i];
-            var at = spec.Args.FirstOrDefault(a => a.Name == arg.CName || CSharpNames.Escaped(CSharpNames.CamelCase(a.Name)) == arg.Name)?.Location ?? spec.Location;
+            var kernel = kernelArgs[i];
+            var given = spec.Args.FirstOrDefault(a => a.Name == arg.CName || CSharpNames.Escaped(CSharpNames.CamelCase(a.Name)) == arg.Name);
+            var at = given?.Location ?? spec.Location;
+            // A type arches.yaml gives is wrong wherever it does not fit (an error); one taken from another ABI's
+            // prototype leaves this ABI alone unbound.
+            Action<DiagnosticKind, LocationInfo, string, string> fail = given?.Type is not null ? problems.Add : problems.Refuse;
             bool csPointer = arg.Type.EndsWith("*", StringComparison.Ordinal);
             bool csAddress = csPointer || arg.Type is "nint" or "nuint";
-            string what = $"argument {arg.CName}, typed '{arg.Type}', is the kernel's '{kernel.Type} {kernel.Name}' ({prototype.Source})";
+            string what = $"argument {arg.CName}, typed '{arg.Type}', is the kernel's '{kernel.Type} {kernel.Name}' ({source})";
             if (kernel.Kind == ScannedArg.Pointer && !csAddress)
             {
-                problems.Add(DiagnosticTable.PrototypeMismatch, at, $"{what}, a pointer: type it as a pointer, nint or nuint", abi.Spec.Name);
+                fail(DiagnosticTable.PrototypeMismatch, at, $"{what}, a pointer: type it as a pointer, nint or nuint", abi.Spec.Name);
                 ok = false;
                 continue;
             }
             if (kernel.Kind != ScannedArg.Pointer && csPointer)
             {
-                problems.Add(DiagnosticTable.PrototypeMismatch, at, $"{what}, an integer, not a pointer", abi.Spec.Name);
+                fail(DiagnosticTable.PrototypeMismatch, at, $"{what}, an integer, not a pointer", abi.Spec.Name);
                 ok = false;
                 continue;
             }
@@ -322,7 +447,7 @@ internal static class SyscallArguments
             int width = CSharpWidth(arg, abi.Scanned.PointerSize);
             if (width < kernel.Size && arg.Underlying is null)
             {
-                problems.Add(DiagnosticTable.PrototypeMismatch, at, $"{what}: {width} bytes here, {kernel.Size} in the kernel, so values would lose bits; type it at least as wide", abi.Spec.Name);
+                fail(DiagnosticTable.PrototypeMismatch, at, $"{what}: {width} bytes here, {kernel.Size} in the kernel, so values would lose bits; type it at least as wide", abi.Spec.Name);
                 ok = false;
             }
             else if (width > kernel.Size && arg.Underlying is null)
@@ -341,4 +466,35 @@ internal static class SyscallArguments
     private static long? Number(Abi abi, string name) => abi.Number(name);
 
     private static string Show(ScannedPrototype p) => $"sys_{p.Name}({string.Join(", ", p.Args.Select(a => a.Type + " " + a.Name))})";
+
+    private static string Show(ReachedEntry r) => $"{r.Symbol}({string.Join(", ", r.Args.Select(a => a.Type + " " + a.Name))})";
+
+    // Why the function another row runs does not take what the C# parameters stand for: a pointer to another type than
+    // the reference function's argument of that name, or an integer narrower than the parameter (sys_clock_gettime32's
+    // struct old_timespec32 *tp for struct __kernel_timespec *tp; sys_chown16's 2-byte old_uid_t user for a uint);
+    // null where they agree. Arguments are matched by name, else by position where both take as many.
+    private static string? Disagreement(List<ArgModel> args, ReachedEntry other, Reference reference, int pointerSize)
+    {
+        for (int i = 0; i < other.Args.Count; i++)
+        {
+            var karg = other.Args[i];
+            var arg = args.FirstOrDefault(a => a.CName == karg.Name) ?? (other.Args.Count == args.Count ? args[i] : null);
+            if (arg is null) continue; // a register of the entry's own (a half, a pad): CheckEntry places it
+            var expected = reference.Arg(arg.CName);
+            // A void pointer passes any (arc's asm wrapper sys_clone3_wrapper(void *) hands its register on to sys_clone3).
+            if (karg.Kind == ScannedArg.Pointer && expected?.Kind == ScannedArg.Pointer && Pointee(karg.Type) is { } got && got != "void" && got != Pointee(expected.Type))
+            {
+                return $"whose {karg.Type} {karg.Name} is not the {expected.Type} {expected.Name} of {reference.Symbol}";
+            }
+            if ((karg.Kind == ScannedArg.Pointer) != (expected?.Kind == ScannedArg.Pointer) && expected is not null)
+            {
+                return $"whose {karg.Type} {karg.Name} is not the {expected.Type} {expected.Name} of {reference.Symbol}";
+            }
+            if (karg.Kind != ScannedArg.Pointer && karg.Size > 0 && arg.Underlying is null && karg.Size < CSharpWidth(arg, pointerSize))
+            {
+                return $"whose {karg.Type} {karg.Name} keeps {karg.Size} of the {CSharpWidth(arg, pointerSize)} bytes of {arg.Type} {arg.Name}";
+            }
+        }
+        return null;
+    }
 }

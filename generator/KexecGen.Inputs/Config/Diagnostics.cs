@@ -94,6 +94,12 @@ public static class DiagnosticTable
     /// <summary>KXG018.</summary>
     public static readonly DiagnosticKind LayoutDiffers = new("KXG018", "A struct's layout differs between the ABIs one build runs on", Severity.Error);
 
+    /// <summary>KXG020.</summary>
+    public static readonly DiagnosticKind RefusedOnAbi = new("KXG020", "A syscall is refused on some ABIs", Severity.Warning);
+
+    /// <summary>KXG021.</summary>
+    public static readonly DiagnosticKind NotImplemented = new("KXG021", "A syscall's row runs nothing on some ABIs", Severity.Warning);
+
     /// <summary>KXG999: a bug of the generator itself, reported instead of thrown.</summary>
     public static readonly DiagnosticKind Internal = new("KXG999", "Internal error", Severity.Error);
 
@@ -101,7 +107,8 @@ public static class DiagnosticTable
     public static readonly System.Collections.Generic.IReadOnlyList<DiagnosticKind> All = new[]
     {
         YamlSyntax, Schema, MissingHeaders, NumberMismatch, NotScanned, DiffersPerAbi, LayoutMismatch, DoesNotFit,
-        AmbiguousArchitecture, StaleHeaders, UnknownAbi, PrototypeMismatch, NoArgs64Rule, ArgumentUnchecked, Unevaluated, Unscanned, Internal,
+        AmbiguousArchitecture, StaleHeaders, UnknownAbi, PrototypeMismatch, NoArgs64Rule, ArgumentUnchecked, Unevaluated, Unscanned, LayoutDiffers,
+        RefusedOnAbi, NotImplemented, Internal,
     };
 
     /// <summary>The kind of <paramref name="id"/>, or null.</summary>
@@ -185,6 +192,14 @@ public static class Diagnose
     /// <summary>KXG018: a record's layout differs between the ABIs a portable build runs on, so no one C# struct is right on all of them.</summary>
     public static DiagnosticInfo LayoutDiffers(LocationInfo at, string record, string detail) =>
         DiagnosticTable.LayoutDiffers.At(at, $"{record} is laid out differently on the ABIs .NET runs on ({detail}), so no one C# struct is right on all of them: build for one RuntimeIdentifier (<RuntimeIdentifier>linux-x64</RuntimeIdentifier>, as NativeAOT does), which binds that ABI's layout");
+
+    /// <summary>KXG020: a syscall cannot be called as the C# parameters say on some ABIs, while others can: unbound there (its stub answers ENOSYS), bound elsewhere.</summary>
+    public static DiagnosticInfo RefusedOnAbi(LocationInfo at, string syscall, System.Collections.Generic.IEnumerable<string> abis, string detail) =>
+        DiagnosticTable.RefusedOnAbi.At(at, $"syscall {syscall} is refused on {Abis(abis)}, and answers ENOSYS there: {detail}");
+
+    /// <summary>KXG021: a syscall's row runs sys_ni_syscall (the kernel fills rows without an entry point with it) on some ABIs.</summary>
+    public static DiagnosticInfo NotImplemented(LocationInfo at, string syscall, System.Collections.Generic.IEnumerable<string> abis, string consequence) =>
+        DiagnosticTable.NotImplemented.At(at, $"syscall {syscall} is numbered on {Abis(abis)} but the kernel runs sys_ni_syscall there (no entry point in the syscall table), which answers ENOSYS: {consequence}");
 
     /// <summary>"ABI 'i386'", or "ABIs 'i386', 'arm'".</summary>
     public static string Abis(System.Collections.Generic.IEnumerable<string> abis)

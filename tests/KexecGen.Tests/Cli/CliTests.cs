@@ -25,10 +25,13 @@ public class CliTests
         foreach (var abi in abis)
         {
             var scanned = Repo.Scanned(abi.GetProperty("name").GetString()!);
-            foreach (var call in scanned.Syscalls)
+            foreach (var call in scanned.Syscalls.Where(s => Repo.Arches.Bindings.Syscalls.Any(b => b.Name == s.Name)))
             {
+                // A row the kernel fills with sys_ni_syscall (xtensa's kexec_load) is numbered but runs nothing: the
+                // stub calls no number there, and the table says so.
+                bool runsNothing = scanned.Prototypes.FirstOrDefault(p => p.Name == call.Name)?.Entry == "sys_ni_syscall";
                 var value = abi.GetProperty("syscalls").GetProperty(call.Name);
-                Assert.Equal(call.Number, value.ValueKind == JsonValueKind.Null ? null : value.GetInt64());
+                Assert.Equal(runsNothing ? null : call.Number, value.ValueKind == JsonValueKind.Null ? null : value.GetInt64());
             }
             var layout = scanned.Structs.Single(s => s.Name == "kexec_segment");
             var segment = abi.GetProperty("kexec_segment");

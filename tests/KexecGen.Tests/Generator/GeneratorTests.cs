@@ -137,7 +137,7 @@ public class GeneratorTests
             Assert.Contains(read, a => !a.FieldsRead && a.Structs.Count > 0);
             Assert.Contains(read, a => a.FieldsRead && a.Abi == "x32"); // no .NET, but boot_params is laid out as the x86 ABIs have it
         }
-        Assert.Empty(result.Diagnostics);
+        Assert.Empty(result.Diagnostics.Where(d => !GeneratorHarness.ProjectNoWarn.Contains(d.Id)));
         var wholeRead = Emitter.Render(ModelBuilder.Build(Repo.Arches, Repo.Arches.Abis.Select(a => Repo.Scanned(a.Name)).ToList(),
             scope == "full" ? AbiTableScope.Full : AbiTableScope.DotNet, runtimeIdentifier).Model!);
         var generated = result.GeneratedSources.Where(s => s.HintName.StartsWith("KexecGen.", StringComparison.Ordinal)).ToDictionary(s => s.HintName, s => s.SourceText.ToString());
