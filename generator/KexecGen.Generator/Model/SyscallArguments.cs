@@ -61,9 +61,12 @@ internal static class SyscallArguments
             var typing = withRows.Any(a => a.Spec.DotNet.Count > 0) ? withRows.Where(a => a.Spec.DotNet.Count > 0).ToList() : withRows;
             var symbols = typing.Select(a => ReachedEntry.Of(Rows(spec, a).First()).Symbol).Where(s => s != ReachedEntry.NotImplemented).Distinct().ToList();
             if (withRows.Count > 0 && symbols.Count == 0) return null;
-            // An arch's own entry point (i386's sys_ia32_fadvise64_64, powerpc's ppc_pread64) re-lays the arguments in
-            // registers: never the reference, but checked register by register where an ABI's row runs it.
-            var generic = symbols.Where(s => typing.Any(a => Serving(spec, a, s) is { } p && ReachedEntry.Of(p) is { Source.Length: > 0 } r && !r.Source.StartsWith("arch/", StringComparison.Ordinal))).ToList();
+            // An entry point one arch alone defines (i386's sys_ia32_fadvise64_64, powerpc's ppc_pread64) re-lays the
+            // arguments in registers: never the reference, but checked register by register where an ABI's row runs it.
+            // One that several define alike (sys_mmap of x86_64, arm64 and riscv64) or the kernel's generic code does is.
+            bool Generic(string symbol) => typing.Any(a => Serving(spec, a, symbol) is { } p && ReachedEntry.Of(p) is { Source.Length: > 0 } r && !r.Source.StartsWith("arch/", StringComparison.Ordinal));
+            int Served(string symbol) => typing.Count(a => Serving(spec, a, symbol) is not null);
+            var generic = symbols.Where(s => Generic(s) || Served(s) >= 2).ToList();
             if (generic.Count == 0)
             {
                 // Typed from the kernel's prototype of sys_NAME wherever the scan found one.
@@ -72,7 +75,7 @@ internal static class SyscallArguments
                 var dotnet = declared.Any(a => a.Spec.DotNet.Count > 0) ? declared.Where(a => a.Spec.DotNet.Count > 0).ToList() : declared;
                 return new Reference("sys_" + spec.Name, dotnet.Select(a => (a, a.Prototype(spec.Name)!)).Select(t => (t.a, new ReachedEntry("sys_" + spec.Name, t.Item2.Args, t.Item2.Source))).ToList());
             }
-            var best = generic.OrderByDescending(s => typing.Count(a => Serving(spec, a, s) is not null)).First();
+            var best = generic.OrderByDescending(Served).ThenByDescending(Generic).First();
             return new Reference(best, typing.Select(a => (Abi: a, Row: Serving(spec, a, best))).Where(t => t.Row is not null)
                 .Select(t => (t.Abi, ReachedEntry.Of(t.Row!))).ToList());
         }
@@ -123,8 +126,11 @@ internal static class SyscallArguments
         public bool Report(SyscallSpec spec, List<AbiCallModel> calls, List<DiagnosticInfo> diagnostics)
         {
             bool callable = calls.Any(c => c.Number is not null && !_refused.Contains(c.Abi));
-            foreach (var (kind, at, detail, abis, refusal) in _found)
+            foreach (var (kind, at, detail, all, refusal) in _found)
             {
+                // A warning about an ABI the syscall is refused on says nothing more: the refusal is the news.
+                var abis = refusal ? all : all.Where(a => !_refused.Contains(a)).ToList();
+                if (abis.Count == 0) continue;
                 diagnostics.Add(kind == DiagnosticTable.NotImplemented ? Diagnose.NotImplemented(at, spec.Name, abis, callable ? "its stub answers ENOSYS there" : "nothing is bound")
                     : refusal && callable ? Diagnose.RefusedOnAbi(at, spec.Name, abis, kind == DiagnosticTable.NoArgs64Rule
                         ? $"argument {detail} is 64 bits wide, and they state no args64 rule saying how such an argument is passed (KXG014)" : detail)
