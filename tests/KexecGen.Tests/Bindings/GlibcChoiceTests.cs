@@ -1,0 +1,100 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text;
+using System.Text.RegularExpressions;
+using Xunit;
+
+namespace KexecGen.Tests;
+
+/// <summary>
+/// The row each 32-bit ABI's stub calls, held to glibc's own choice: a C program calls glibc's wrappers (64-bit time
+/// and file offsets, as glibc's current ABI has them) under qemu-user's <c>-strace</c>, between marker calls, and the
+/// syscall glibc makes for each wrapper must be the one the generator chose from the tables (clock_gettime64,
+/// chown32, getuid32, setuid32, sendfile64, uname); where the generator refuses an ABI (nanosleep, whose only row runs
+/// sys_nanosleep_time32), glibc must avoid that row as well.
+/// </summary>
+public class GlibcChoiceTests
+{
+    // Each bound syscall of the entry-point table and a glibc call that makes it.
+    private static readonly (string Syscall, string Call)[] Calls =
+    {
+        ("clock_gettime", "clock_gettime(CLOCK_REALTIME, &ts)"),
+        ("chown", "chown(\"/nonexistent\", 70000, 70000)"),
+        ("getuid", "getuid()"),
+        ("setuid", "setuid(me)"),
+        ("uname", "uname(&u)"),
+        ("sendfile", "sendfile(-1, -1, 0, 0)"),
+        ("nanosleep", "nanosleep(&(struct timespec){ 0, 1 }, 0)"),
+    };
+
+    // The 32-bit ABIs of that table that this machine runs (their gcc entry in the root arches.yaml has a run:).
+    private static IEnumerable<string> Compared => EntryPointTests.Table.Value.Arches.Abis
+        .Where(a => Repo.Scanned(a.Name).PointerSize == 4 && Repo.Arches.Abis.Single(r => r.Name == a.Name).Gcc is { Run: not null, Libc: not null })
+        .Select(a => a.Name);
+
+    public static TheoryData<string> Abis => new(Compared);
+
+    [Fact]
+    public void I386AndArm_AreAmongTheAbisCompared() => Assert.Superset(new HashSet<string> { "i386", "arm" }, Compared.ToHashSet());
+
+    [Theory]
+    [MemberData(nameof(Abis))]
+    public void EachStub_CallsTheRowGlibcCalls(string abiName)
+    {
+        var abi = Repo.Arches.Abis.Single(a => a.Name == abiName);
+        var gcc = abi.Gcc!;
+        var work = Directory.CreateTempSubdirectory("kexecgen-glibc-" + abiName + "-").FullName;
+        var source = Path.Combine(work, "calls.c");
+        var c = new StringBuilder("#define _GNU_SOURCE\n#include <time.h>\n#include <unistd.h>\n#include <sys/utsname.h>\n#include <sys/sendfile.h>\n"
+            + "int main(void) {\n  struct timespec ts; struct utsname u; uid_t me = getuid();\n");
+        for (int i = 0; i < Calls.Length; i++) c.Append($"  close({1000 + i}); (void){Calls[i].Call};\n");
+        c.Append($"  close({1000 + Calls.Length});\n  return 0;\n}}\n");
+        File.WriteAllText(source, c.ToString());
+        var program = Path.Combine(work, "calls");
+        var compile = ProcessRunner.Run(gcc.Command, TimeSpan.FromMinutes(2),
+            abi.Flags.Concat(gcc.Flags).Concat(new[] { "-static", "-O0", "-D_TIME_BITS=64", "-D_FILE_OFFSET_BITS=64", "-o", program, source }).ToArray());
+        Assert.True(compile.Code == 0, $"{gcc.Command} failed (install {gcc.Package} and {gcc.Libc}, as .ci/run does):\n{compile.Err}");
+
+        var (code, stdout, stderr) = ProcessRunner.Run(gcc.Run!, TimeSpan.FromMinutes(2), "-strace", program);
+        Assert.True(code == 0, $"{abiName}: exit {code}\n{stdout}\n{stderr}");
+        var made = Between(stderr + stdout);
+        Assert.Equal(Calls.Length, made.Count);
+
+        for (int i = 0; i < Calls.Length; i++)
+        {
+            var syscall = Calls[i].Syscall;
+            var call = EntryPointTests.Table.Value.Built.Model!.Syscalls.Single(s => s.Name == syscall).Calls.Single(x => x.Abi == abiName);
+            if (call.Number is not null)
+            {
+                Assert.True(made[i].Contains(call.Called!), $"{abiName}: the stub of {syscall} calls {call.Called}; glibc's {Calls[i].Call} made {string.Join(", ", made[i])}");
+            }
+            else
+            {
+                // Refused here: glibc does not call the syscall's own row either.
+                Assert.True(!made[i].Contains(syscall), $"{abiName}: {syscall} is refused, yet glibc's {Calls[i].Call} made {string.Join(", ", made[i])}");
+            }
+        }
+        Directory.Delete(work, recursive: true);
+    }
+
+    // The syscall names qemu's strace shows between close(1000), close(1001), …: one list per call.
+    private static List<List<string>> Between(string trace)
+    {
+        var lists = new List<List<string>>();
+        List<string>? current = null;
+        foreach (Match m in Regex.Matches(trace, @"^\d+ (\w+)\((\d*)", RegexOptions.Multiline))
+        {
+            var (name, first) = (m.Groups[1].Value, m.Groups[2].Value);
+            if (name == "close" && int.TryParse(first, out int fd) && fd >= 1000 && fd <= 1000 + Calls.Length)
+            {
+                if (current is not null) lists.Add(current);
+                current = fd < 1000 + Calls.Length ? new List<string>() : null;
+                continue;
+            }
+            current?.Add(name);
+        }
+        return lists;
+    }
+}
