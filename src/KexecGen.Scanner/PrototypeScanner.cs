@@ -100,9 +100,12 @@ internal static partial class PrototypeScanner
         var types = parameters.Where(p => !p.Pointer).Select(p => p.Type).Distinct().ToList();
         for (int i = 0; i < types.Count; i++)
         {
-            probe.Ask($"$size {i}", $"sizeof({types[i]})");
-            probe.Ask($"$signed {i}", $"(({types[i]})-1) < (({types[i]})0)");
-            probe.Ask($"$class {i}", $"__builtin_classify_type(({types[i]})0)");
+            // An enum argument is an int to the ABI (its uapi header, linux/landlock.h, is not always among those
+            // included): the kernel's SYSCALL_DEFINE reads the register as long and casts it to the enum.
+            var type = types[i].StartsWith("enum ", StringComparison.Ordinal) ? "int" : types[i];
+            probe.Ask($"$size {i}", $"sizeof({type})");
+            probe.Ask($"$signed {i}", $"(({type})-1) < (({type})0)");
+            probe.Ask($"$class {i}", $"__builtin_classify_type(({type})0)");
         }
         probe.Ask("$pointer", "sizeof(void *)");
         var values = answer(probe);

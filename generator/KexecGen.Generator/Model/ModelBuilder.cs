@@ -42,7 +42,10 @@ public static class ModelBuilder
         var known = new HashSet<string>(enums.Select(e => e.Name).Concat(structs.Select(s => s.Name)), StringComparer.Ordinal);
         // A syscall that cannot be bound is left out with its diagnostics; the others are still generated.
         var syscallDiagnostics = new List<DiagnosticInfo>();
-        var syscalls = bindings.Syscalls.Select(s => BuildSyscall(s, enums, structs, known, abis, dotnetAbis, syscallDiagnostics))
+        // A refusal on one ABI is news to a build that runs there or tables it; of an ABI no .NET runs, a build for the
+        // ABIs .NET runs on is not told (the default bindings name xtensa, whose kexec_load row runs nothing).
+        Func<string, bool> told = name => scope == AbiTableScope.Full || dotnetAbis.Count == 0 || dotnetAbis.Any(d => d.Spec.Name == name);
+        var syscalls = bindings.Syscalls.Select(s => BuildSyscall(s, enums, structs, known, abis, dotnetAbis, told, syscallDiagnostics))
             .Where(s => s is not null).Select(s => s!).ToList();
         var constantTables = new List<ConstantTableModel>();
         var fieldNameTables = new List<FieldNamesModel>();
@@ -172,10 +175,10 @@ public static class ModelBuilder
     }
 
     // Null where the syscall cannot be bound (its diagnostics say why).
-    private static SyscallModel? BuildSyscall(SyscallSpec spec, List<EnumModel> enums, List<StructModel> structs, HashSet<string> known, List<Abi> abis, List<DotNetAbi> dotnetAbis, List<DiagnosticInfo> diagnostics)
+    private static SyscallModel? BuildSyscall(SyscallSpec spec, List<EnumModel> enums, List<StructModel> structs, HashSet<string> known, List<Abi> abis, List<DotNetAbi> dotnetAbis, Func<string, bool> told, List<DiagnosticInfo> diagnostics)
     {
         var own = new List<DiagnosticInfo>();
-        var (args, calls) = SyscallArguments.Resolve(spec, abis, enums, structs, known, own);
+        var (args, calls) = SyscallArguments.Resolve(spec, abis, enums, structs, known, told, own);
         diagnostics.AddRange(own);
         if (args is null || Diagnose.HasErrors(own)) return null;
         var byAbi = calls.ToDictionary(c => c.Abi, StringComparer.Ordinal);

@@ -16,8 +16,15 @@ internal static class SyscallArguments
     /// The C# parameters of <paramref name="spec"/> and, for every ABI, what its stub calls and passes; null parameters
     /// where the syscall cannot be bound at all (said in <paramref name="diagnostics"/>).
     /// </summary>
+    /// <param name="spec">The syscall's entry in arches.yaml.</param>
+    /// <param name="abis">Every ABI, with its scanned headers.</param>
+    /// <param name="enums">The generated enums, which arguments may be typed as.</param>
+    /// <param name="structs">The bound structs, which pointer arguments become.</param>
+    /// <param name="known">Every generated type's name.</param>
+    /// <param name="told">Whether the build is told of a refusal on the ABI of that name (KXG020, KXG021).</param>
+    /// <param name="diagnostics">Where problems are said.</param>
     public static (List<ArgModel>? Args, List<AbiCallModel> Calls) Resolve(
-        SyscallSpec spec, List<Abi> abis, List<EnumModel> enums, List<StructModel> structs, HashSet<string> known, List<DiagnosticInfo> diagnostics)
+        SyscallSpec spec, List<Abi> abis, List<EnumModel> enums, List<StructModel> structs, HashSet<string> known, Func<string, bool> told, List<DiagnosticInfo> diagnostics)
     {
         var reference = Reference.Of(spec, abis);
         if (reference is null && !spec.ArgsGiven && NotImplementedEverywhere(spec, abis) is { Count: > 0 } unimplemented)
@@ -33,10 +40,10 @@ internal static class SyscallArguments
             calls.Add(args is null ? new AbiCallModel(abi.Spec.Name, null, null, EquatableArray<RegisterModel>.Empty)
                 : Lower(spec, abi, args, reference, problems));
         }
-        if (!problems.Report(spec, calls, diagnostics)) return (args, calls);
+        if (!problems.Report(spec, calls, told, diagnostics)) return (args, calls);
         calls = calls.Select(problems.Apply).ToList();
         // Refused on every ABI that numbers it: nothing to bind.
-        return (calls.Any(c => c.Number is not null) || calls.All(c => c.Called is null) ? args : null, calls);
+        return (calls.Any(c => c.Number is not null) ? args : null, calls);
     }
 
     // The ABIs whose every row for the syscall and its variants runs sys_ni_syscall, when no ABI has a row that runs more.
@@ -59,7 +66,14 @@ internal static class SyscallArguments
         {
             var withRows = abis.Where(a => Rows(spec, a).Any()).ToList();
             var typing = withRows.Any(a => a.Spec.DotNet.Count > 0) ? withRows.Where(a => a.Spec.DotNet.Count > 0).ToList() : withRows;
-            var symbols = typing.Select(a => ReachedEntry.Of(Rows(spec, a).First()).Symbol).Where(s => s != ReachedEntry.NotImplemented).Distinct().ToList();
+            List<string> Symbols() => typing.Select(a => ReachedEntry.Of(Rows(spec, a).First()).Symbol).Where(s => s != ReachedEntry.NotImplemented).Distinct().ToList();
+            var symbols = Symbols();
+            if (symbols.Count == 0)
+            {
+                // The ABIs .NET runs on run nothing for it: typed from the others' rows, if any runs something.
+                typing = withRows;
+                symbols = Symbols();
+            }
             if (withRows.Count > 0 && symbols.Count == 0) return null;
             // An entry point one arch alone defines (i386's sys_ia32_fadvise64_64, powerpc's ppc_pread64) re-lays the
             // arguments in registers: never the reference, but checked register by register where an ABI's row runs it.
@@ -117,19 +131,20 @@ internal static class SyscallArguments
 
         /// <summary>The call, unbound where it was refused.</summary>
         public AbiCallModel Apply(AbiCallModel call) =>
-            _refused.Contains(call.Abi) ? new AbiCallModel(call.Abi, null, null, EquatableArray<RegisterModel>.Empty) : call;
+            _refused.Contains(call.Abi) ? new AbiCallModel(call.Abi, call.Called, null, EquatableArray<RegisterModel>.Empty) : call;
 
         /// <summary>
         /// Reports every problem; refusals as warnings (KXG020, KXG021) while some ABI can still call the syscall, else
         /// as the errors they are (the syscall is then not bound). Returns whether any ABI was refused.
         /// </summary>
-        public bool Report(SyscallSpec spec, List<AbiCallModel> calls, List<DiagnosticInfo> diagnostics)
+        public bool Report(SyscallSpec spec, List<AbiCallModel> calls, Func<string, bool> told, List<DiagnosticInfo> diagnostics)
         {
             bool callable = calls.Any(c => c.Number is not null && !_refused.Contains(c.Abi));
             foreach (var (kind, at, detail, all, refusal) in _found)
             {
                 // A warning about an ABI the syscall is refused on says nothing more: the refusal is the news.
                 var abis = refusal ? all : all.Where(a => !_refused.Contains(a)).ToList();
+                if (refusal && callable) abis = abis.Where(told).ToList();
                 if (abis.Count == 0) continue;
                 diagnostics.Add(kind == DiagnosticTable.NotImplemented ? Diagnose.NotImplemented(at, spec.Name, abis, callable ? "its stub answers ENOSYS there" : "nothing is bound")
                     : refusal && callable ? Diagnose.RefusedOnAbi(at, spec.Name, abis, kind == DiagnosticTable.NoArgs64Rule

@@ -1,0 +1,90 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text;
+using KexecGen.Config;
+using KexecGen.Scanner;
+using Xunit;
+
+namespace KexecGen.Tests;
+
+/// <summary>
+/// The whole syscall table by name: every syscall of every ABI's table (the repository's ABI entries, their table files
+/// and columns), bound as a consumer binds them — <c>{ name: X, method: PascalCase(X) }</c> and nothing else — for every
+/// ABI, scanned from the kernel once per test run.
+/// </summary>
+public sealed class FullTableBindings
+{
+    private static readonly Lazy<FullTableBindings> Shared = new(() => new FullTableBindings());
+
+    /// <summary>The one scan of this test run.</summary>
+    public static FullTableBindings Instance => Shared.Value;
+
+    private FullTableBindings()
+    {
+        Dir = Directory.CreateTempSubdirectory("kexecgen-full-table-").FullName;
+        Directory.CreateDirectory(Path.Combine(Dir, "headers"));
+        var path = Path.Combine(Dir, "arches.yaml");
+        Names = TableNames(Repo.Arches);
+        File.WriteAllText(path, Table(Repo.ArchesText, Names));
+        var scan = HeaderScan.Run(Dir, Array.Empty<string>(), write: true);
+        Assert.True(scan.Ok, string.Join("\n", scan.Diagnostics.Where(d => d.Severity == Severity.Error)));
+        Arches = ArchesParser.Parse(path, File.ReadAllText(path)).Value!;
+        Scanned = Arches.Abis.Select(a => Path.Combine(Dir, "headers", a.Name + ".yaml"))
+            .Select(f => ScannedAbiReader.Read(f, File.ReadAllText(f)).Value!).ToList();
+    }
+
+    /// <summary>The folder holding arches.yaml and headers/.</summary>
+    public string Dir { get; }
+
+    /// <summary>Every name of every ABI's table, in ordinal order.</summary>
+    public IReadOnlyList<string> Names { get; }
+
+    /// <summary>The table: every ABI of the repository's.</summary>
+    public ArchesSpec Arches { get; }
+
+    /// <summary>Its headers, one per ABI.</summary>
+    public IReadOnlyList<ScannedAbi> Scanned { get; }
+
+    /// <summary>The names of the rows of each ABI's table, in its ABI columns.</summary>
+    public static IReadOnlyList<string> TableNames(ArchesSpec arches) => arches.Abis.Where(a => a.Table is not null)
+        .SelectMany(a => File.ReadLines(Path.Combine(arches.Kernel.SourceFolder, a.Table!.File))
+            .Select(line => line.Split(new[] { ' ', '\t' }, StringSplitOptions.RemoveEmptyEntries))
+            .Where(f => f.Length >= 3 && !f[0].StartsWith('#') && a.Table.Abis.Contains(f[1])).Select(f => f[2]))
+        .Distinct().OrderBy(n => n, StringComparer.Ordinal).ToList();
+
+    /// <summary>The repository's table with its bindings replaced by <paramref name="names"/>, each bound by name alone.</summary>
+    public static string Table(string repositoryArches, IReadOnlyList<string> names)
+    {
+        var text = repositoryArches.Replace("\r", "", StringComparison.Ordinal);
+        var head = string.Join("\n", text[..text.IndexOf("\nbindings:\n", StringComparison.Ordinal)].Split('\n')
+            .Where(l => !l.StartsWith("    kexec_arch: ", StringComparison.Ordinal)));
+        var s = new StringBuilder(head).Append("""
+
+            bindings:
+              namespace: KexecGen.FullTable
+              visibility: internal
+              headers: [linux/version.h, asm/unistd.h, asm/errno.h]
+              constants:
+                - prefix: E
+                  defined_in: errno
+                - prefix: LINUX_VERSION_
+              classes:
+                - name: Errno
+                  prefix: E
+                  defined_in: errno
+                  doc: Error numbers of the running ABI.
+              syscalls:
+
+            """);
+        var methods = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var name in names)
+        {
+            var method = string.Concat(name.Split('_', StringSplitOptions.RemoveEmptyEntries).Select(w => char.ToUpperInvariant(w[0]) + w[1..]));
+            if (!methods.Add(method)) methods.Add(method = "Sys" + method); // _sysctl and a sysctl, were there one
+            s.Append($"    - {{ name: {name}, method: {method} }}\n");
+        }
+        return s.ToString();
+    }
+}
