@@ -101,7 +101,7 @@ public static class DiagnosticTable
     public static readonly System.Collections.Generic.IReadOnlyList<DiagnosticKind> All = new[]
     {
         YamlSyntax, Schema, MissingHeaders, NumberMismatch, NotScanned, DiffersPerAbi, LayoutMismatch, DoesNotFit,
-        AmbiguousArchitecture, StaleHeaders, UnknownAbi, PrototypeMismatch, NoArgs64Rule, ArgumentUnchecked, Unevaluated, Unscanned, Internal,
+        AmbiguousArchitecture, StaleHeaders, UnknownAbi, PrototypeMismatch, NoArgs64Rule, ArgumentUnchecked, Unevaluated, Unscanned, LayoutDiffers, Internal,
     };
 
     /// <summary>The kind of <paramref name="id"/>, or null.</summary>
