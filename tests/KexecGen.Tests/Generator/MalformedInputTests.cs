@@ -111,6 +111,10 @@ public class MalformedInputTests
         yield return new("headers constant without value", "arm64.yaml", t => t.Replace("{ name: ENOSYS, value: 38,", "{ name: ENOSYS,", StringComparison.Ordinal), "KXG002", t => Repo.LineOf(t, "{ name: ENOSYS,"));
         yield return new("headers file empty", "arm64.yaml", _ => "", "KXG002", _ => 1);
         yield return new("headers file binary", "arm64.yaml", _ => "\u0000\u0001{[", "KXG002", _ => 1);
+        // YAML that KexecGen's files have no use for (HostileInputTests has more).
+        yield return new("a tag", "arches.yaml", t => t.Replace("kernel_arch: arm64", "kernel_arch: !!str arm64", StringComparison.Ordinal), "KXG002", t => Repo.LineOf(t, "kernel_arch: !!str arm64"));
+        yield return new("a list as a key", "arches.yaml", t => t.Replace("dotnet: Arm64", "[dotnet]: Arm64", StringComparison.Ordinal), "KXG002", t => Repo.LineOf(t, "[dotnet]: Arm64"));
+        yield return new("an alias", "arches.yaml", t => t.Replace("dotnet: Arm64", "dotnet: *arm64", StringComparison.Ordinal), "KXG002", t => Repo.LineOf(t, "dotnet: *arm64"));
     }
 
     [Theory]

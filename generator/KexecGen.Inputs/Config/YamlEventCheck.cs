@@ -1,0 +1,101 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
+
+namespace KexecGen.Config;
+
+/// <summary>
+/// A YAML text's parser events, each checked as it comes and before any tree is built from them. KexecGen's files use
+/// none of YAML's anchors, aliases, tags or complex keys (a list or mapping as a key), so each is refused where it first
+/// occurs: an alias is the one way a short file expands into a huge tree (a "billion laughs"), and YamlDotNet hashes a
+/// key through every alias in it, so that eleven lines used as a key would hang the build.
+/// </summary>
+internal static class YamlEventCheck
+{
+    /// <summary>
+    /// The events of <paramref name="text"/>, all checked; null after the first problem, added to
+    /// <paramref name="diagnostics"/>: KXG002 for what KexecGen's files do not use, KXG001 for a syntax error.
+    /// </summary>
+    public static List<ParsingEvent>? Read(string path, string text, List<DiagnosticInfo> diagnostics)
+    {
+        var parser = new Parser(new StringReader(text));
+        var events = new List<ParsingEvent>();
+        var open = new Stack<Collection>();
+        try
+        {
+            while (parser.MoveNext())
+            {
+                var current = parser.Current!;
+                if (Refusal(path, current, open) is { } refused)
+                {
+                    diagnostics.Add(refused);
+                    return null;
+                }
+                events.Add(current);
+            }
+            return events;
+        }
+        catch (YamlException e)
+        {
+            // YamlDotNet's messages repeat the position; the location carries it.
+            var message = e.InnerException?.Message ?? e.Message;
+            diagnostics.Add(Diagnose.YamlSyntax(At(path, e.Start), message));
+            return null;
+        }
+        catch (Exception e)
+        {
+            // YamlDotNet fails without a position on some unclosed flow collections (InvalidOperationException): the
+            // last event it parsed marks the spot.
+            var at = events.Count == 0 ? LocationInfo.FileStart(path) : At(path, events[events.Count - 1].Start);
+            diagnostics.Add(Diagnose.YamlSyntax(at, $"the YAML does not parse after this point ({e.Message})"));
+            return null;
+        }
+    }
+
+    // A list or mapping being read: how many nodes it holds so far (a mapping's keys and values alike).
+    private sealed class Collection(bool mapping)
+    {
+        public int Children { get; set; }
+
+        // A mapping's children alternate key, value: an even count means the next one is a key.
+        public bool NextIsKey => mapping && Children % 2 == 0;
+    }
+
+    // The problem with 'current', given the collections open around it; null when there is none. Keeps 'open' up to
+    // date.
+    private static DiagnosticInfo? Refusal(string path, ParsingEvent current, Stack<Collection> open)
+    {
+        if (current is MappingEnd or SequenceEnd)
+        {
+            open.Pop();
+            return null;
+        }
+        var parent = open.Count == 0 ? null : open.Peek();
+        if (Unused(path, current, parent) is { } unused) return unused;
+        if (current is not NodeEvent node) return null; // stream and document starts and ends
+        if (parent is not null) parent.Children++;
+        if (node is MappingStart or SequenceStart) open.Push(new Collection(node is MappingStart));
+        return null;
+    }
+
+    // What in 'current' KexecGen's files have no use for, as a KXG002; null when it is plain YAML. 'parent' is the
+    // collection it stands in.
+    private static DiagnosticInfo? Unused(string path, ParsingEvent current, Collection? parent)
+    {
+        const string WriteItOut = "KexecGen's files use no anchors or aliases: write the value out where it is used";
+        var at = At(path, current.Start);
+        if (current is AnchorAlias alias) return Diagnose.Schema(at, $"an alias (*{alias.Value}): {WriteItOut}");
+        if (current is not NodeEvent node) return null;
+        if (!node.Anchor.IsEmpty) return Diagnose.Schema(at, $"an anchor (&{node.Anchor}): {WriteItOut}");
+        if (!node.Tag.IsEmpty) return Diagnose.Schema(at, $"a tag ({node.Tag}): KexecGen's files use no tags; a value takes its type from where it stands");
+        if (parent?.NextIsKey == true && node is not Scalar)
+        {
+            return Diagnose.Schema(at, $"a {(node is MappingStart ? "mapping" : "list")} as a mapping key (a complex key): KexecGen's keys are names");
+        }
+        return null;
+    }
+
+    private static LocationInfo At(string path, Mark mark) => new(path, (int)Math.Max(1, mark.Line), (int)Math.Max(1, mark.Column));
+}
