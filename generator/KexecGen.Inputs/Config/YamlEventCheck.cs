@@ -10,25 +10,34 @@ namespace KexecGen.Config;
 /// A YAML text's parser events, each checked as it comes and before any tree is built from them. KexecGen's files use
 /// none of YAML's anchors, aliases, tags or complex keys (a list or mapping as a key), so each is refused where it first
 /// occurs: an alias is the one way a short file expands into a huge tree (a "billion laughs"), and YamlDotNet hashes a
-/// key through every alias in it, so that eleven lines used as a key would hang the build.
+/// key through every alias in it, so that eleven lines used as a key would hang the build. The rest is bounded by
+/// <see cref="InputBounds"/>: nesting (the tree is built recursively: 100,000 open brackets overflow the stack), one
+/// value's length, a collection's entries and the file's nodes.
 /// </summary>
 internal static class YamlEventCheck
 {
     /// <summary>
     /// The events of <paramref name="text"/>, all checked; null after the first problem, added to
-    /// <paramref name="diagnostics"/>: KXG002 for what KexecGen's files do not use, KXG001 for a syntax error.
+    /// <paramref name="diagnostics"/>: KXG019 for a bound, KXG002 for what KexecGen's files do not use, KXG001 for a
+    /// syntax error.
     /// </summary>
     public static List<ParsingEvent>? Read(string path, string text, List<DiagnosticInfo> diagnostics)
     {
+        if (InputBounds.CheckText(path, text) is { } tooLarge)
+        {
+            diagnostics.Add(tooLarge);
+            return null;
+        }
         var parser = new Parser(new StringReader(text));
         var events = new List<ParsingEvent>();
         var open = new Stack<Collection>();
+        int nodes = 0;
         try
         {
             while (parser.MoveNext())
             {
                 var current = parser.Current!;
-                if (Refusal(path, current, open) is { } refused)
+                if (Refusal(path, current, open, ref nodes) is { } refused)
                 {
                     diagnostics.Add(refused);
                     return null;
@@ -57,15 +66,20 @@ internal static class YamlEventCheck
     // A list or mapping being read: how many nodes it holds so far (a mapping's keys and values alike).
     private sealed class Collection(bool mapping)
     {
+        public bool IsMapping => mapping;
+
         public int Children { get; set; }
 
         // A mapping's children alternate key, value: an even count means the next one is a key.
         public bool NextIsKey => mapping && Children % 2 == 0;
+
+        // A mapping's entry counts from its key, so that the entry past the bound is refused at its key.
+        public int Entries => mapping ? (Children + 1) / 2 : Children;
     }
 
-    // The problem with 'current', given the collections open around it; null when there is none. Keeps 'open' up to
-    // date.
-    private static DiagnosticInfo? Refusal(string path, ParsingEvent current, Stack<Collection> open)
+    // The problem with 'current', given the collections open around it; null when there is none. Keeps 'open' and
+    // 'nodes' up to date.
+    private static DiagnosticInfo? Refusal(string path, ParsingEvent current, Stack<Collection> open, ref int nodes)
     {
         if (current is MappingEnd or SequenceEnd)
         {
@@ -76,6 +90,7 @@ internal static class YamlEventCheck
         if (Unused(path, current, parent) is { } unused) return unused;
         if (current is not NodeEvent node) return null; // stream and document starts and ends
         if (parent is not null) parent.Children++;
+        if (PastBound(path, node, parent, open.Count, ++nodes) is { } past) return past;
         if (node is MappingStart or SequenceStart) open.Push(new Collection(node is MappingStart));
         return null;
     }
@@ -93,6 +108,27 @@ internal static class YamlEventCheck
         if (parent?.NextIsKey == true && node is not Scalar)
         {
             return Diagnose.Schema(at, $"a {(node is MappingStart ? "mapping" : "list")} as a mapping key (a complex key): KexecGen's keys are names");
+        }
+        return null;
+    }
+
+    // The bound 'node' passes, as a KXG019; null when it passes none. It is the file's 'nodes'-th node, in 'parent',
+    // inside 'depth' collections.
+    private static DiagnosticInfo? PastBound(string path, NodeEvent node, Collection? parent, int depth, int nodes)
+    {
+        var at = At(path, node.Start);
+        if (nodes > InputBounds.Nodes) return Diagnose.ExceedsBound(at, $"the file has more than {InputBounds.Count(InputBounds.Nodes)} values, lists and mappings");
+        if (parent is not null && parent.Entries > InputBounds.Entries)
+        {
+            return Diagnose.ExceedsBound(at, $"this {(parent.IsMapping ? "mapping" : "list")} has more than {InputBounds.Count(InputBounds.Entries)} {(parent.IsMapping ? "keys" : "items")}");
+        }
+        if (node is Scalar scalar && scalar.Value.Length > InputBounds.ScalarLength)
+        {
+            return Diagnose.ExceedsBound(at, $"this value has {InputBounds.Count(scalar.Value.Length)} characters, more than {InputBounds.Count(InputBounds.ScalarLength)}");
+        }
+        if (node is MappingStart or SequenceStart && depth == InputBounds.Depth)
+        {
+            return Diagnose.ExceedsBound(at, $"lists and mappings nest more than {InputBounds.Depth} deep here");
         }
         return null;
     }

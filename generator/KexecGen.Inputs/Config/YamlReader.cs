@@ -17,7 +17,7 @@ internal sealed class YamlReader
     public List<DiagnosticInfo> Diagnostics { get; } = new();
 
     /// <summary>
-    /// The root node of <paramref name="text"/>, or null after a diagnostic (KXG001 or KXG002). The tree is built
+    /// The root node of <paramref name="text"/>, or null after a diagnostic (KXG001, KXG002 or KXG019). The tree is built
     /// only from events <see cref="YamlEventCheck"/> has checked, so it is as small as the text. Never throws.
     /// </summary>
     public YamlNode? Load(string text)

@@ -1,5 +1,7 @@
 using System;
 using System.Diagnostics;
+using System.IO;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using KexecGen.Config;
@@ -8,16 +10,18 @@ using Xunit;
 namespace KexecGen.Tests;
 
 /// <summary>
-/// Inputs written to hang a reader end in diagnostics: never an exception, never a hang. docs/diagnostics.md (KXG002)
-/// says what is refused.
+/// Inputs written to hang or crash a reader (aliases, deep nesting, huge files, lines and counts) end in diagnostics:
+/// never an exception, never a hang. docs/diagnostics.md (KXG002, KXG019) says what is refused and where the bounds are.
 /// </summary>
 public class HostileInputTests
 {
     // A hang guard, not a speed test: every case ends in milliseconds, and one that has not ended by then never would
-    // (the billion laughs as a key took minutes).
+    // (the billion laughs as a key took minutes; 100,000 open brackets overflowed the stack).
     private static readonly TimeSpan Cap = TimeSpan.FromSeconds(5);
 
     private static readonly string Arches = Repo.ArchesText;
+    private static readonly string HeadersPath = Repo.HeaderPaths.First();
+    private static readonly string Headers = File.ReadAllText(HeadersPath);
 
     // The eleven lines, with their last level used as a key or as a value: alone, or after the real arches.yaml.
     [Theory]
@@ -57,6 +61,55 @@ public class HostileInputTests
         var refusal = Assert.Single(parsed.Diagnostics);
         Assert.Equal(("KXG002", line, column), (refusal.Id, refusal.Location.Line, refusal.Location.Column));
         Assert.Contains("an alias (*a10)", refusal.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void NestingAHundredThousandDeep_IsRefusedAtTheFirstListPastTheBound()
+    {
+        // The root mapping is one level: the 64th list inside it is the 65th.
+        var parsed = WithinCap(() => ArchesParser.Parse("arches.yaml", HostileYaml.NestedLists(100_000)), out _);
+
+        var refusal = Assert.Single(parsed.Diagnostics);
+        Assert.Equal(("KXG019", 2, 3 + InputBounds.Depth - 1), (refusal.Id, refusal.Location.Line, refusal.Location.Column));
+    }
+
+    [Fact]
+    public void AFileOfMoreNodesThanTheBound_IsRefused()
+    {
+        // Lists within the bound of entries, together more nodes than a file may have.
+        var list = "[" + string.Join(",", Enumerable.Repeat("a", InputBounds.Entries - 1)) + "]";
+        var text = string.Concat(Enumerable.Range(0, InputBounds.Nodes / InputBounds.Entries + 1).Select(i => $"k{i}: {list}\n"));
+
+        var parsed = WithinCap(() => ArchesParser.Parse("arches.yaml", text), out _);
+
+        Assert.Equal("KXG019", Assert.Single(parsed.Diagnostics).Id);
+        Assert.Contains("more than 1,000,000 values, lists and mappings", parsed.Diagnostics[0].Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AFileLongerThanTheBound_IsRefusedAtItsStart_ByBothReaders()
+    {
+        var text = new string('#', InputBounds.FileLength + 1);
+
+        var arches = WithinCap(() => ArchesParser.Parse("arches.yaml", text), out _);
+        var headers = WithinCap(() => ScannedAbiReader.Read(HeadersPath, text), out _);
+
+        foreach (var refusal in new[] { Assert.Single(arches.Diagnostics), Assert.Single(headers.Diagnostics) })
+        {
+            Assert.Equal(("KXG019", 1, 1), (refusal.Id, refusal.Location.Line, refusal.Location.Column));
+        }
+    }
+
+    [Fact]
+    public void ALineLongerThanTheBound_IsRefusedAtItsLine_InAHeadersFile()
+    {
+        var lines = Headers.Split('\n');
+        lines[5] += new string('x', InputBounds.LineLength);
+
+        var read = ScannedAbiReader.Read(HeadersPath, string.Join('\n', lines));
+
+        var refusal = Assert.Single(read.Diagnostics);
+        Assert.Equal(("KXG019", 6, InputBounds.LineLength + 1), (refusal.Id, refusal.Location.Line, refusal.Location.Column));
     }
 
     // 'read' on a thread of its own, failing the test if it has not ended within the cap (the thread is then left to
