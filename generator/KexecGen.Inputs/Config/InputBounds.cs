@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.IO;
 
 namespace KexecGen.Config;
 
@@ -10,7 +11,7 @@ namespace KexecGen.Config;
 /// </summary>
 public static class InputBounds
 {
-    /// <summary>A file's length in characters: 64 MiB.</summary>
+    /// <summary>A file's length in characters (bytes, when reading from disk): 64 MiB.</summary>
     public const int FileLength = 64 * 1024 * 1024;
 
     /// <summary>A line's length in characters: 64 KiB.</summary>
@@ -49,6 +50,17 @@ public static class InputBounds
 
     // The line breaks of YAML and of the compiler, whose line numbers the diagnostics must share ("\r\n" is one).
     private static bool IsLineBreak(char c) => c is '\n' or '\r' or '\u0085' or '\u2028' or '\u2029';
+
+    /// <summary>
+    /// The text of the file at <paramref name="path"/>; null, with <paramref name="refused"/> a KXG019, when the file is
+    /// longer than <see cref="FileLength"/>, told from its size before a byte is read. Its lines are the reader's to check.
+    /// </summary>
+    public static string? ReadFile(string path, out DiagnosticInfo? refused)
+    {
+        long size = new FileInfo(path).Length;
+        refused = size > FileLength ? Diagnose.ExceedsBound(LocationInfo.FileStart(path), $"the file has {Count(size)} bytes, more than {Count(FileLength)}") : null;
+        return refused is null ? File.ReadAllText(path) : null;
+    }
 
     /// <summary>A count as the diagnostics write it: 65,537.</summary>
     internal static string Count(long n) => n.ToString("N0", CultureInfo.InvariantCulture);

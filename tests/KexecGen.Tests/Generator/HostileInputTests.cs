@@ -103,6 +103,28 @@ public class HostileInputTests
         }
     }
 
+    // The scanner and the build's task read files from disk: one past the bound is refused from its size, unread (a
+    // sparse file of 64 MiB and a byte takes no room).
+    [Fact]
+    public void AFileOnDiskLongerThanTheBound_IsRefusedUnread()
+    {
+        var path = Path.Combine(Path.GetTempPath(), "kexecgen-test-" + Guid.NewGuid().ToString("N") + ".yaml");
+        try
+        {
+            using (var file = File.Create(path)) file.SetLength(InputBounds.FileLength + 1L);
+
+            var parsed = ArchesParser.ParseFile(path);
+
+            var refusal = Assert.Single(parsed.Diagnostics);
+            Assert.Equal(("KXG019", 1, 1), (refusal.Id, refusal.Location.Line, refusal.Location.Column));
+            Assert.Contains("bytes", refusal.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     [Fact]
     public void ALineLongerThanTheBound_IsRefusedAtItsLine_InAHeadersFile()
     {
