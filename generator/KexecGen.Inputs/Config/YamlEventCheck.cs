@@ -99,38 +99,33 @@ internal static class YamlEventCheck
     // collection it stands in.
     private static DiagnosticInfo? Unused(string path, ParsingEvent current, Collection? parent)
     {
-        const string WriteItOut = "KexecGen's files use no anchors or aliases: write the value out where it is used";
-        var at = At(path, current.Start);
-        if (current is AnchorAlias alias) return Diagnose.Schema(at, $"an alias (*{alias.Value}): {WriteItOut}");
-        if (current is not NodeEvent node) return null;
-        if (!node.Anchor.IsEmpty) return Diagnose.Schema(at, $"an anchor (&{node.Anchor}): {WriteItOut}");
-        if (!node.Tag.IsEmpty) return Diagnose.Schema(at, $"a tag ({node.Tag}): KexecGen's files use no tags; a value takes its type from where it stands");
-        if (parent?.NextIsKey == true && node is not Scalar)
+        var problem = current switch
         {
-            return Diagnose.Schema(at, $"a {(node is MappingStart ? "mapping" : "list")} as a mapping key (a complex key): KexecGen's keys are names");
-        }
-        return null;
+            AnchorAlias alias => $"an alias (*{alias.Value}): {WriteItOut}",
+            NodeEvent { Anchor.IsEmpty: false } node => $"an anchor (&{node.Anchor}): {WriteItOut}",
+            NodeEvent { Tag.IsEmpty: false } node => $"a tag ({node.Tag}): KexecGen's files use no tags; a value takes its type from where it stands",
+            MappingStart when parent?.NextIsKey == true => "a mapping as a mapping key (a complex key): KexecGen's keys are names",
+            SequenceStart when parent?.NextIsKey == true => "a list as a mapping key (a complex key): KexecGen's keys are names",
+            _ => null,
+        };
+        return problem is null ? null : Diagnose.Schema(At(path, current.Start), problem);
     }
+
+    private const string WriteItOut = "KexecGen's files use no anchors or aliases: write the value out where it is used";
 
     // The bound 'node' passes, as a KXG019; null when it passes none. It is the file's 'nodes'-th node, in 'parent',
     // inside 'depth' collections.
     private static DiagnosticInfo? PastBound(string path, NodeEvent node, Collection? parent, int depth, int nodes)
     {
-        var at = At(path, node.Start);
-        if (nodes > InputBounds.Nodes) return Diagnose.ExceedsBound(at, $"the file has more than {InputBounds.Count(InputBounds.Nodes)} values, lists and mappings");
-        if (parent is not null && parent.Entries > InputBounds.Entries)
-        {
-            return Diagnose.ExceedsBound(at, $"this {(parent.IsMapping ? "mapping" : "list")} has more than {InputBounds.Count(InputBounds.Entries)} {(parent.IsMapping ? "keys" : "items")}");
-        }
-        if (node is Scalar scalar && scalar.Value.Length > InputBounds.ScalarLength)
-        {
-            return Diagnose.ExceedsBound(at, $"this value has {InputBounds.Count(scalar.Value.Length)} characters, more than {InputBounds.Count(InputBounds.ScalarLength)}");
-        }
-        if (node is MappingStart or SequenceStart && depth == InputBounds.Depth)
-        {
-            return Diagnose.ExceedsBound(at, $"lists and mappings nest more than {InputBounds.Depth} deep here");
-        }
-        return null;
+        var problem =
+            nodes > InputBounds.Nodes ? $"the file has more than {InputBounds.Count(InputBounds.Nodes)} values, lists and mappings"
+            : parent is not null && parent.Entries > InputBounds.Entries
+                ? $"this {(parent.IsMapping ? "mapping" : "list")} has more than {InputBounds.Count(InputBounds.Entries)} {(parent.IsMapping ? "keys" : "items")}"
+            : node is Scalar scalar && scalar.Value.Length > InputBounds.ScalarLength
+                ? $"this value has {InputBounds.Count(scalar.Value.Length)} characters, more than {InputBounds.Count(InputBounds.ScalarLength)}"
+            : node is MappingStart or SequenceStart && depth == InputBounds.Depth ? $"lists and mappings nest more than {InputBounds.Depth} deep here"
+            : null;
+        return problem is null ? null : Diagnose.ExceedsBound(At(path, node.Start), problem);
     }
 
     private static LocationInfo At(string path, Mark mark) => new(path, (int)Math.Max(1, mark.Line), (int)Math.Max(1, mark.Column));
