@@ -64,7 +64,7 @@ public static class Program
     private static int Requirements(string root)
     {
         var path = Path.Combine(root, ArchesParser.FileName);
-        var parsed = ArchesParser.Parse(path, File.ReadAllText(path));
+        var parsed = ArchesParser.ParseFile(path);
         foreach (var d in parsed.Diagnostics) Console.Error.WriteLine(d);
         if (parsed.Value is not { } arches) return 2;
         var packages = arches.Abis.Where(a => a.Gcc is not null).SelectMany(a => new[] { a.Gcc!.Package, a.Gcc.Libc }).Where(p => p is not null).Select(p => p!);
@@ -100,7 +100,7 @@ public static class HeaderScan
     public static ScanResult Run(string root, IReadOnlyCollection<string> only, bool write)
     {
         var archesPath = Path.Combine(root, ArchesParser.FileName);
-        var parsed = ArchesParser.Parse(archesPath, File.ReadAllText(archesPath));
+        var parsed = ArchesParser.ParseFile(archesPath);
         var diagnostics = new List<DiagnosticInfo>(parsed.Diagnostics);
         var report = new List<string>();
         if (parsed.Value is not { } arches) return new ScanResult(false, report, diagnostics);
@@ -124,7 +124,7 @@ public static class HeaderScan
                 File.WriteAllText(file, text);
                 report.Add($"{abi.Name}: wrote {Path.GetRelativePath(root, file)} (kernel {scanned.Kernel}, {scanned.Constants.Count} constants) in {watch.ElapsedMilliseconds} ms");
             }
-            else if (!File.Exists(file) || File.ReadAllText(file) != text)
+            else if (!File.Exists(file) || InputBounds.ReadFile(file, out _) != text) // one past the bounds differs unread
             {
                 diagnostics.Add(Diagnose.StaleHeaders(LocationInfo.FileStart(file), abi.Name,
                     File.Exists(file) ? "it differs from a fresh scan of the kernel headers" : "it does not exist") with { Severity = Severity.Error });

@@ -29,6 +29,10 @@ public static class ArchesParser
         return new Parsed<ArchesSpec>(Diagnose.HasErrors(reader.Diagnostics) ? null : spec, reader.Diagnostics.ToEquatableArray());
     }
 
+    /// <summary>Reads and parses the file at <paramref name="path"/>; one longer than <see cref="InputBounds.FileLength"/> is refused (KXG019) unread.</summary>
+    public static Parsed<ArchesSpec> ParseFile(string path) =>
+        InputBounds.ReadFile(path, out var refused) is { } text ? Parse(path, text) : new Parsed<ArchesSpec>(null, new[] { refused! }.ToEquatableArray());
+
     /// <summary>Where the uapi headers are made when arches.yaml does not say.</summary>
     public const string DefaultUapiRoot = "/opt/kexecgen/uapi";
 

@@ -94,6 +94,9 @@ public static class DiagnosticTable
     /// <summary>KXG018.</summary>
     public static readonly DiagnosticKind LayoutDiffers = new("KXG018", "A struct's layout differs between the ABIs one build runs on", Severity.Error);
 
+    /// <summary>KXG019.</summary>
+    public static readonly DiagnosticKind ExceedsBound = new("KXG019", "Input exceeds a bound", Severity.Error);
+
     /// <summary>KXG020.</summary>
     public static readonly DiagnosticKind RefusedOnAbi = new("KXG020", "A syscall is refused on some ABIs", Severity.Warning);
 
@@ -108,7 +111,7 @@ public static class DiagnosticTable
     {
         YamlSyntax, Schema, MissingHeaders, NumberMismatch, NotScanned, DiffersPerAbi, LayoutMismatch, DoesNotFit,
         AmbiguousArchitecture, StaleHeaders, UnknownAbi, PrototypeMismatch, NoArgs64Rule, ArgumentUnchecked, Unevaluated, Unscanned, LayoutDiffers,
-        RefusedOnAbi, NotImplemented, Internal,
+        ExceedsBound, RefusedOnAbi, NotImplemented, Internal,
     };
 
     /// <summary>The kind of <paramref name="id"/>, or null.</summary>
@@ -192,6 +195,10 @@ public static class Diagnose
     /// <summary>KXG018: a record's layout differs between the ABIs a portable build runs on, so no one C# struct is right on all of them.</summary>
     public static DiagnosticInfo LayoutDiffers(LocationInfo at, string record, string detail) =>
         DiagnosticTable.LayoutDiffers.At(at, $"{record} is laid out differently on the ABIs .NET runs on ({detail}), so no one C# struct is right on all of them: build for one RuntimeIdentifier (<RuntimeIdentifier>linux-x64</RuntimeIdentifier>, as NativeAOT does), which binds that ABI's layout");
+
+    /// <summary>KXG019: an input is larger, longer or deeper than <see cref="InputBounds"/> lets a file be (<paramref name="what"/> says which bound, and its number), so it is not read on.</summary>
+    public static DiagnosticInfo ExceedsBound(LocationInfo at, string what) =>
+        DiagnosticTable.ExceedsBound.At(at, $"{what}: past the bounds KexecGen reads a file within, which no real input comes near and which keep a broken or hostile file from hanging the build; the file is not read on");
 
     /// <summary>KXG020: a syscall cannot be called as the C# parameters say on some ABIs, while others can: unbound there (its stub answers ENOSYS), bound elsewhere.</summary>
     public static DiagnosticInfo RefusedOnAbi(LocationInfo at, string syscall, System.Collections.Generic.IEnumerable<string> abis, string detail) =>

@@ -9,7 +9,8 @@ namespace KexecGen.Config;
 /// The one reader of headers/&lt;abi&gt;.yaml. The files are machine-written, so it reads them line by line in the form
 /// <see cref="ScannedAbiFormat.Write"/> gives, and accepts a file only when writing what it read gives back the same
 /// text. Any other file (hand-edited, broken, from another writer) is refused at the first line and column that
-/// differs from what the scanner would write, with "re-scan" as the remedy. Windows line ends are read as '\n'.
+/// differs from what the scanner would write, with "re-scan" as the remedy. Windows line ends are read as '\n'. A file
+/// or a line longer than <see cref="InputBounds"/> allows is refused (KXG019) before it is read.
 /// </summary>
 public static class ScannedAbiReader
 {
@@ -20,6 +21,8 @@ public static class ScannedAbiReader
     /// read without them has <see cref="ScannedAbi.FieldsRead"/> false: its field lines are skipped, not parsed or proven.</param>
     public static Parsed<ScannedAbi> Read(string path, string text, Func<string, bool>? readFields = null)
     {
+        // The bounds first: a file far larger than any scan writes is refused before it is copied or compared.
+        if (InputBounds.CheckText(path, text) is { } tooLarge) return new Parsed<ScannedAbi>(null, new[] { tooLarge }.ToEquatableArray());
         text = text.Replace("\r\n", "\n");
         var lines = new LineCursor(text);
         var read = ReadLines(path, text, lines, readFields);

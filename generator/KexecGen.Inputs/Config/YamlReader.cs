@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
-using System.IO;
 using System.Linq;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
@@ -17,14 +16,17 @@ internal sealed class YamlReader
 
     public List<DiagnosticInfo> Diagnostics { get; } = new();
 
-    /// <summary>The root node of <paramref name="text"/>, or null after a KXG001 diagnostic. Never throws.</summary>
+    /// <summary>
+    /// The root node of <paramref name="text"/>, or null after a diagnostic (KXG001, KXG002 or KXG019). The tree is built
+    /// only from events <see cref="YamlEventCheck"/> has checked, so it is as small as the text. Never throws.
+    /// </summary>
     public YamlNode? Load(string text)
     {
-        var parser = new TrackingParser(new Parser(new StringReader(text)));
+        if (YamlEventCheck.Read(_path, text, Diagnostics) is not { } events) return null;
         try
         {
             var stream = new YamlStream();
-            stream.Load(parser);
+            stream.Load(new EventReplay(events));
             if (stream.Documents.Count == 0)
             {
                 Diagnostics.Add(Diagnose.Schema(LocationInfo.FileStart(_path), "the file is empty"));
@@ -34,37 +36,23 @@ internal sealed class YamlReader
         }
         catch (YamlException e)
         {
-            // YamlDotNet's messages repeat the position; the location carries it.
-            var message = e.InnerException?.Message ?? e.Message;
-            Diagnostics.Add(Diagnose.YamlSyntax(new LocationInfo(_path, (int)Math.Max(1, e.Start.Line), (int)Math.Max(1, e.Start.Column)), message));
-            return null;
-        }
-        catch (Exception e)
-        {
-            // YamlDotNet fails without a position on some unclosed flow collections (InvalidOperationException): the
-            // last event it parsed marks the spot.
-            var at = new LocationInfo(_path, (int)Math.Max(1, parser.Last.Line), (int)Math.Max(1, parser.Last.Column));
-            Diagnostics.Add(Diagnose.YamlSyntax(at, $"the YAML does not parse after this point ({e.Message})"));
+            // A key given twice in one mapping; YamlDotNet's messages repeat the position, the location carries it.
+            Diagnostics.Add(Diagnose.YamlSyntax(new LocationInfo(_path, (int)Math.Max(1, e.Start.Line), (int)Math.Max(1, e.Start.Column)), e.InnerException?.Message ?? e.Message));
             return null;
         }
     }
 
-    // The parser, remembering where its last event started: one pass gives both the tree and a place for any failure.
-    private sealed class TrackingParser : IParser
+    // The checked events, handed to YamlDotNet's tree builder as a parser would.
+    private sealed class EventReplay(List<YamlDotNet.Core.Events.ParsingEvent> events) : IParser
     {
-        private readonly IParser _inner;
+        private int _next;
 
-        public TrackingParser(IParser inner) => _inner = inner;
-
-        public Mark Last { get; private set; } = Mark.Empty;
-
-        public YamlDotNet.Core.Events.ParsingEvent? Current => _inner.Current;
+        public YamlDotNet.Core.Events.ParsingEvent? Current { get; private set; }
 
         public bool MoveNext()
         {
-            bool moved = _inner.MoveNext();
-            if (moved && _inner.Current is { } current) Last = current.Start;
-            return moved;
+            Current = _next < events.Count ? events[_next++] : null;
+            return Current is not null;
         }
     }
 

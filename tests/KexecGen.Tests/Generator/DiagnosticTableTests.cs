@@ -22,4 +22,14 @@ public class DiagnosticTableTests
             Assert.Equal(kind.Severity == Severity.Warning, heading.Contains("(warning)", StringComparison.Ordinal));
         }
     }
+
+    // A kind left out of All has no title where the generator reports it (it would show as "Internal error").
+    [Fact]
+    public void EveryKindTheTableDeclares_IsInAll()
+    {
+        var declared = typeof(DiagnosticTable).GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+            .Where(f => f.FieldType == typeof(DiagnosticKind)).Select(f => ((DiagnosticKind)f.GetValue(null)!).Id).OrderBy(id => id, StringComparer.Ordinal);
+
+        Assert.Equal(declared, DiagnosticTable.All.Select(k => k.Id).OrderBy(id => id, StringComparer.Ordinal));
+    }
 }

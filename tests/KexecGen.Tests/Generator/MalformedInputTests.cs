@@ -111,6 +111,12 @@ public class MalformedInputTests
         yield return new("headers constant without value", "arm64.yaml", t => t.Replace("{ name: ENOSYS, value: 38,", "{ name: ENOSYS,", StringComparison.Ordinal), "KXG002", t => Repo.LineOf(t, "{ name: ENOSYS,"));
         yield return new("headers file empty", "arm64.yaml", _ => "", "KXG002", _ => 1);
         yield return new("headers file binary", "arm64.yaml", _ => "\u0000\u0001{[", "KXG002", _ => 1);
+        // YAML that KexecGen's files have no use for, and inputs past its bounds (HostileInputTests has many more).
+        yield return new("a tag", "arches.yaml", t => t.Replace("kernel_arch: arm64", "kernel_arch: !!str arm64", StringComparison.Ordinal), "KXG002", t => Repo.LineOf(t, "kernel_arch: !!str arm64"));
+        yield return new("a list as a key", "arches.yaml", t => t.Replace("dotnet: Arm64", "[dotnet]: Arm64", StringComparison.Ordinal), "KXG002", t => Repo.LineOf(t, "[dotnet]: Arm64"));
+        yield return new("an alias", "arches.yaml", t => t.Replace("dotnet: Arm64", "dotnet: *arm64", StringComparison.Ordinal), "KXG002", t => Repo.LineOf(t, "dotnet: *arm64"));
+        yield return new("lists nested past the bound", "arches.yaml", t => t.Replace("dotnet: Arm64", "dotnet: " + new string('[', 100) + new string(']', 100), StringComparison.Ordinal), "KXG019", t => Repo.LineOf(t, "dotnet: [[["));
+        yield return new("a headers line past the bound", "arm64.yaml", t => t.Replace("  kexec_load: 104\n", "  kexec_load: 104" + new string(' ', 70_000) + "\n", StringComparison.Ordinal), "KXG019", t => Repo.LineOf(t, "  kexec_load: 104"));
     }
 
     [Theory]
