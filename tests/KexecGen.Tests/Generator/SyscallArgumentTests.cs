@@ -204,7 +204,12 @@ public class SyscallArgumentTests
         var fadvise = "    - name: fadvise64_64\n      method: Fadvise64\n      doc: Declares an access pattern.\n      variants: [arm_fadvise64_64]\n";
         File.WriteAllText(path, File.ReadAllText(path).Replace("\n  syscalls:\n", "\n  syscalls:\n" + fadvise, StringComparison.Ordinal));
         Assert.True(KexecGen.Scanner.HeaderScan.Run(dir, Array.Empty<string>(), write: true).Ok);
-        var (output, _, driver) = GeneratorHarness.Run(GeneratorHarness.InputsFrom(dir), GeneratorHarness.Compilation());
+        // powerpc is no ABI .NET runs on: a build that tables every ABI is told of its refusal, one for .NET's ABIs is not.
+        var (portable, _, dotnetOnly) = GeneratorHarness.Run(GeneratorHarness.InputsFrom(dir), GeneratorHarness.Compilation());
+        Assert.DoesNotContain(GeneratorHarness.KexecDiagnostics(dotnetOnly), d => d.Id == "KXG020");
+        Assert.NotEmpty(portable.GetTypeByMetadataName("KexecGen.Interop.Syscalls")!.GetMembers("Fadvise64"));
+        var (output, _, driver) = GeneratorHarness.Run(GeneratorHarness.InputsFrom(dir), GeneratorHarness.Compilation(),
+            new Dictionary<string, string> { [KexecGen.Generator.KexecGenerator.AbiTableProperty] = "full" });
         Assert.DoesNotContain(GeneratorHarness.KexecDiagnostics(driver), d => d.Severity == DiagnosticSeverity.Error);
         var refused = Assert.Single(GeneratorHarness.KexecDiagnostics(driver), d => d.Id == "KXG020");
         Assert.StartsWith("syscall fadvise64_64 is refused on ABI 'powerpc', and answers ENOSYS there: the syscall table routes fadvise64_64 to sys_ppc_fadvise64_64 (arch/powerpc/", refused.GetMessage(), StringComparison.Ordinal);
