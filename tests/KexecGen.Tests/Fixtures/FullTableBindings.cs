@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using System.Text;
 using KexecGen.Config;
 using KexecGen.Scanner;
 using Xunit;
