@@ -90,8 +90,11 @@ internal static class SyscallArguments
                 return new Reference("sys_" + spec.Name, dotnet.Select(a => (a, a.Prototype(spec.Name)!)).Select(t => (t.a, new ReachedEntry("sys_" + spec.Name, t.Item2.Args, t.Item2.Source))).ToList());
             }
             var best = generic.OrderByDescending(Served).ThenByDescending(Generic).First();
-            return new Reference(best, typing.Select(a => (Abi: a, Row: Serving(spec, a, best))).Where(t => t.Row is not null)
-                .Select(t => (t.Abi, ReachedEntry.Of(t.Row!))).ToList());
+            // Typed from every ABI .NET runs on that can call it, through whichever row: sendfile64's size_t is 4 bytes
+            // on the 32-bit ABIs that have the row and 8 on the 64-bit ones whose sendfile runs it, so nuint.
+            var serving = abis.Select(a => (Abi: a, Row: Serving(spec, a, best))).Where(t => t.Row is not null).ToList();
+            var typedBy = serving.Any(t => t.Abi.Spec.DotNet.Count > 0) ? serving.Where(t => t.Abi.Spec.DotNet.Count > 0).ToList() : serving;
+            return new Reference(best, typedBy.Select(t => (t.Abi, ReachedEntry.Of(t.Row!))).ToList());
         }
 
         /// <summary>The ABI's numbered rows for the syscall and its variants, in that order, that the scan found a prototype of.</summary>
