@@ -172,8 +172,7 @@ internal static partial class PrototypeScanner
         return entry;
     }
 
-    /// <summary>The entry point the kernel gives a syscall number it does not implement: it answers ENOSYS.</summary>
-    public const string NotImplemented = "sys_ni_syscall";
+    private const string NotImplemented = ScannedPrototype.NotImplementedEntry;
 
     // The rows of the table's ABI columns: number, column, name and, where it has one, the entry point and more.
     private static IEnumerable<string[]> Rows(string path, TableSpec table) =>

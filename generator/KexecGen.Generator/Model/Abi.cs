@@ -37,7 +37,10 @@ internal sealed class Abi(AbiSpec spec, ScannedAbi scanned)
     /// in name order: i386's chown32 for sys_chown.
     /// </summary>
     public IEnumerable<ScannedPrototype> Reaching(string symbol) =>
-        Scanned.Prototypes.Where(p => ReachedEntry.Of(p).Symbol == symbol && Number(p.Name) is not null);
+        (_reaching ??= Scanned.Prototypes.Where(p => Number(p.Name) is not null).OrderBy(p => p.Name, StringComparer.Ordinal)
+            .ToLookup(p => ReachedEntry.Of(p).Symbol, StringComparer.Ordinal))[symbol];
+
+    private ILookup<string, ScannedPrototype>? _reaching;
 
     /// <summary>The number of syscall <paramref name="name"/>, or null where the ABI lacks it.</summary>
     public long? Number(string name) => (_syscalls ??= Index(Scanned.Syscalls, s => s.Name)).TryGetValue(name, out var s) ? s.Number : null;
@@ -74,7 +77,7 @@ internal sealed class Abi(AbiSpec spec, ScannedAbi scanned)
 internal readonly record struct ReachedEntry(string Symbol, EquatableArray<ScannedArg> Args, string Source)
 {
     /// <summary>The entry point of a number the kernel does not implement: it answers ENOSYS whatever is passed.</summary>
-    public const string NotImplemented = "sys_ni_syscall";
+    public const string NotImplemented = ScannedPrototype.NotImplementedEntry;
 
     /// <summary>Whether the kernel runs nothing there.</summary>
     public bool IsNotImplemented => Symbol == NotImplemented;

@@ -506,11 +506,8 @@ internal static class SyscallArguments
             if (arg is null) continue; // a register of the entry's own (a half, a pad): CheckEntry places it
             var expected = reference.Arg(arg.CName);
             // A void pointer passes any (arc's asm wrapper sys_clone3_wrapper(void *) hands its register on to sys_clone3).
-            if (karg.Kind == ScannedArg.Pointer && expected?.Kind == ScannedArg.Pointer && Pointee(karg.Type) is { } got && got != "void" && got != Pointee(expected.Type))
-            {
-                return $"whose {karg.Type} {karg.Name} is not the {expected.Type} {expected.Name} of {reference.Symbol}";
-            }
-            if ((karg.Kind == ScannedArg.Pointer) != (expected?.Kind == ScannedArg.Pointer) && expected is not null)
+            bool otherPointee = karg.Kind == ScannedArg.Pointer && expected?.Kind == ScannedArg.Pointer && Pointee(karg.Type) is { } got && got != "void" && got != Pointee(expected.Type);
+            if (expected is not null && (otherPointee || (karg.Kind == ScannedArg.Pointer) != (expected.Kind == ScannedArg.Pointer)))
             {
                 return $"whose {karg.Type} {karg.Name} is not the {expected.Type} {expected.Name} of {reference.Symbol}";
             }

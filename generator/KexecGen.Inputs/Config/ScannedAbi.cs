@@ -105,7 +105,11 @@ public sealed record ScannedConstant(string Name, long Value, string File, Locat
 /// <param name="EntrySource">Where that entry point is declared or defined; "" where the kernel source does not show it once.</param>
 /// <param name="EntryArgs">The entry point's arguments, which its registers follow.</param>
 public sealed record ScannedPrototype(string Name, string Source, EquatableArray<ScannedArg> Args, LocationInfo Location,
-    string? Entry = null, string EntrySource = "", EquatableArray<ScannedArg> EntryArgs = default);
+    string? Entry = null, string EntrySource = "", EquatableArray<ScannedArg> EntryArgs = default)
+{
+    /// <summary>The entry point of a number the kernel does not implement (a table row without one gets it): it answers ENOSYS.</summary>
+    public const string NotImplementedEntry = "sys_ni_syscall";
+}
 
 /// <summary>An argument of a kernel prototype: its name (arg1… where the kernel names none), C type without <c>__user</c>, width in bytes and kind.</summary>
 /// <param name="Name">The parameter's name.</param>
