@@ -102,7 +102,8 @@ public static class ScannedAbiReader
             var kind = lines.Value("    kind: ");
             if (kind is not (ScannedStruct.Struct or ScannedStruct.Union)) return lines.Fail("kind: struct or union");
             if (!Integer(lines.Value("    size: "), out long size) || size > int.MaxValue) return lines.Fail("size: a number");
-            if (!Integer(lines.Value("    align: "), out long align) || align > int.MaxValue) return lines.Fail("align: a number");
+            // A C alignment is a power of two (C# Pack takes no other): anything else was not written by the scanner.
+            if (!Integer(lines.Value("    align: "), out long align) || align > 128 || align < 1 || (align & (align - 1)) != 0) return lines.Fail("align: a power of two up to 128");
             if (lines.Next() != "    fields:") return lines.Fail(1, "'    fields:'");
             fields.Clear();
             while (lines.NextStartsWith("      - { name: "))
