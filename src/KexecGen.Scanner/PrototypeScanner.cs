@@ -80,15 +80,20 @@ internal static partial class PrototypeScanner
         // The byte order first: the kernel's SC_ARG64 parameters (SuperH's entry points) name their halves in it.
         var order = new ValueProbe(Prelude);
         order.Ask("$big_endian", "__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__");
-        if (!answer(order).TryGetValue("$big_endian", out long big)) throw new ScanException($"ABI '{abi.Name}': its compiler did not say its byte order");
+        order.Ask("$pointer", "sizeof(void *)");
+        var first = answer(order);
+        if (!first.TryGetValue("$big_endian", out long big)) throw new ScanException($"ABI '{abi.Name}': its compiler did not say its byte order");
+        // Declarations under a conditional the ABI's kernel does not compile (riscv's CONFIG_32BIT mmap2, x86's
+        // sys_x86_64.c on i386) are not its prototypes.
+        var config = KernelConfig.For(abi.Table, (int)first["$pointer"]);
 
         var found = new List<(string Name, Declaration Declaration, string? Entry, Declaration? EntryDeclaration)>();
         foreach (var name in names.Distinct())
         {
             var entry = abi.Table is { } table ? Entry(sourceRoot, abi.KernelArch, table, name) : null;
             if (entry == "sys_" + name) entry = null;
-            var own = Find(sourceRoot, abi.KernelArch, "sys_" + name, big != 0);
-            var reached = entry is null ? null : Find(sourceRoot, abi.KernelArch, entry, big != 0);
+            var own = Find(sourceRoot, abi.KernelArch, "sys_" + name, big != 0, config);
+            var reached = entry is null ? null : Find(sourceRoot, abi.KernelArch, entry, big != 0, config);
             // A syscall with no sys_NAME of its own (clock_gettime64 on a 32-bit ABI, a row the kernel fills with
             // sys_ni_syscall) has its entry point's prototype; the entry is kept, as it says which function runs.
             if (own is null && reached is not null) own = reached;
@@ -213,7 +218,20 @@ internal static partial class PrototypeScanner
     /// C sources first (SYSCALL_DEFINEn or a plain definition, which override the generic ones), then its
     /// asm/syscalls.h, then include/linux/syscalls.h; null if none, or several that differ.
     /// </summary>
-    internal static Declaration? Find(string sourceRoot, string kernelArch, string symbol, bool bigEndian)
+    internal static Declaration? Find(string sourceRoot, string kernelArch, string symbol, bool bigEndian, KernelConfig? config = null)
+    {
+        var found = Declarations(sourceRoot, kernelArch, symbol, bigEndian, config);
+        if (found is null || found.Any(d => d is null)) return null;
+        var distinct = found.Select(d => string.Join(",", d!.Parameters.Select(p => p.Type + " " + p.Name))).Distinct().Count();
+        return distinct == 1 ? Named(sourceRoot, symbol, found[0]!) : null;
+    }
+
+    /// <summary>
+    /// The declarations of <paramref name="symbol"/> in the first file that has any the ABI's kernel may compile (a
+    /// null for one whose form is not understood); those under a condition <paramref name="config"/> makes false are
+    /// skipped. Null where no file has one.
+    /// </summary>
+    internal static List<Declaration?>? Declarations(string sourceRoot, string kernelArch, string symbol, bool bigEndian, KernelConfig? config)
     {
         var files = ArchSources(sourceRoot, kernelArch).Select(f => Path.GetRelativePath(sourceRoot, f))
             .Concat(Files.Select(f => string.Format(System.Globalization.CultureInfo.InvariantCulture, f, kernelArch)));
@@ -235,21 +253,60 @@ internal static partial class PrototypeScanner
                 {
                     // SYSCALL_DEFINEn counts the C arguments before SC_ARG64 splits one into two.
                     int count = int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+                    int line = Line(expanded, m.Index);
+                    if (config?.Holds(CompiledCode.At(sourceRoot, relative, text, line)) == false) continue;
                     declarations.Add(ParseDefine(m.Groups[2].Value) is { } ps && ps.Count >= count
-                        ? new Declaration($"{relative}:{Line(expanded, m.Index)}", ps) : null);
+                        ? new Declaration($"{relative}:{line}", ps) : null);
                 }
             }
             foreach (Match m in Regex.Matches(text, @"^[ \t]*(?!return\b)(?:asmlinkage\s+)?[A-Za-z_][\w \t]*?[\s\*]" + Regex.Escape(symbol) + @"\s*\(([^;{}()]*)\)\s*[;{]", RegexOptions.Multiline))
             {
-                declarations.Add(Parse(m.Groups[1].Value) is { } ps ? new Declaration($"{relative}:{Line(text, m.Index)}", ps) : null);
+                int line = Line(text, m.Index);
+                if (config?.Holds(CompiledCode.At(sourceRoot, relative, text, line)) == false) continue;
+                declarations.Add(Parse(m.Groups[1].Value) is { } ps ? new Declaration($"{relative}:{line}", ps) : null);
             }
-            if (declarations.Count == 0) continue;
-            if (declarations.Any(d => d is null)) return null;
-            var distinct = declarations.Select(d => string.Join(",", d!.Parameters.Select(p => p.Type + " " + p.Name))).Distinct().Count();
-            return distinct == 1 ? declarations[0] : null;
+            if (declarations.Count > 0) return declarations;
         }
         return null;
     }
+
+    // A declaration that leaves names out (include/linux/syscalls.h's sys_accept(int, struct sockaddr __user *, int __user *))
+    // takes them from the kernel's one SYSCALL_DEFINEn of the function, where its arguments are as many.
+    private static Declaration Named(string sourceRoot, string symbol, Declaration declaration)
+    {
+        if (!declaration.Parameters.Any(p => Unnamed().IsMatch(p.Name))) return declaration;
+        if (!Definitions(sourceRoot).TryGetValue(symbol, out var defined)) return declaration;
+        var names = defined.Where(d => d.Count == declaration.Parameters.Count).Select(d => string.Join(",", d)).Distinct().ToList();
+        if (names.Count != 1) return declaration;
+        var chosen = names[0].Split(',');
+        return declaration with { Parameters = declaration.Parameters.Select((p, i) => (chosen[i], p.Type, p.Pointer)).ToList() };
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Dictionary<string, List<List<string>>>> DefinitionIndex = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The argument names of every SYSCALL_DEFINEn and COMPAT_SYSCALL_DEFINEn outside arch/ (the generic definitions:
+    /// kernel/, fs/, net/, mm/…), by the function they define (sys_accept, compat_sys_preadv), read once per run.
+    /// </summary>
+    internal static Dictionary<string, List<List<string>>> Definitions(string sourceRoot) => DefinitionIndex.GetOrAdd(sourceRoot, root =>
+    {
+        var index = new Dictionary<string, List<List<string>>>(StringComparer.Ordinal);
+        var files = Directory.EnumerateFiles(root, "*.c", SearchOption.AllDirectories)
+            .Where(f => !Path.GetRelativePath(root, f).StartsWith("arch" + Path.DirectorySeparatorChar, StringComparison.Ordinal)).OrderBy(f => f, StringComparer.Ordinal);
+        foreach (var file in files)
+        {
+            var text = Text(file);
+            if (!text.Contains("SYSCALL_DEFINE", StringComparison.Ordinal)) continue;
+            foreach (Match m in Regex.Matches(text, @"^(COMPAT_)?SYSCALL_DEFINE(\d)\(\s*([A-Za-z_]\w*)\s*((?:,[^,()]+,\s*[A-Za-z_]\w*\s*)*)\)", RegexOptions.Multiline))
+            {
+                if (ParseDefine(m.Groups[4].Value) is not { } ps || ps.Count != int.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture)) continue;
+                var symbol = (m.Groups[1].Success ? "compat_sys_" : "sys_") + m.Groups[3].Value;
+                if (!index.TryGetValue(symbol, out var list)) index[symbol] = list = new List<List<string>>();
+                list.Add(ps.Select(p => p.Name).ToList());
+            }
+        }
+        return index;
+    });
 
     private static int Line(string text, int index) => 1 + text.Take(index).Count(c => c == '\n');
 
@@ -298,6 +355,9 @@ internal static partial class PrototypeScanner
 
     [GeneratedRegex("^(.*?)([A-Za-z_][A-Za-z0-9_]*)$")]
     private static partial Regex TrailingName();
+
+    [GeneratedRegex("^arg[0-9]+$")]
+    private static partial Regex Unnamed();
 
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
     private static partial Regex Identifier();

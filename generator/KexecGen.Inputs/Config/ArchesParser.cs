@@ -22,6 +22,7 @@ public static class ArchesParser
             var kernel = ParseKernel(reader, root);
             var abis = reader.Sequence(root, "abis", "arches.yaml").Select(n => ParseAbi(reader, n, kernel)).Where(a => a is not null).Select(a => a!).ToList();
             CheckUniqueNames(reader, root, abis);
+            abis = WithUnsetConfig(abis);
             var bindings = ParseBindings(reader, reader.AsMap(reader.Get(root, "bindings"), "'bindings'"), root);
             if (bindings is not null) CheckScopedAbis(reader, bindings, abis);
             if (bindings is not null && kernel is not null) spec = new ArchesSpec(path, kernel, abis.ToEquatableArray(), bindings);
@@ -101,14 +102,23 @@ public static class ArchesParser
         TableSpec? table = null;
         if (reader.AsMap(reader.Get(map, "table"), $"'table' of {what}") is { } tableMap)
         {
-            reader.OnlyKeys(tableMap, $"'table' of {what}", "file", "abis");
+            reader.OnlyKeys(tableMap, $"'table' of {what}", "file", "abis", "config");
             var file = reader.String(tableMap, "file", $"'table' of {what}");
             if (file is not null && (file.StartsWith("/", System.StringComparison.Ordinal) || file.Contains("..")))
             {
                 reader.Error(reader.Get(tableMap, "file")!, $"table file '{file}' of {what} must be a path below the kernel source");
                 file = null;
             }
-            if (file is not null) table = new TableSpec(file, reader.Strings(tableMap, "abis", $"'table' of {what}", required: true).ToEquatableArray());
+            var config = reader.Strings(tableMap, "config", $"'table' of {what}");
+            foreach (var symbol in config.Where(c => c.StartsWith("CONFIG_", System.StringComparison.Ordinal) || c.Length == 0 || !c.All(ch => ch is (>= 'A' and <= 'Z') or (>= '0' and <= '9') or '_')))
+            {
+                reader.Error(reader.Get(tableMap, "config")!, $"config symbol '{symbol}' of {what} is not a Kconfig name as the kernel's Kconfig writes it (64BIT, X86_64: upper case, without CONFIG_)");
+            }
+            if (config.Contains("64BIT") && config.Contains("32BIT"))
+            {
+                reader.Error(reader.Get(tableMap, "config")!, $"the config of {what} sets both 64BIT and 32BIT; a kernel is one or the other");
+            }
+            if (file is not null) table = new TableSpec(file, reader.Strings(tableMap, "abis", $"'table' of {what}", required: true).ToEquatableArray(), config.ToEquatableArray());
         }
         if (name is null || triple is null || kernelArch is null) return null;
         // Without a kernel the file has an error already: the ABI is still counted and checked.
@@ -117,6 +127,16 @@ public static class ArchesParser
             reader.Strings(map, "flags", what).ToEquatableArray(), gcc,
             syscalls.OrderBy(s => s.Name, System.StringComparer.Ordinal).ToEquatableArray(), reader.At(map), args64, table);
     }
+
+    // A symbol one ABI's kernel sets (X86_64) is decided false for the others of its kernel arch (i386's kernel).
+    private static List<AbiSpec> WithUnsetConfig(List<AbiSpec> abis) => abis.Select(abi => abi.Table is not { } table ? abi : abi with
+    {
+        Table = table with
+        {
+            Unset = abis.Where(a => a.KernelArch == abi.KernelArch && a.Table is not null).SelectMany(a => a.Table!.Config)
+                .Where(c => !table.Config.Contains(c)).Distinct().OrderBy(c => c, System.StringComparer.Ordinal).ToEquatableArray(),
+        },
+    }).ToList();
 
     // args64: a word (pair), or { pass: aligned-pair, padded: [...], glibc: arm }.
     private static Args64Spec? ParseArgs64(YamlReader reader, YamlMappingNode abi, string what)

@@ -92,7 +92,16 @@ public sealed record Args64Spec(string Pass, EquatableArray<string> Padded, stri
 }
 
 /// <summary>The kernel's syscall table of an ABI: a file below the kernel source and the ABI columns that apply (arch/&lt;ARCH&gt;/kernel/Makefile.syscalls).</summary>
-public sealed record TableSpec(string File, EquatableArray<string> Abis);
+/// <param name="File">The table file, below the kernel source.</param>
+/// <param name="Abis">The ABI columns that apply.</param>
+/// <param name="Config">
+/// The configuration symbols (Kconfig names, without CONFIG_) set in the kernel that runs this table, of those the
+/// kernel's prototype files test: 64BIT or 32BIT, and the arch's own (X86_64, PPC32). A declaration under a
+/// conditional that is false for them is code the ABI's kernel does not compile. Empty: 64BIT or 32BIT from the ABI's
+/// pointer size.
+/// </param>
+/// <param name="Unset">Symbols another ABI of the same kernel arch sets and this one's kernel does not: decided false here.</param>
+public sealed record TableSpec(string File, EquatableArray<string> Abis, EquatableArray<string> Config = default, EquatableArray<string> Unset = default);
 
 /// <summary>A syscall number as arches.yaml states it; null when the ABI lacks the syscall.</summary>
 public sealed record SyscallNumberSpec(string Name, long? Number, LocationInfo Location);

@@ -112,6 +112,8 @@ public class MalformedInputTests
         yield return new("headers file empty", "arm64.yaml", _ => "", "KXG002", _ => 1);
         yield return new("headers file binary", "arm64.yaml", _ => "\u0000\u0001{[", "KXG002", _ => 1);
         // YAML that KexecGen's files have no use for, and inputs past its bounds (HostileInputTests has many more).
+        yield return new("a config symbol with CONFIG_", "arches.yaml", t => t.Replace("config: [32BIT, X86_32]", "config: [32BIT, CONFIG_X86_32]", StringComparison.Ordinal), "KXG002", t => Repo.LineOf(t, "CONFIG_X86_32]"));
+        yield return new("a kernel both 64BIT and 32BIT", "arches.yaml", t => t.Replace("config: [64BIT, PPC64]", "config: [64BIT, 32BIT]", StringComparison.Ordinal), "KXG002", t => Repo.LineOf(t, "config: [64BIT, 32BIT]"));
         yield return new("a tag", "arches.yaml", t => t.Replace("kernel_arch: arm64", "kernel_arch: !!str arm64", StringComparison.Ordinal), "KXG002", t => Repo.LineOf(t, "kernel_arch: !!str arm64"));
         yield return new("a list as a key", "arches.yaml", t => t.Replace("dotnet: Arm64", "[dotnet]: Arm64", StringComparison.Ordinal), "KXG002", t => Repo.LineOf(t, "[dotnet]: Arm64"));
         yield return new("an alias", "arches.yaml", t => t.Replace("dotnet: Arm64", "dotnet: *arm64", StringComparison.Ordinal), "KXG002", t => Repo.LineOf(t, "dotnet: *arm64"));
