@@ -32,7 +32,9 @@ public static class ModelBuilder
         var enums = bindings.Enums.Select(e => BuildEnum(e, bindings, abis, diagnostics)).ToList();
         var classes = bindings.Classes.Select(c => BuildClass(c, bindings, abis, dotnetAbis, diagnostics)).ToList();
         var targets = LayoutTargets(abis, dotnetAbis, runtimeIdentifier, layoutAbi);
-        var tabled = scope == AbiTableScope.Full ? abis : abis.Where(a => a.Spec.DotNet.Count > 0).ToList();
+        // A build for one RuntimeIdentifier runs on its ABI alone: its stubs and table hold that ABI's numbers only.
+        var emitted = Emitted(dotnetAbis, runtimeIdentifier, layoutAbi);
+        var tabled = scope == AbiTableScope.Full ? abis : emitted.Count < dotnetAbis.Count ? emitted.Select(d => d.Abi).Distinct().ToList() : abis.Where(a => a.Spec.DotNet.Count > 0).ToList();
         var withFields = AbisWithFields(arches, scope);
         if (abis.FirstOrDefault(a => !a.Scanned.FieldsRead && withFields.Contains(a.Spec.Name)) is { } unread)
         {
@@ -45,7 +47,7 @@ public static class ModelBuilder
         // A refusal on one ABI is news to a build that runs there or tables it; of an ABI no .NET runs, a build for the
         // ABIs .NET runs on is not told (the default bindings name xtensa, whose kexec_load row runs nothing).
         Func<string, bool> told = name => scope == AbiTableScope.Full || dotnetAbis.Count == 0 || dotnetAbis.Any(d => d.Spec.Name == name);
-        var syscalls = bindings.Syscalls.Select(s => BuildSyscall(s, enums, structs, known, abis, dotnetAbis, told, syscallDiagnostics))
+        var syscalls = bindings.Syscalls.Select(s => BuildSyscall(s, enums, structs, known, abis, emitted, told, syscallDiagnostics))
             .Where(s => s is not null).Select(s => s!).ToList();
         var constantTables = new List<ConstantTableModel>();
         var fieldNameTables = new List<FieldNamesModel>();
@@ -174,7 +176,18 @@ public static class ModelBuilder
         return all.Count > 0 ? all : abis.Take(1).ToList();
     }
 
-    // Null where the syscall cannot be bound (its diagnostics say why).
+    // The .NET architectures whose numbers the stubs hold: the RuntimeIdentifier's, for a build for one (linux-arm is
+    // Arm, not Armv6); every one for a portable build, or where the RuntimeIdentifier names no ABI of arches.yaml.
+    private static List<DotNetAbi> Emitted(List<DotNetAbi> dotnetAbis, string runtimeIdentifier, string? layoutAbi)
+    {
+        if (layoutAbi is not null || !runtimeIdentifier.StartsWith("linux", StringComparison.Ordinal)) return dotnetAbis;
+        var arch = runtimeIdentifier.Substring(runtimeIdentifier.LastIndexOf('-') + 1);
+        var named = dotnetAbis.Where(d => string.Equals(d.Architecture, arch, StringComparison.OrdinalIgnoreCase)).ToList();
+        return named.Count > 0 ? named : dotnetAbis;
+    }
+
+    // Null where the syscall cannot be bound (its diagnostics say why). Its stub holds the numbers and registers of
+    // dotnetAbis; the arguments are typed from every ABI (SyscallArguments), so that every build has the same methods.
     private static SyscallModel? BuildSyscall(SyscallSpec spec, List<EnumModel> enums, List<StructModel> structs, HashSet<string> known, List<Abi> abis, List<DotNetAbi> dotnetAbis, Func<string, bool> told, List<DiagnosticInfo> diagnostics)
     {
         var own = new List<DiagnosticInfo>();
