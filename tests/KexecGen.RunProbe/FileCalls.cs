@@ -77,8 +77,8 @@ internal static unsafe class FileCalls
                 vectors[0] = new IoVector { IovBase = (nint)o, IovLen = (ulong)one.Length };
                 vectors[1] = new IoVector { IovBase = (nint)w, IovLen = (ulong)two.Length };
                 Check("pwritev", Pwritev((ulong)fd, vectors, 2, 100, 0) == 12, "pwritev at 100");
-                Check("pwritev2", Pwritev2((ulong)fd, vectors, 2, 200, 0, 0) == 12, "pwritev2 at 200");
-                Check("lseek", Lseek((uint)fd, 0, SEEK_END) == 212, "lseek SEEK_END after pwritev2");
+                Check("pwritev", Pwritev((ulong)fd, vectors, 2, 200, 0) == 12, "pwritev at 200");
+                Check("lseek", Lseek((uint)fd, 0, SEEK_END) == 212, "lseek SEEK_END after pwritev");
                 Check("writev", Writev((ulong)fd, vectors, 2) == 12, "writev at the end");
             }
             var into = stackalloc IoVector[2];
@@ -87,8 +87,8 @@ internal static unsafe class FileCalls
             buffer.AsSpan().Clear();
             Check("preadv", Preadv((ulong)fd, into, 2, 100, 0) == 12 && Encoding.ASCII.GetString(buffer, 0, 12) == "first-second", "preadv at 100");
             buffer.AsSpan().Clear();
-            Check("preadv2", Preadv2((ulong)fd, into, 2, 200, 0, 0) == 12 && Encoding.ASCII.GetString(buffer, 0, 12) == "first-second", "preadv2 at 200");
-            Fails("preadv2", Preadv2((ulong)fd, into, 2, 200, 0, 0x4000), Errno.EOPNOTSUPP, "preadv2 with an unknown flag");
+            Check("preadv", Preadv((ulong)fd, into, 2, 200, 0) == 12 && Encoding.ASCII.GetString(buffer, 0, 12) == "first-second", "preadv at 200");
+            Fails("preadv", Preadv(unchecked((ulong)-1), into, 2, 200, 0), Errno.EBADF, "preadv of fd -1");
             Check("lseek", Lseek((uint)fd, 212, SEEK_SET) == 212, "lseek to the writev");
             buffer.AsSpan().Clear();
             Check("readv", Readv((ulong)fd, into, 2) == 12 && Encoding.ASCII.GetString(buffer, 0, 12) == "first-second", "readv of what writev wrote");

@@ -43,18 +43,19 @@ internal static unsafe class SignalCalls
         Check("signalfd4", fdinfo is not null && Convert.ToUInt64(fdinfo[8..].Trim(), 16) == usr2, $"the signalfd's mask in /proc: {fdinfo}");
         SignalfdSiginfo received;
         Fails("read", Read((uint)sfd, (byte*)&received, (ulong)sizeof(SignalfdSiginfo)), Errno.EAGAIN, "read of a signalfd with no signal");
-        Fails("signalfd4", Signalfd4(-1, &usr2, 4, 0), Errno.EINVAL, "signalfd4 with a 4-byte set");
+        Fails("signalfd4", Signalfd4(-1, &usr2, SigsetSize, 1), Errno.EINVAL, "signalfd4 with an unknown flag");
         Close((uint)sfd);
         Check("rt_sigprocmask", RtSigprocmask(SIG_SETMASK, &old, null, SigsetSize) == 0 && RtSigprocmask(SIG_BLOCK, null, &now, SigsetSize) == 0 && now == old, "SIG_SETMASK back");
 
-        // sigaltstack: ask, without changing it; too small a stack is refused (MINSIGSTKSZ is the ABI's).
+        // sigaltstack: ask, without changing it; a stack of 1 KiB is below every MINSIGSTKSZ (x86 2048, arm64 5120,
+        // qemu-aarch64 its own), and refused.
         var current = stackalloc byte[24]; // stack_t: ss_sp, ss_flags, ss_size
         Check("sigaltstack", Sigaltstack(null, current) == 0 && (*(int*)(current + 8) & 1 /* SS_ONSTACK */) == 0, $"sigaltstack: flags {*(int*)(current + 8)}");
         var small = stackalloc byte[24];
-        var memory = stackalloc byte[64];
+        var memory = stackalloc byte[1024];
         *(nint*)small = (nint)memory;
-        *(ulong*)(small + 16) = (ulong)MINSIGSTKSZ - 1;
-        Fails("sigaltstack", Sigaltstack(small, null), Errno.ENOMEM, $"sigaltstack of MINSIGSTKSZ - 1 = {MINSIGSTKSZ - 1} bytes");
+        *(ulong*)(small + 16) = 1024;
+        Fails("sigaltstack", Sigaltstack(small, null), Errno.ENOMEM, "sigaltstack of 1024 bytes");
 
         // A pidfd of this process: signal 0 through it, and a copy of one of its descriptors.
         int pidfd = (int)PidfdOpen(pid, 0);

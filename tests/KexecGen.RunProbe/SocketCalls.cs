@@ -40,7 +40,7 @@ internal static unsafe class SocketCalls
             int length = 2 + path.Length + 1;
             int server = (int)Socket(AfUnix, SockStream | O_CLOEXEC, 0);
             Check("socket", server >= 0, "socket");
-            Fails("socket", Socket(AfUnix, 12345, 0), Errno.EINVAL, "socket of an unknown type");
+            Fails("socket", Socket(12345, SockStream, 0), Errno.EAFNOSUPPORT, "socket of an unknown family");
             FileStatus st = default;
             Check("bind", Bind(server, &address, length) == 0 && Newfstatat(AT_FDCWD, Z(path), &st, 0) == 0 && (st.StMode & S_IFMT) == S_IFSOCK, "bind made no socket file");
             var other = address;
