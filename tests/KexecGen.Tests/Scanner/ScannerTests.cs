@@ -46,6 +46,7 @@ public class ScannerTests
     [InlineData("tests/KexecGen.Benchmarks", 2)]
     [InlineData("tests/KexecGen.WideArgsProbe", 4)]
     [InlineData("tests/KexecGen.CatalogueProbe", 4)]
+    [InlineData("tests/KexecGen.RunProbe", 2)]
     [InlineData("tests/KexecGen.Tests/Fixtures/EntryPoints", 5)]
     public void OtherBindings_EqualAFreshScan_AndTheirTable(string project, int abis)
     {
