@@ -102,6 +102,23 @@ public class FullTableTests(ITestOutputHelper output)
         Assert.True(checkedCalls > 5000, $"only {checkedCalls} calls checked");
     }
 
+    // Every refusal of the whole table, with its reason, as the build says it: docs/full-table-refusals.md holds the list.
+    [Fact]
+    public void DocsList_OfEveryRefusal_IsTheData()
+    {
+        var lines = Built.Value.Diagnostics.Where(d => d.Id is "KXG020" or "KXG021" or "KXG013")
+            .Select(d => $"- {d.Id}: {d.Message.Replace("\n", " ", StringComparison.Ordinal)}").Distinct()
+            .OrderBy(l => l.Split(' ')[3], StringComparer.Ordinal).ThenBy(l => l, StringComparer.Ordinal).ToList();
+        var list = string.Join("\n", lines) + "\n";
+        var docs = File.ReadAllText(Path.Combine(Repo.Root, "docs", "full-table-refusals.md"));
+        const string start = "<!-- refusals: written from FullTableTests; a change there must be copied here -->\n";
+        int from = docs.IndexOf(start, StringComparison.Ordinal) + start.Length, to = docs.IndexOf("<!-- end of refusals -->", StringComparison.Ordinal);
+        Assert.True(from >= start.Length && to > 0, "docs/full-table-refusals.md has lost its markers");
+        if (docs[from..to] != list) File.WriteAllText(Path.Combine(Path.GetTempPath(), "full-table-refusals.expected.md"), list);
+        Assert.True(docs[from..to] == list, $"docs/full-table-refusals.md's list is not the data's; it should read as {Path.Combine(Path.GetTempPath(), "full-table-refusals.expected.md")} does ({lines.Count} lines)");
+        Assert.True(lines.Count > 50, $"only {lines.Count} refusals");
+    }
+
     [Fact]
     public void DocsTable_OfEachAbisCounts_IsTheData()
     {
