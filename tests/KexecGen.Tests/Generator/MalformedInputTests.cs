@@ -35,7 +35,7 @@ public class MalformedInputTests
                 t => t[..t.IndexOf("sha256: ", StringComparison.Ordinal)], "KXG002", t => t.Split('\n').Length); // the cut line
         }
         yield return new("no kernel", "arches.yaml", t => t.Replace("kernel:\n  package:", "kernal:\n  package:", StringComparison.Ordinal), "KXG002", t => Repo.LineOf(t, "kernal:"));
-        yield return new("kernel package empty", "arches.yaml", t => t.Replace("package: linux-source-6.12=6.12.117-1~deb12u1", "package: ", StringComparison.Ordinal), "KXG002", t => Repo.LineOf(t, "  package: ")); // found by the property test: no error
+        yield return new("kernel package empty", "arches.yaml", t => System.Text.RegularExpressions.Regex.Replace(t, "(?m)^  package: linux-source-[^\n]*$", "  package: "), "KXG002", t => Repo.LineOf(t, "  package: ")); // found by the property test: no error
         yield return new("kernel package not pinned", "arches.yaml", t => t.Replace("package: linux-source-6.12=", "package: linux-source-6.12 #", StringComparison.Ordinal), "KXG002", t => Repo.LineOf(t, "package: linux-source-6.12 #"));
         yield return new("kernel_arch a path", "arches.yaml", t => t.Replace("kernel_arch: arm64", "kernel_arch: ../arm64", StringComparison.Ordinal), "KXG002", t => Repo.LineOf(t, "kernel_arch: ../arm64"));
         yield return new("ABI without kernel_arch", "arches.yaml", t => t.Replace("    kernel_arch: s390\n", "", StringComparison.Ordinal), "KXG002", t => Repo.LineOf(t, "  - name: s390x"));
