@@ -126,7 +126,14 @@ public static class ModelBuilder
             var perArch = common
                 ? EquatableArray<ArchValueModel>.Empty
                 : dotnetAbis.Select(a => new ArchValueModel(a.Architecture, a.Constant(cName)?.Value)).ToEquatableArray();
-            members.Add(new ConstantModel(cName, IntegerType(present), common ? runnable[0] : null, perArch, Doc(bindings, cName)));
+            // The class's stated type, where its values fit it on every ABI; else the narrowest of int, uint and long.
+            var misfit = spec.Type is { } stated ? present.FirstOrDefault(v => !Fits(v, stated)) : 0;
+            if (spec.Type is not null && !Fits(misfit, spec.Type))
+            {
+                diagnostics.Add(Diagnose.DoesNotFit(spec.Location, cName, misfit, spec.Type));
+                continue;
+            }
+            members.Add(new ConstantModel(cName, spec.Type ?? IntegerType(present), common ? runnable[0] : null, perArch, Doc(bindings, cName)));
         }
         // NameOf's tables: per .NET architecture, unless they are all the same.
         // One table per distinct numbering, shared by the architectures that have it.

@@ -306,14 +306,21 @@ public static class ArchesParser
     {
         var map = reader.AsMap(node, "a class");
         if (map is null) return null;
-        reader.OnlyKeys(map, "a class", "name", "prefix", "defined_in", "members", "doc");
+        reader.OnlyKeys(map, "a class", "name", "prefix", "defined_in", "members", "type", "doc");
         var name = reader.Identifier(map, reader.String(map, "name", "a class"), "class name");
         var what = $"class '{name}'";
         var prefix = reader.String(map, "prefix", what, required: false);
         var members = reader.Strings(map, "members", what);
         if (prefix is null && members.Count == 0) reader.Error(map, $"{what} needs 'prefix' or 'members'");
+        // A class's constants have the type of the field or argument they go into (epoll_event.events is a __u32).
+        var type = reader.String(map, "type", what, required: false);
+        if (type is not null && System.Array.IndexOf(EnumTypes, type) < 0)
+        {
+            reader.Error(reader.Get(map, "type")!, $"'{type}' is not an integer type a class's constants may have (one of: {string.Join(", ", EnumTypes)})");
+            type = null;
+        }
         return name is null ? null : new ClassSpec(name, prefix, reader.String(map, "defined_in", what, required: false), members.ToEquatableArray(),
-            reader.String(map, "doc", what, required: false) ?? "", reader.At(map));
+            reader.String(map, "doc", what, required: false) ?? "", reader.At(map), type);
     }
 
     private static SyscallSpec? ParseSyscall(YamlReader reader, YamlNode node)

@@ -166,7 +166,7 @@ public sealed record EnumSpec(
 public sealed record Rename(string CName, string Name);
 
 /// <summary>A static class of constants, chosen like an enum's members; a value that differs per ABI becomes a run-time property.</summary>
-public sealed record ClassSpec(string Name, string? Prefix, string? DefinedIn, EquatableArray<string> Members, string Doc, LocationInfo Location);
+public sealed record ClassSpec(string Name, string? Prefix, string? DefinedIn, EquatableArray<string> Members, string Doc, LocationInfo Location, string? Type = null);
 
 /// <summary>A syscall to bind: its kernel name, the C# method name and its arguments, typed by hand or taken from the kernel's prototype.</summary>
 /// <param name="Name">The kernel's name (its __NR_ macro without the prefix).</param>

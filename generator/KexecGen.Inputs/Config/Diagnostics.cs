@@ -158,7 +158,7 @@ public static class Diagnose
 
     /// <summary>KXG008: a value does not fit the C# type chosen for it.</summary>
     public static DiagnosticInfo DoesNotFit(LocationInfo at, string what, long value, string type) =>
-        DiagnosticTable.DoesNotFit.At(at, $"{what} = {value} does not fit the enum type '{type}'");
+        DiagnosticTable.DoesNotFit.At(at, $"{what} = {value} does not fit the type '{type}' given for it");
 
     /// <summary>KXG009: two ABIs run as the same .NET architecture, so run-time dispatch would be ambiguous.</summary>
     public static DiagnosticInfo AmbiguousArchitecture(LocationInfo at, string architecture, string first, string second) =>

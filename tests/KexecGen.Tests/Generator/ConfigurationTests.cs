@@ -86,6 +86,29 @@ public class ConfigurationTests
         Assert.Equal(Methods(portable), Methods(built));
     }
 
+    /// <summary>
+    /// A class's stated type types every constant (EPOLLIN goes into epoll_event's __u32 without a cast), each value
+    /// checked to fit on every ABI: MIPS numbers EDQUOT 1133, which no byte holds.
+    /// </summary>
+    [Fact]
+    public void AClassesType_TypesItsConstants_AndAValueThatDoesNotFit_IsRefused()
+    {
+        const string errno = "    - name: Errno\n      prefix: E\n      defined_in: errno\n";
+        var (built, _, driver) = GeneratorHarness.Run(GeneratorHarness.RepoInputs((name, text) => name == "arches.yaml"
+            ? text.Replace(errno, errno + "      type: ushort\n", StringComparison.Ordinal) : text), GeneratorHarness.Compilation());
+        Assert.Empty(GeneratorHarness.KexecDiagnostics(driver).Where(d => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error));
+        var einval = GeneratorHarness.Load(built).GetType("KexecGen.Interop.Errno")!.GetField("EINVAL")!;
+        Assert.Equal(typeof(ushort), einval.FieldType);
+        Assert.Equal((ushort)Repo.Scanned("x86_64").Constants.Single(c => c.Name == "EINVAL").Value, einval.GetValue(null));
+
+        string? broken = null;
+        var (_, _, refused) = GeneratorHarness.Run(GeneratorHarness.RepoInputs((name, text) => name == "arches.yaml"
+            ? broken = text.Replace(errno, errno + "      type: byte\n", StringComparison.Ordinal) : text), GeneratorHarness.Compilation());
+        var misfit = Assert.Single(GeneratorHarness.KexecDiagnostics(refused), d => d.Id == "KXG008" && d.GetMessage().StartsWith("EDQUOT = ", StringComparison.Ordinal));
+        Assert.Contains("does not fit the type 'byte'", misfit.GetMessage(), StringComparison.Ordinal);
+        Assert.Equal(Repo.LineOf(broken!, "    - name: Errno"), misfit.Location.GetLineSpan().StartLinePosition.Line + 1);
+    }
+
     // A copy of the inputs that also parses 'header', maps 'types' and binds 'structs', scanned for every ABI.
     private static string ScannedWithStruct(string header, string types, string structs)
     {

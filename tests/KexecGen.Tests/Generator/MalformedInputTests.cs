@@ -114,6 +114,7 @@ public class MalformedInputTests
         // YAML that KexecGen's files have no use for, and inputs past its bounds (HostileInputTests has many more).
         yield return new("a config symbol with CONFIG_", "arches.yaml", t => t.Replace("config: [32BIT, X86_32]", "config: [32BIT, CONFIG_X86_32]", StringComparison.Ordinal), "KXG002", t => Repo.LineOf(t, "CONFIG_X86_32]"));
         yield return new("a kernel both 64BIT and 32BIT", "arches.yaml", t => t.Replace("config: [64BIT, PPC64]", "config: [64BIT, 32BIT]", StringComparison.Ordinal), "KXG002", t => Repo.LineOf(t, "config: [64BIT, 32BIT]"));
+        yield return new("a class typed float", "arches.yaml", t => t.Replace("    - name: Errno\n      prefix: E\n      defined_in: errno\n", "    - name: Errno\n      prefix: E\n      defined_in: errno\n      type: float\n", StringComparison.Ordinal), "KXG002", t => Repo.LineOf(t, "      type: float"));
         yield return new("a tag", "arches.yaml", t => t.Replace("kernel_arch: arm64", "kernel_arch: !!str arm64", StringComparison.Ordinal), "KXG002", t => Repo.LineOf(t, "kernel_arch: !!str arm64"));
         yield return new("a list as a key", "arches.yaml", t => t.Replace("dotnet: Arm64", "[dotnet]: Arm64", StringComparison.Ordinal), "KXG002", t => Repo.LineOf(t, "[dotnet]: Arm64"));
         yield return new("an alias", "arches.yaml", t => t.Replace("dotnet: Arm64", "dotnet: *arm64", StringComparison.Ordinal), "KXG002", t => Repo.LineOf(t, "dotnet: *arm64"));
