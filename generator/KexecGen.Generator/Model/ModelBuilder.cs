@@ -183,14 +183,15 @@ public static class ModelBuilder
         return all.Count > 0 ? all : abis.Take(1).ToList();
     }
 
-    // The .NET architectures whose numbers the stubs hold: the RuntimeIdentifier's, for a build for one (linux-arm is
-    // Arm, not Armv6); every one for a portable build, or where the RuntimeIdentifier names no ABI of arches.yaml.
+    // The .NET architectures whose numbers the stubs hold: those of the RuntimeIdentifier's ABI, for a build for one
+    // (linux-arm: the arm ABI, which runs as Arm and Armv6); every one for a portable build, or where the
+    // RuntimeIdentifier names no ABI of arches.yaml.
     private static List<DotNetAbi> Emitted(List<DotNetAbi> dotnetAbis, string runtimeIdentifier, string? layoutAbi)
     {
         if (layoutAbi is not null || !runtimeIdentifier.StartsWith("linux", StringComparison.Ordinal)) return dotnetAbis;
         var arch = runtimeIdentifier.Substring(runtimeIdentifier.LastIndexOf('-') + 1);
-        var named = dotnetAbis.Where(d => string.Equals(d.Architecture, arch, StringComparison.OrdinalIgnoreCase)).ToList();
-        return named.Count > 0 ? named : dotnetAbis;
+        var named = dotnetAbis.Where(d => string.Equals(d.Architecture, arch, StringComparison.OrdinalIgnoreCase)).Select(d => d.Abi).ToList();
+        return named.Count > 0 ? dotnetAbis.Where(d => named.Contains(d.Abi)).ToList() : dotnetAbis;
     }
 
     // Null where the syscall cannot be bound (its diagnostics say why). Its stub holds the numbers and registers of
