@@ -174,25 +174,25 @@ public static class ModelBuilder
     private static List<Abi> LayoutTargets(List<Abi> abis, List<DotNetAbi> dotnetAbis, string runtimeIdentifier, string? layoutAbi)
     {
         if (layoutAbi is not null) return abis.Where(a => a.Spec.Name == layoutAbi).ToList();
-        var arch = runtimeIdentifier.Substring(runtimeIdentifier.LastIndexOf('-') + 1);
-        if (runtimeIdentifier.StartsWith("linux", StringComparison.Ordinal) && dotnetAbis.FirstOrDefault(d => string.Equals(d.Architecture, arch, StringComparison.OrdinalIgnoreCase)) is { } named)
-        {
-            return new List<Abi> { named.Abi };
-        }
+        if (RuntimeAbi(dotnetAbis, runtimeIdentifier) is { } named) return new List<Abi> { named };
         var all = dotnetAbis.Select(d => d.Abi).Distinct().ToList();
         return all.Count > 0 ? all : abis.Take(1).ToList();
+    }
+
+    // The ABI a Linux RuntimeIdentifier runs (linux-x64, linux-musl-arm64: an Architecture's name in lower case at its
+    // end); null for a portable build or one for an architecture no ABI of arches.yaml runs as.
+    private static Abi? RuntimeAbi(List<DotNetAbi> dotnetAbis, string runtimeIdentifier)
+    {
+        if (!runtimeIdentifier.StartsWith("linux", StringComparison.Ordinal)) return null;
+        var arch = runtimeIdentifier.Substring(runtimeIdentifier.LastIndexOf('-') + 1);
+        return dotnetAbis.FirstOrDefault(d => string.Equals(d.Architecture, arch, StringComparison.OrdinalIgnoreCase))?.Abi;
     }
 
     // The .NET architectures whose numbers the stubs hold: those of the RuntimeIdentifier's ABI, for a build for one
     // (linux-arm: the arm ABI, which runs as Arm and Armv6); every one for a portable build, or where the
     // RuntimeIdentifier names no ABI of arches.yaml.
-    private static List<DotNetAbi> Emitted(List<DotNetAbi> dotnetAbis, string runtimeIdentifier, string? layoutAbi)
-    {
-        if (layoutAbi is not null || !runtimeIdentifier.StartsWith("linux", StringComparison.Ordinal)) return dotnetAbis;
-        var arch = runtimeIdentifier.Substring(runtimeIdentifier.LastIndexOf('-') + 1);
-        var named = dotnetAbis.Where(d => string.Equals(d.Architecture, arch, StringComparison.OrdinalIgnoreCase)).Select(d => d.Abi).ToList();
-        return named.Count > 0 ? dotnetAbis.Where(d => named.Contains(d.Abi)).ToList() : dotnetAbis;
-    }
+    private static List<DotNetAbi> Emitted(List<DotNetAbi> dotnetAbis, string runtimeIdentifier, string? layoutAbi) =>
+        layoutAbi is null && RuntimeAbi(dotnetAbis, runtimeIdentifier) is { } named ? dotnetAbis.Where(d => d.Abi == named).ToList() : dotnetAbis;
 
     // Null where the syscall cannot be bound (its diagnostics say why). Its stub holds the numbers and registers of
     // dotnetAbis; the arguments are typed from every ABI (SyscallArguments), so that every build has the same methods.

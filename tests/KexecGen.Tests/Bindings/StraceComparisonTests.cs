@@ -1,10 +1,8 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
-using System.IO;
 using System.Linq;
 using System.Text;
-using System.Text.RegularExpressions;
 using KexecGen.Config;
 using KexecGen.Generator.Model;
 using Xunit;
@@ -25,15 +23,8 @@ namespace KexecGen.Tests;
 /// </summary>
 public class StraceComparisonTests(ITestOutputHelper output)
 {
-    private static readonly Lazy<ModelResult> Built = new(() =>
-        ModelBuilder.Build(FullTableBindings.Instance.Arches, FullTableBindings.Instance.Scanned.ToList(), AbiTableScope.Full, layoutAbi: "x86_64"));
-
     // What the generator said of a syscall on an ABI (why it refused it there).
-    // The function a row of the ABI's table runs, as the scan recorded it.
-    private static string Runs(string abi, string row) =>
-        FullTableBindings.Instance.Scanned.Single(s => s.Abi == abi).Prototypes.FirstOrDefault(p => p.Name == row) is { } p ? p.Entry ?? "sys_" + row : "?";
-
-    private static string Said(string syscall, string abi) => string.Join("; ", Built.Value.Diagnostics
+    private static string Said(string syscall, string abi) => string.Join("; ", FullTableBindings.Instance.Built.Diagnostics
         .Where(d => d.Message.Contains($"syscall {syscall} ", StringComparison.Ordinal) && d.Message.Contains($"'{abi}'", StringComparison.Ordinal))
         .Select(d => $"{d.Id} {d.Message}"));
 
@@ -46,7 +37,7 @@ public class StraceComparisonTests(ITestOutputHelper output)
     private sealed record Wrapper(string[] Syscalls, string Glibc, string[] Twin, int[] Own);
 
     private static Wrapper W(string syscalls, string glibc, string twin, params int[] own) =>
-        new(syscalls.Split(' '), glibc, SplitTopLevel(twin).ToArray(), own);
+        new(syscalls.Split(' '), glibc, StraceRun.SplitTopLevel(twin).ToArray(), own);
 
     // Harmless arguments only: fd 999 and 998 are never open (-1 would be refused by some wrappers before the kernel),
     // paths are /nonexistent, clock 12345 is no clock, timer 12345 no timer, ids are the process's own (it runs as
@@ -271,7 +262,7 @@ public class StraceComparisonTests(ITestOutputHelper output)
     {
         var abi = Repo.Arches.Abis.Single(a => a.Name == abiName);
         var gcc = abi.Gcc!;
-        var model = Built.Value.Model ?? throw new InvalidOperationException("the whole table does not build");
+        var model = FullTableBindings.Instance.Built.Model ?? throw new InvalidOperationException("the whole table does not build");
         bool wide = FullTableBindings.Instance.Scanned.Single(s => s.Abi == abiName).PointerSize == 8;
 
         // One pair per (wrapper, stub): glibc's call, then the twin where the stub calls a row here.
@@ -302,20 +293,7 @@ public class StraceComparisonTests(ITestOutputHelper output)
         }
         c.Append($"    close({1000 + 2 * pairs.Count});\n    return 0;\n}}\n");
 
-        var work = Directory.CreateTempSubdirectory("kexecgen-strace-" + abiName + "-").FullName;
-        var source = Path.Combine(work, "pairs.c");
-        File.WriteAllText(source, c.ToString());
-        var program = Path.Combine(work, "pairs");
-        var compile = ProcessRunner.Run(gcc.Command, TimeSpan.FromMinutes(2),
-            abi.Flags.Concat(gcc.Flags).Concat(new[] { "-static", "-O0", "-D_TIME_BITS=64", "-D_FILE_OFFSET_BITS=64", "-o", program, source }).ToArray());
-        Assert.True(compile.Code == 0, $"{gcc.Command} failed (install {gcc.Package} and {gcc.Libc}, as .ci/run does):\n{compile.Err}");
-
-        // x86_64 runs natively too, but under qemu-user its calls are printed as every other ABI's are.
-        var qemu = gcc.Run == "native" ? "qemu-x86_64-static" : gcc.Run!;
-        var (code, stdout, stderr) = ProcessRunner.Run(qemu, TimeSpan.FromMinutes(2), "-strace", program);
-        Assert.True(code == 0, $"{abiName}: {qemu} -strace exit {code}\n{stdout}\n{stderr}");
-        var segments = Segments(stderr + stdout, 2 * pairs.Count);
-        Assert.True(segments.Count == 2 * pairs.Count, $"{abiName}: {segments.Count} segments between markers, {2 * pairs.Count} expected:\n{stderr}");
+        var segments = StraceRun.Segments(abi, c.ToString(), 2 * pairs.Count);
 
         var counts = new SortedDictionary<string, int>(StringComparer.Ordinal);
         var failures = new List<string>();
@@ -343,7 +321,7 @@ public class StraceComparisonTests(ITestOutputHelper output)
                 {
                     failures.Add($"{abiName}: {what} is refused (row {call.Called}) without a warning saying why");
                 }
-                if (glibc.Any(l => l.Name == call.Called)) notes.Add($"{what}: refused ({said}), yet glibc makes {Lines(glibc)}");
+                if (glibc.Any(l => l.Name == call.Called)) notes.Add($"{what}: refused ({said}), yet glibc makes {StraceRun.Lines(glibc)}");
             }
             else if (twin is null)
             {
@@ -353,13 +331,13 @@ public class StraceComparisonTests(ITestOutputHelper output)
             else if (made.Count != 1)
             {
                 outcome = "differs";
-                failures.Add($"{abiName}: the twin of {what} ({twin}) made {made.Count} syscalls: {Lines(made)}");
+                failures.Add($"{abiName}: the twin of {what} ({twin}) made {made.Count} syscalls: {StraceRun.Lines(made)}");
             }
             else if (made[0].Name.StartsWith("unknown ", StringComparison.Ordinal))
             {
                 // Nothing to compare: qemu does not run that row here (glibc's wrapper falls back to another).
                 outcome = "qemu lacks";
-                notes.Add($"{what}: qemu does not implement the stub's {call.Called} ({made[0].Text}); glibc made {Lines(glibc)}");
+                notes.Add($"{what}: qemu does not implement the stub's {call.Called} ({made[0].Text}); glibc made {StraceRun.Lines(glibc)}");
             }
             else if (glibc.Count == 0)
             {
@@ -375,7 +353,7 @@ public class StraceComparisonTests(ITestOutputHelper output)
                 {
                     outcome = "differs";
                     failures.Add($"{abiName}: {what}: the stub's {call.Called} ({Signature(syscall!, call)})\n"
-                        + $"    glibc: {Lines(same)}\n    twin:  {made[0].Text}");
+                        + $"    glibc: {StraceRun.Lines(same)}\n    twin:  {made[0].Text}");
                 }
             }
             else
@@ -387,10 +365,10 @@ public class StraceComparisonTests(ITestOutputHelper output)
                 // time or a 16-bit id where the other ABIs' keep more (the stub's parameters would say more than it
                 // passes). A row whose function takes what the stub's parameters say (i386's ftruncate: unsigned long,
                 // a nuint; statfs: the ABI's own struct statfs) is right as it stands, though glibc prefers the *64 one.
-                var runs = Runs(abiName, call.Called);
+                var runs = FullTableBindings.Instance.Runs(abiName, call.Called);
                 if (runs.EndsWith("_time32", StringComparison.Ordinal) || runs.EndsWith("16", StringComparison.Ordinal))
                 {
-                    failures.Add($"{abiName}: {what}: the stub calls {made[0].Name}, which runs {runs} ({Signature(syscall!, call)}): {made[0].Text}; glibc avoids it for {string.Join(", ", picked)}: {Lines(glibc)}");
+                    failures.Add($"{abiName}: {what}: the stub calls {made[0].Name}, which runs {runs} ({Signature(syscall!, call)}): {made[0].Text}; glibc avoids it for {string.Join(", ", picked)}: {StraceRun.Lines(glibc)}");
                 }
             }
             counts[outcome] = counts.GetValueOrDefault(outcome) + 1;
@@ -401,7 +379,6 @@ public class StraceComparisonTests(ITestOutputHelper output)
         foreach (var f in failures) output.WriteLine("FAIL " + f);
         Assert.True(failures.Count == 0, string.Join("\n", failures));
         if (abiName is "i386" or "arm") Assert.True(counts.GetValueOrDefault("same") >= 40, $"{abiName}: only {counts.GetValueOrDefault("same")} pairs compared the same");
-        Directory.Delete(work, recursive: true);
     }
 
     // The stub's C# parameters and the registers it fills from them, for messages.
@@ -436,7 +413,7 @@ public class StraceComparisonTests(ITestOutputHelper output)
     // whatever they hold). On a 64-bit ABI a 32-bit argument's upper half is whatever glibc's register held (the kernel
     // reads the low half), so two printed numbers agree there if their low halves do. "own": equal but for the
     // pointers to glibc's own buffers.
-    private static string Compare(Line glibc, Line twin, SyscallModel syscall, AbiCallModel call, int[] own, bool wide)
+    private static string Compare(StraceLine glibc, StraceLine twin, SyscallModel syscall, AbiCallModel call, int[] own, bool wide)
     {
         bool ownUsed = false;
         for (int k = 0; k < Math.Min(twin.Args.Count, call.Registers.Count); k++)
@@ -462,89 +439,4 @@ public class StraceComparisonTests(ITestOutputHelper output)
         : long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var s) ? (ulong)s
         : ulong.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var u) ? u
         : text.StartsWith("0x", StringComparison.Ordinal) && ulong.TryParse(text[2..], NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var h) ? h : null;
-
-    private sealed record Line(string Name, List<string> Args, string Text);
-
-    private static string Lines(IEnumerable<Line> lines) => string.Join(" | ", lines.Select(l => l.Text));
-
-    // The syscalls qemu's strace shows between close(1000), close(1001), …: one list per segment.
-    private static List<List<Line>> Segments(string trace, int count)
-    {
-        var segments = new List<List<Line>>();
-        List<Line>? current = null;
-        foreach (var text in trace.Split('\n'))
-        {
-            // A number qemu-user does not implement (it answers ENOSYS, printing no argument): preadv2 and
-            // clock_settime64 of qemu 7.2 on 32-bit ABIs.
-            if (Regex.Match(text, @"^\d+ Unknown syscall (\d+)") is { Success: true } unknown)
-            {
-                current?.Add(new Line("unknown " + unknown.Groups[1].Value, new List<string>(), text.Trim()));
-                continue;
-            }
-            var m = Regex.Match(text, @"^\d+ (\w+)\((.*)$");
-            // m68k's glibc reads its thread pointer with get_thread_area around its calls (errno's, syscall()'s own).
-            if (!m.Success || m.Groups[1].Value == "get_thread_area") continue;
-            var name = m.Groups[1].Value;
-            var args = Args(m.Groups[2].Value);
-            if (name == "close" && args.Count == 1 && int.TryParse(args[0], out int fd) && fd >= 1000 && fd <= 1000 + count)
-            {
-                if (current is not null) segments.Add(current);
-                current = fd < 1000 + count ? new List<Line>() : null;
-                continue;
-            }
-            current?.Add(new Line(name, args, $"{name}({string.Join(",", args)})"));
-        }
-        return segments;
-    }
-
-    // The arguments of a printed call, up to its closing parenthesis (the result that follows is left out).
-    private static List<string> Args(string rest)
-    {
-        int depth = 0;
-        bool quoted = false;
-        for (int i = 0; i < rest.Length; i++)
-        {
-            char ch = rest[i];
-            if (quoted)
-            {
-                if (ch == '\\') i++;
-                else if (ch == '"') quoted = false;
-            }
-            else if (ch == '"') quoted = true;
-            else if (ch is '(' or '{' or '[') depth++;
-            else if (ch is ']' or '}') depth--;
-            else if (ch == ')')
-            {
-                if (depth == 0) return rest[..i].Length == 0 ? new List<string>() : SplitTopLevel(rest[..i]).ToList();
-                depth--;
-            }
-        }
-        return SplitTopLevel(rest).ToList();
-    }
-
-    // Splits at the commas outside parentheses, braces, brackets and quotes.
-    private static IEnumerable<string> SplitTopLevel(string text)
-    {
-        if (text.Trim().Length == 0) yield break;
-        int depth = 0, start = 0;
-        bool quoted = false;
-        for (int i = 0; i < text.Length; i++)
-        {
-            char ch = text[i];
-            if (quoted)
-            {
-                if (ch == '\\') i++;
-                else if (ch == '"') quoted = false;
-            }
-            else if (ch == '"') quoted = true;
-            else if (ch is '(' or '{' or '[') depth++;
-            else if (ch is ')' or '}' or ']') depth--;
-            else if (ch == ',' && depth == 0)
-            {
-                yield return text[start..i].Trim();
-                start = i + 1;
-            }
-        }
-        yield return text[start..].Trim();
-    }
 }

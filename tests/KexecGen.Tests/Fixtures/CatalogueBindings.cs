@@ -1,10 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
-using System.Linq;
 using KexecGen.Config;
-using KexecGen.Scanner;
-using Xunit;
 
 namespace KexecGen.Tests;
 
@@ -25,16 +22,8 @@ public sealed class CatalogueBindings
 
     private CatalogueBindings()
     {
-        Dir = Directory.CreateTempSubdirectory("kexecgen-catalogue-").FullName;
-        Directory.CreateDirectory(Path.Combine(Dir, "headers"));
-        var path = Path.Combine(Dir, "arches.yaml");
-        File.WriteAllText(path, CatalogueTable.EveryAbi(File.ReadAllText(ProbeArchesPath), Repo.ArchesText));
-        var scan = HeaderScan.Run(Dir, Array.Empty<string>(), write: true);
-        Assert.True(scan.Ok, string.Join("\n", scan.Diagnostics.Where(d => d.Severity == Severity.Error)));
-        Warnings = scan.Diagnostics.Where(d => d.Severity == Severity.Warning).ToList();
-        Arches = ArchesParser.Parse(path, File.ReadAllText(path)).Value!;
-        Scanned = Arches.Abis.Select(a => Path.Combine(Dir, "headers", a.Name + ".yaml"))
-            .Select(f => ScannedAbiReader.Read(f, File.ReadAllText(f)).Value!).ToList();
+        var table = ScannedTable.Scan("kexecgen-catalogue-", CatalogueTable.EveryAbi(File.ReadAllText(ProbeArchesPath), Repo.ArchesText));
+        (Dir, Arches, Scanned, Warnings) = (table.Dir, table.Arches, table.Scanned, table.Warnings);
     }
 
     /// <summary>The folder holding arches.yaml and headers/.</summary>

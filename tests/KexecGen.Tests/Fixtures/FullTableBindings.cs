@@ -1,10 +1,8 @@
 using System;
 using System.Collections.Generic;
-using System.IO;
 using System.Linq;
 using KexecGen.Config;
-using KexecGen.Scanner;
-using Xunit;
+using KexecGen.Generator.Model;
 
 namespace KexecGen.Tests;
 
@@ -22,17 +20,20 @@ public sealed class FullTableBindings
 
     private FullTableBindings()
     {
-        Dir = Directory.CreateTempSubdirectory("kexecgen-full-table-").FullName;
-        Directory.CreateDirectory(Path.Combine(Dir, "headers"));
-        var path = Path.Combine(Dir, "arches.yaml");
         Names = FullTableText.TableNames(Repo.Arches);
-        File.WriteAllText(path, FullTableText.Table(Repo.ArchesText, Names));
-        var scan = HeaderScan.Run(Dir, Array.Empty<string>(), write: true);
-        Assert.True(scan.Ok, string.Join("\n", scan.Diagnostics.Where(d => d.Severity == Severity.Error)));
-        Arches = ArchesParser.Parse(path, File.ReadAllText(path)).Value!;
-        Scanned = Arches.Abis.Select(a => Path.Combine(Dir, "headers", a.Name + ".yaml"))
-            .Select(f => ScannedAbiReader.Read(f, File.ReadAllText(f)).Value!).ToList();
+        var table = ScannedTable.Scan("kexecgen-full-table-", FullTableText.Table(Repo.ArchesText, Names));
+        (Dir, Arches, Scanned) = (table.Dir, table.Arches, table.Scanned);
+        _built = new Lazy<ModelResult>(() => ModelBuilder.Build(Arches, Scanned.ToList(), AbiTableScope.Full, layoutAbi: "x86_64"));
     }
+
+    private readonly Lazy<ModelResult> _built;
+
+    /// <summary>The model of every ABI (the full ABI table), its structs laid out for x86_64: built once per test run.</summary>
+    public ModelResult Built => _built.Value;
+
+    /// <summary>The function the row <paramref name="row"/> of <paramref name="abi"/>'s table runs, as the scan recorded it; "?" where it has none.</summary>
+    public string Runs(string abi, string row) =>
+        Scanned.Single(s => s.Abi == abi).Prototypes.FirstOrDefault(p => p.Name == row) is { } p ? p.Entry ?? "sys_" + row : "?";
 
     /// <summary>The folder holding arches.yaml and headers/.</summary>
     public string Dir { get; }

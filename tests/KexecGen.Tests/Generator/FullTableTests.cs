@@ -20,17 +20,10 @@ namespace KexecGen.Tests;
 /// </summary>
 public class FullTableTests(ITestOutputHelper output)
 {
-    private static readonly Lazy<ModelResult> Built = new(() =>
-        ModelBuilder.Build(FullTableBindings.Instance.Arches, FullTableBindings.Instance.Scanned.ToList(), AbiTableScope.Full, layoutAbi: "x86_64"));
-
-    // The function a row runs, as the scan recorded it.
-    private static string Runs(string abi, string row) =>
-        FullTableBindings.Instance.Scanned.Single(s => s.Abi == abi).Prototypes.FirstOrDefault(p => p.Name == row) is { } p ? p.Entry ?? "sys_" + row : "?";
-
     [Fact]
     public void TheWholeTable_GeneratesAndCompiles_LeavingOutOnlyWhatNoPrototypeTypes()
     {
-        var built = Built.Value;
+        var built = FullTableBindings.Instance.Built;
         var errors = built.Diagnostics.Where(d => d.Severity == Severity.Error).ToList();
         foreach (var d in errors) output.WriteLine(d.Message);
         Assert.NotNull(built.Model);
@@ -57,7 +50,7 @@ public class FullTableTests(ITestOutputHelper output)
     [Fact]
     public void EveryBoundCall_RunsAFunctionReadingWhatTheParametersSay()
     {
-        var model = Built.Value.Model!;
+        var model = FullTableBindings.Instance.Built.Model!;
         var scanned = FullTableBindings.Instance.Scanned.ToDictionary(s => s.Abi);
         var dotnet = FullTableBindings.Instance.Arches.Abis.Where(a => a.DotNet.Count > 0).Select(a => a.Name).ToList();
         int checkedCalls = 0;
@@ -88,7 +81,7 @@ public class FullTableTests(ITestOutputHelper output)
                     }
                     int width = parameter.Type switch { "byte" or "sbyte" => 1, "short" or "ushort" => 2, "int" or "uint" => 4, "long" or "ulong" => 8, _ => 0 };
                     // Wider than the kernel keeps is said (KXG015: x32's long is 4 bytes to its compiler).
-                    bool said = Built.Value.Diagnostics.Any(d => d.Id == "KXG015" && d.Message.StartsWith($"syscall {syscall.Name} on ", StringComparison.Ordinal)
+                    bool said = FullTableBindings.Instance.Built.Diagnostics.Any(d => d.Id == "KXG015" && d.Message.StartsWith($"syscall {syscall.Name} on ", StringComparison.Ordinal)
                         && d.Message.Contains($"'{call.Abi}'", StringComparison.Ordinal) && d.Message.Contains($"argument {karg.Name},", StringComparison.Ordinal));
                     if (karg.Kind != ScannedArg.Pointer && karg.Size > 0 && parameter.Underlying is null && karg.Size < width && !said)
                     {
@@ -106,7 +99,7 @@ public class FullTableTests(ITestOutputHelper output)
     [Fact]
     public void DocsList_OfEveryRefusal_IsTheData()
     {
-        var lines = Built.Value.Diagnostics.Where(d => d.Id is "KXG020" or "KXG021" or "KXG013")
+        var lines = FullTableBindings.Instance.Built.Diagnostics.Where(d => d.Id is "KXG020" or "KXG021" or "KXG013")
             .Select(d => $"- {d.Id}: {d.Message.Replace("\n", " ", StringComparison.Ordinal)}").Distinct()
             .OrderBy(l => l.Split(' ')[3], StringComparer.Ordinal).ThenBy(l => l, StringComparer.Ordinal).ToList();
         var list = string.Join("\n", lines) + "\n";
@@ -122,7 +115,7 @@ public class FullTableTests(ITestOutputHelper output)
     [Fact]
     public void DocsTable_OfEachAbisCounts_IsTheData()
     {
-        var built = Built.Value;
+        var built = FullTableBindings.Instance.Built;
         var model = built.Model!;
         var rows = new StringBuilder("| ABI | table rows | stubs calling | through another row | refused (KXG020) | runs nothing (KXG021) | left out (KXG013) |\n|---|---|---|---|---|---|---|\n");
         foreach (var abi in FullTableBindings.Instance.Scanned)
@@ -131,10 +124,10 @@ public class FullTableTests(ITestOutputHelper output)
             var calls = model.Syscalls.Select(s => s.Calls.Single(c => c.Abi == abi.Abi)).ToList();
             int bound = calls.Count(c => c.Number is not null);
             int other = model.Syscalls.Count(s => s.Calls.Single(c => c.Abi == abi.Abi) is { Number: not null } c && c.Called != s.Name);
-            int nothing = calls.Count(c => c.Number is null && c.Called is not null && Runs(abi.Abi, c.Called) == "sys_ni_syscall")
-                + numbered.Count(n => model.Syscalls.All(s => s.Name != n) && Runs(abi.Abi, n) == "sys_ni_syscall");
-            int refused = calls.Count(c => c.Number is null && c.Called is not null && Runs(abi.Abi, c.Called) != "sys_ni_syscall");
-            int left = numbered.Count(n => model.Syscalls.All(s => s.Name != n) && Runs(abi.Abi, n) != "sys_ni_syscall");
+            int nothing = calls.Count(c => c.Number is null && c.Called is not null && FullTableBindings.Instance.Runs(abi.Abi, c.Called) == "sys_ni_syscall")
+                + numbered.Count(n => model.Syscalls.All(s => s.Name != n) && FullTableBindings.Instance.Runs(abi.Abi, n) == "sys_ni_syscall");
+            int refused = calls.Count(c => c.Number is null && c.Called is not null && FullTableBindings.Instance.Runs(abi.Abi, c.Called) != "sys_ni_syscall");
+            int left = numbered.Count(n => model.Syscalls.All(s => s.Name != n) && FullTableBindings.Instance.Runs(abi.Abi, n) != "sys_ni_syscall");
             rows.Append($"| {abi.Abi} | {numbered.Count} | {bound} | {other} | {refused} | {nothing} | {left} |\n");
         }
         output.WriteLine(rows.ToString());

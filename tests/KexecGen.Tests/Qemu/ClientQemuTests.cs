@@ -18,8 +18,7 @@ namespace KexecGen.Tests.Qemu;
 public class ClientQemuTests(GuestKit kit, ITestOutputHelper log) : IClassFixture<GuestKit>
 {
     private static readonly TimeSpan Limit = TimeSpan.FromMinutes(4);
-    // no_timer_check: on a loaded machine, TCG can miss the IO-APIC timer check, and the kernel panics at boot.
-    private const string Console = "console=ttyS0 panic=-1 loglevel=4 no_timer_check";
+    private const string Console = "console=ttyS0 panic=-1 loglevel=4 " + QemuTarget.X86KernelOptions;
 
     // The bytes the shell's printf makes of the escapes below: not UTF-8 (a lone continuation byte, 0xff, a lead byte
     // with no continuation).

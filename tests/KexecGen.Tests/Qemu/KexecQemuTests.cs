@@ -13,8 +13,7 @@ namespace KexecGen.Tests.Qemu;
 public class KexecQemuTests(GuestKit kit, ITestOutputHelper log) : IClassFixture<GuestKit>
 {
     private static readonly TimeSpan Limit = TimeSpan.FromMinutes(3);
-    // no_timer_check: on a loaded machine, TCG can miss the IO-APIC timer check, and the kernel panics at boot.
-    private const string Console = "console=ttyS0 panic=-1 loglevel=4 no_timer_check";
+    private const string Console = "console=ttyS0 panic=-1 loglevel=4 " + QemuTarget.X86KernelOptions;
 
     [Fact]
     public void KexecFileLoad_BootsTheSecondKernel()

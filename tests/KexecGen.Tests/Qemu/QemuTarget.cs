@@ -10,11 +10,18 @@ namespace KexecGen.Tests.Qemu;
 /// <param name="Emulator">The qemu-system binary.</param>
 /// <param name="Package">The Debian package that has it.</param>
 /// <param name="Board">Machine, CPU and device arguments.</param>
-internal sealed record QemuTarget(string Emulator, string Package, string[] Board)
+/// <param name="KernelOptions">Kernel command-line options every kernel booted on the machine needs ("" for none).</param>
+internal sealed record QemuTarget(string Emulator, string Package, string[] Board, string KernelOptions = "")
 {
+    /// <summary>
+    /// What an x86 kernel needs under TCG: on a loaded machine the emulated CPU can miss the IO-APIC timer check, and the
+    /// kernel then panics at boot ("IO-APIC + timer doesn't work"); no_timer_check skips that check.
+    /// </summary>
+    public const string X86KernelOptions = "no_timer_check";
+
     /// <summary>A PC with one CPU and the isa-debug-exit device, so that a payload can end QEMU with a code.</summary>
     public static readonly QemuTarget X86_64 = new("qemu-system-x86_64", "qemu-system-x86",
-        new[] { "-smp", "1", "-device", $"isa-debug-exit,iobase=0x{QemuMachine.DebugExitPort:x},iosize=0x04" });
+        new[] { "-smp", "1", "-device", $"isa-debug-exit,iobase=0x{QemuMachine.DebugExitPort:x},iosize=0x04" }, X86KernelOptions);
 
     /// <summary>The virt board with a Cortex-A57, as Debian's arm64 kernel boots on it (console ttyAMA0).</summary>
     public static readonly QemuTarget Arm64 = new("qemu-system-aarch64", "qemu-system-arm", new[] { "-smp", "1", "-M", "virt", "-cpu", "cortex-a57" });
@@ -24,7 +31,7 @@ internal sealed record QemuTarget(string Emulator, string Package, string[] Boar
     /// <paramref name="variables"/> is this run's own copy of the firmware's variable store, which it writes.
     /// </summary>
     public static QemuTarget X86_64Uefi(UefiVariables variables) =>
-        new("qemu-system-x86_64", "qemu-system-x86 " + UefiFirmware.Ovmf.Package, new[] { "-M", "q35", "-smp", "2" }.Concat(variables.Drives(UefiFirmware.Ovmf)).ToArray());
+        new("qemu-system-x86_64", "qemu-system-x86 " + UefiFirmware.Ovmf.Package, new[] { "-M", "q35", "-smp", "2" }.Concat(variables.Drives(UefiFirmware.Ovmf)).ToArray(), X86KernelOptions);
 
     /// <summary>
     /// The virt board with two Cortex-A57s booted by UEFI (AAVMF), which gives the kernel ACPI tables (its device tree

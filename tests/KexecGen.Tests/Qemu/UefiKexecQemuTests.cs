@@ -30,8 +30,7 @@ public class UefiKexecQemuTests(GuestKit kit, DebianKexecTools kexecTools, UefiC
     : IClassFixture<GuestKit>, IClassFixture<DebianKexecTools>, IClassFixture<UefiConsoles>
 {
     private static readonly TimeSpan Limit = TimeSpan.FromMinutes(6);
-    // no_timer_check: on a loaded machine, TCG can miss the IO-APIC timer check, and the kernel panics at boot.
-    private const string Console = "console=ttyS0 panic=-1 loglevel=4 no_timer_check";
+    private const string Console = "console=ttyS0 panic=-1 loglevel=4 " + QemuTarget.X86KernelOptions;
 
     // What the second kernel found: EFI, the ACPI tables, the CPUs online; and what it was given.
     private static readonly string SecondInit = GuestScripts.SecondInitThen($$"""

@@ -22,10 +22,9 @@ internal static class KdumpScenario
     public static string Run(GuestKitBase kit, KdumpPrograms programs, QemuTarget target, string tty, string loadFlags, ITestOutputHelper log,
         string firstKernelOptions = "", string kexec = "/bin/kexec", IEnumerable<(string Path, byte[] Data)>? tool = null)
     {
-        // no_timer_check (x86's serial console): on a loaded machine, TCG can miss the IO-APIC timer check, and the kernel panics at boot.
-        var timer = tty == "ttyS0" ? " no_timer_check" : "";
-        string firstConsole = $"console={tty} crashkernel=384M panic=-1 loglevel=4{timer} {firstKernelOptions}".TrimEnd();
-        string crashConsole = $"console={tty} nr_cpus=1 reset_devices irqpoll panic=-1 loglevel=4{timer}";
+        static string Line(params string[] parts) => string.Join(" ", parts.Where(p => p.Length > 0));
+        string firstConsole = Line($"console={tty} crashkernel=384M panic=-1 loglevel=4", target.KernelOptions, firstKernelOptions);
+        string crashConsole = Line($"console={tty} nr_cpus=1 reset_devices irqpoll panic=-1 loglevel=4", target.KernelOptions);
         var marker = Guid.NewGuid().ToString("N");
         var crashInit = $"""
             #!/bin/busybox sh
